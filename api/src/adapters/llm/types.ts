@@ -1,0 +1,31 @@
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmRequest {
+  messages: ChatMessage[];
+  signal: AbortSignal;
+  maxTokens?: number;
+  /** Ask the provider for a JSON object (response_format) when it supports it. */
+  json?: boolean;
+}
+
+export interface LlmCapabilities {
+  streaming: boolean;
+  jsonMode: boolean;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type LlmChunk = { type: 'content'; text: string } | { type: 'usage'; usage: LlmUsage };
+
+export interface LLMAdapter {
+  readonly label: string;
+  readonly capabilities: LlmCapabilities;
+  /** Streams the raw assistant content; the avatar-response parser turns it into text/gesture/emotion. */
+  stream(req: LlmRequest): AsyncIterable<LlmChunk>;
+}

@@ -1,0 +1,23 @@
+import type { PhonemeTiming, WordTiming } from '../../domain/audio';
+
+export interface TtsChunk {
+  samples: Int16Array;
+  sampleRate: number;
+  /** Timings relative to the start of this chunk; absent when the provider gives none. */
+  phonemes?: PhonemeTiming[];
+  words?: WordTiming[];
+}
+
+export interface TtsCapabilities {
+  phonemeTimings: boolean;
+  wordTimings: boolean;
+  streaming: boolean;
+  sampleRate: number;
+}
+
+export interface TTSAdapter {
+  readonly label: string;
+  readonly capabilities: TtsCapabilities;
+  /** Speaks one sentence. Honours `signal` promptly: barge-in aborts it mid-sentence. */
+  synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<TtsChunk>;
+}

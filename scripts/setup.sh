@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs whatever the project needs and is missing, then returns quickly when everything is already there.
+# Called by `npm start`, `npm test` and `npm run bench`; safe to run any number of times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "[setup] $*" >&2; }
+
+# 1. Debian packages: redis-server (tests, multi-node pub/sub), espeak-ng (local TTS), pocketsphinx (local STT),
+#    chromium (console end-to-end tests), sox (audio fixtures).
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+ldconfig -p 2>/dev/null | grep -q libespeak-ng.so.1 || missing+=(libespeak-ng1)
+command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx)
+[ -d /usr/share/pocketsphinx/model/en-us ] || missing+=(pocketsphinx-en-us)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v sox >/dev/null || missing+=(sox)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    log "missing Debian packages (run as root or install them): ${missing[*]}"
+  fi
+fi
+
+# 2. npm packages, reinstalled only when package-lock.json changed since the last install.
+stamp=node_modules/.setup-lock-hash
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+
+# 3. Temporal dev server (the `temporal` CLI), built once from the Go module proxy into .tools/bin.
+if [ ! -x .tools/bin/temporal ] && [ -z "${TEMPORAL_ADDRESS:-}" ]; then
+  if command -v go >/dev/null; then
+    log "building the Temporal CLI (first run only, takes a few minutes)"
+    mkdir -p .tools/bin
+    GOBIN="$PWD/.tools/bin" GOFLAGS=-mod=mod go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+  else
+    log "Go is not installed: set TEMPORAL_ADDRESS to a Temporal server"
+  fi
+fi
+
+# 4. Prisma client, regenerated when the schema changed.
+if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
+  log "generating the Prisma client"
+  bash scripts/prisma-generate.sh
+fi
