@@ -61,7 +61,8 @@ export type SessionEventPayload =
   | {
       type: 'SpeechChunk';
       responseId: string;
-      seq: number;
+      /** Chunk number within the response (the event's own `seq` orders the whole session). */
+      chunkSeq: number;
       /** Base64 of little-endian PCM16 mono. */
       audio: string;
       sampleRate: number;

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable has a default that works on the embedded setup
+ * (PGlite, in-process pub/sub, local speech engines, a local Temporal dev server); the README lists them all.
+ */
+const roleSchema = z.enum(['user', 'admin', 'integrator']);
+export type RoleName = z.infer<typeof roleSchema>;
+
+export interface DevUser {
+  username: string;
+  password: string;
+  role: RoleName;
+}
+export interface ApiKey {
+  key: string;
+  username: string;
+  role: RoleName;
+}
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** `embedded` starts a local Temporal dev server; `off` disables background workflows. */
+  WORKFLOWS: z.enum(['auto', 'embedded', 'off']).default('auto'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().default('avatar-platform'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(3600).default(300),
+  AUTH_USERS: z.string().default('admin:admin:admin,demo:demo:user'),
+  API_KEYS: z.string().default(''),
+  OIDC_DOMAIN: z.string().optional(),
+  OIDC_AUDIENCE: z.string().optional(),
+  OIDC_ROLE_CLAIM: z.string().default('https://avatar-platform/role'),
+  CORS_ORIGINS: z.string().default('*'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().optional(),
+  LLM_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_PROVIDERS: z.string().optional(),
+  STT_PROVIDERS: z.string().default('local'),
+  TTS_PROVIDERS: z.string().default('local'),
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
+  MAX_TEXT_CHARS: z.coerce.number().int().positive().default(4000),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl?: string;
+  logLevel: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  temporal: { address?: string; namespace: string; mode: 'auto' | 'embedded' | 'off' };
+  auth: {
+    jwtSecret?: string;
+    issuer: string;
+    accessTokenTtlSeconds: number;
+    sessionTokenTtlSeconds: number;
+    devUsers: DevUser[];
+    apiKeys: ApiKey[];
+    oidc?: { domain: string; audience: string; roleClaim: string };
+  };
+  corsOrigins: string[] | '*';
+  providers: {
+    openai?: { apiKey: string; baseURL?: string };
+    llmModel: string;
+    llm: string[];
+    stt: string[];
+    tts: string[];
+    embedding: 'local' | 'openai';
+  };
+  endOfTurnSilenceMs: number;
+  maxTextChars: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function parseTriples<T>(raw: string, variable: string, build: (a: string, b: string, role: RoleName) => T): T[] {
+  return list(raw).map((entry) => {
+    const [a, b, role] = entry.split(':');
+    const parsedRole = roleSchema.safeParse(role);
+    if (!a || !b || !parsedRole.success) {
+      throw new ConfigError(`${variable}: entries must look like name:secret:role (role user|admin|integrator)`);
+    }
+    return build(a, b, parsedRole.data);
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if ((e.OIDC_DOMAIN && !e.OIDC_AUDIENCE) || (!e.OIDC_DOMAIN && e.OIDC_AUDIENCE)) {
+    throw new ConfigError('OIDC_DOMAIN and OIDC_AUDIENCE must be set together');
+  }
+  const openai = e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? { apiKey: e.OPENAI_API_KEY ?? 'none', baseURL: e.OPENAI_BASE_URL } : undefined;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL || undefined,
+    redisUrl: e.REDIS_URL || undefined,
+    temporal: { address: e.TEMPORAL_ADDRESS || undefined, namespace: e.TEMPORAL_NAMESPACE, mode: e.WORKFLOWS },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
+      devUsers: parseTriples(e.AUTH_USERS, 'AUTH_USERS', (username, password, role) => ({ username, password, role })),
+      apiKeys: parseTriples(e.API_KEYS, 'API_KEYS', (key, username, role) => ({ key, username, role })),
+      oidc:
+        e.OIDC_DOMAIN && e.OIDC_AUDIENCE
+          ? { domain: e.OIDC_DOMAIN, audience: e.OIDC_AUDIENCE, roleClaim: e.OIDC_ROLE_CLAIM }
+          : undefined,
+    },
+    corsOrigins: e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
+    providers: {
+      openai,
+      llmModel: e.LLM_MODEL,
+      // With an OpenAI-compatible endpoint configured it goes first; the local responder is always the last resort.
+      llm: e.LLM_PROVIDERS ? list(e.LLM_PROVIDERS) : openai ? ['openai', 'local'] : ['local'],
+      stt: list(e.STT_PROVIDERS),
+      tts: list(e.TTS_PROVIDERS),
+      embedding: e.EMBEDDING_PROVIDER,
+    },
+    endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
+    maxTextChars: e.MAX_TEXT_CHARS,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Viewer } from '../auth/tokens';
+import type { Logger } from '../logger';
+import type { AppServices } from '../services';
+
+/** Per-request (or per-subscription) context shared by HTTP and graphql-ws. */
+export interface GraphQLContext {
+  viewer: Viewer | null;
+  services: AppServices;
+  logger: Logger;
+}

@@ -1,0 +1,61 @@
+import { PothosValidationError } from '@pothos/core';
+import { GraphQLError } from 'graphql';
+import { AppError, toErrorExtensions } from '../errors';
+import { Prisma } from '../generated/prisma/client';
+
+/** Known database failures a client caused, as typed errors; everything else stays masked. */
+function fromKnownCauses(err: unknown): AppError | undefined {
+  // Malformed global IDs, bad pagination arguments.
+  if (err instanceof PothosValidationError) return new AppError('BAD_INPUT', err.message);
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
+  const model = String(err.meta?.modelName ?? 'record');
+  // Driver adapters report some failures with Prisma's code (P2002) and others with Postgres's SQLSTATE (23505).
+  if (err.code === 'P2002' || err.code === '23505') {
+    const target = err.meta?.target;
+    const field = Array.isArray(target) ? String(target[0]) : typeof target === 'string' ? target : undefined;
+    return new AppError('CONFLICT', `A ${model} with ${field ? `this ${field}` : 'these values'} already exists`, {
+      details: field ? { field } : undefined,
+    });
+  }
+  if (err.code === 'P2025') return new AppError('NOT_FOUND', `${model} not found`);
+  return undefined;
+}
+
+/**
+ * graphql ships CJS and ESM builds, and the executor may create its errors from the other one than ours, so
+ * `instanceof GraphQLError` is not reliable here.
+ */
+function isGraphQLError(err: unknown): err is GraphQLError {
+  return err instanceof GraphQLError || (err instanceof Error && err.name === 'GraphQLError');
+}
+
+/**
+ * The one mapping from errors to what GraphQL clients see: AppErrors keep their code, message and details;
+ * anything unexpected becomes INTERNAL with a generic message (and is logged by the caller).
+ */
+export function maskError(error: unknown, fallbackMessage: string): GraphQLError {
+  // Resolver errors arrive wrapped (sometimes twice) in GraphQLErrors.
+  let original: unknown = error;
+  while (isGraphQLError(original) && original.originalError) original = original.originalError;
+  const appError = original instanceof AppError ? original : fromKnownCauses(original);
+  if (appError) {
+    return new GraphQLError(appError.message, {
+      nodes: isGraphQLError(error) ? error.nodes : undefined,
+      path: isGraphQLError(error) ? error.path : undefined,
+      extensions: toErrorExtensions(appError),
+    });
+  }
+  // Errors raised by GraphQL itself (syntax, validation, unknown fields) are safe and useful as they are.
+  if (isGraphQLError(error) && !error.originalError) {
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: 'BAD_INPUT', retryable: false },
+    });
+  }
+  return new GraphQLError(fallbackMessage, {
+    nodes: isGraphQLError(error) ? error.nodes : undefined,
+    path: isGraphQLError(error) ? error.path : undefined,
+    extensions: { code: 'INTERNAL', retryable: false },
+  });
+}

@@ -1,0 +1,153 @@
+import { personaFieldRules as rules } from '../../domain/persona';
+import { NotFoundError } from '../../errors';
+import { builder } from '../builder';
+
+export const PersonaRef = builder.prismaNode('Persona', {
+  id: { field: 'id' },
+  authScopes: (_persona, ctx) => ctx.viewer !== null,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    systemPrompt: t.exposeString('systemPrompt'),
+    greeting: t.exposeString('greeting'),
+    safeFallback: t.exposeString('safeFallback'),
+    voice: t.exposeString('voice'),
+    ttsProvider: t.exposeString('ttsProvider', { nullable: true }),
+    sttProvider: t.exposeString('sttProvider', { nullable: true }),
+    llmProvider: t.exposeString('llmProvider', { nullable: true }),
+    llmModel: t.exposeString('llmModel', { nullable: true }),
+    avatarRig: t.exposeString('avatarRig'),
+    visemeMap: t.expose('visemeMap', { type: 'JSON' }),
+    gestureLibrary: t.exposeStringList('gestureLibrary'),
+    defaultEmotion: t.exposeString('defaultEmotion'),
+    capabilities: t.exposeStringList('capabilities'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const PersonaCreateInput = builder.inputType('PersonaCreateInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, validate: rules.name }),
+    description: t.string({ validate: rules.description }),
+    systemPrompt: t.string({ required: true, validate: rules.systemPrompt }),
+    greeting: t.string({ validate: rules.greeting }),
+    safeFallback: t.string({ validate: rules.safeFallback }),
+    voice: t.string({ validate: rules.voice }),
+    ttsProvider: t.string({ validate: rules.provider }),
+    sttProvider: t.string({ validate: rules.provider }),
+    llmProvider: t.string({ validate: rules.provider }),
+    llmModel: t.string({ validate: rules.llmModel }),
+    avatarRig: t.string({ validate: rules.avatarRig }),
+    visemeMap: t.field({ type: 'JSON', validate: rules.visemeMap }),
+    gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
+    defaultEmotion: t.string({ validate: rules.defaultEmotion }),
+    capabilities: t.stringList({ validate: rules.capabilities }),
+  }),
+});
+
+const PersonaUpdateInput = builder.inputType('PersonaUpdateInput', {
+  fields: (t) => ({
+    name: t.string({ validate: rules.name }),
+    description: t.string({ validate: rules.description }),
+    systemPrompt: t.string({ validate: rules.systemPrompt }),
+    greeting: t.string({ validate: rules.greeting }),
+    safeFallback: t.string({ validate: rules.safeFallback }),
+    voice: t.string({ validate: rules.voice }),
+    ttsProvider: t.string({ validate: rules.provider }),
+    sttProvider: t.string({ validate: rules.provider }),
+    llmProvider: t.string({ validate: rules.provider }),
+    llmModel: t.string({ validate: rules.llmModel }),
+    avatarRig: t.string({ validate: rules.avatarRig }),
+    visemeMap: t.field({ type: 'JSON', validate: rules.visemeMap }),
+    gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
+    defaultEmotion: t.string({ validate: rules.defaultEmotion }),
+    capabilities: t.stringList({ validate: rules.capabilities }),
+  }),
+});
+
+/** GraphQL leaves omitted optional inputs as null or undefined; Prisma must only see the fields that were sent. */
+function definedFields<T extends Record<string, unknown>>(input: T) {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], null>;
+  };
+}
+
+builder.queryFields((t) => ({
+  persona: t.prismaField({
+    type: 'Persona',
+    nullable: true,
+    authScopes: { user: true },
+    args: { id: t.arg.globalID({ required: true, for: PersonaRef }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.prisma.persona.findUnique({ ...query, where: { id: args.id.id } }),
+  }),
+  personas: t.prismaConnection({
+    type: 'Persona',
+    cursor: 'id',
+    authScopes: { user: true },
+    args: {
+      search: t.arg.string({ required: false }),
+      includeArchived: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.prisma.persona.findMany({
+        ...query,
+        where: {
+          ...(args.includeArchived ? {} : { archivedAt: null }),
+          ...(args.search ? { name: { contains: args.search, mode: 'insensitive' } } : {}),
+        },
+        orderBy: { createdAt: 'desc' },
+      }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createPersona: t.prismaField({
+    type: 'Persona',
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: PersonaCreateInput, required: true }) },
+    resolve: (query, _root, { input }, ctx) =>
+      ctx.services.db.prisma.persona.create({
+        ...query,
+        data: {
+          ...definedFields(input),
+          name: input.name,
+          systemPrompt: input.systemPrompt,
+          visemeMap: (input.visemeMap ?? {}) as object,
+        },
+      }),
+  }),
+  updatePersona: t.prismaField({
+    type: 'Persona',
+    authScopes: { admin: true },
+    args: {
+      id: t.arg.globalID({ required: true, for: PersonaRef }),
+      input: t.arg({ type: PersonaUpdateInput, required: true }),
+    },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      const prisma = ctx.services.db.prisma;
+      const existing = await prisma.persona.findUnique({ where: { id: id.id } });
+      if (!existing) throw new NotFoundError('Persona', id.id);
+      const { visemeMap, ...rest } = definedFields(input);
+      return prisma.persona.update({
+        ...query,
+        where: { id: existing.id },
+        data: { ...rest, ...(visemeMap !== undefined ? { visemeMap: visemeMap as object } : {}) },
+      });
+    },
+  }),
+  archivePersona: t.prismaField({
+    type: 'Persona',
+    description: 'Hides the persona from new sessions; existing sessions and replays keep it.',
+    authScopes: { admin: true },
+    args: { id: t.arg.globalID({ required: true, for: PersonaRef }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const prisma = ctx.services.db.prisma;
+      const existing = await prisma.persona.findUnique({ where: { id: id.id } });
+      if (!existing) throw new NotFoundError('Persona', id.id);
+      return prisma.persona.update({ ...query, where: { id: existing.id }, data: { archivedAt: new Date() } });
+    },
+  }),
+}));

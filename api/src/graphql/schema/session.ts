@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { canAccessSession } from '../../services/sessions';
+import { builder } from '../builder';
+import { PersonaRef } from './persona';
+import { UserRef } from './user';
+
+const SessionStatusEnum = builder.enumType('SessionStatus', { values: ['CREATED', 'ACTIVE', 'ENDED'] as const });
+const TurnRoleEnum = builder.enumType('TurnRole', { values: ['USER', 'ASSISTANT'] as const });
+
+/** What a client can render; the server skips work a client cannot use (e.g. blendshape frames). */
+export const CLIENT_CAPABILITIES = ['audio', 'text', 'visemes', 'blendshapes', 'gestures'] as const;
+
+export const SessionRef = builder.prismaNode('Session', {
+  id: { field: 'id' },
+  // Relay `node(id:)` must not reveal other users' sessions.
+  authScopes: (session, ctx) => canAccessSession(ctx.viewer, session, 'read'),
+  fields: (t) => ({
+    status: t.expose('status', { type: SessionStatusEnum }),
+    capabilities: t.exposeStringList('capabilities'),
+    traceId: t.exposeString('traceId'),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
+    endReason: t.exposeString('endReason', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    user: t.relation('user'),
+    persona: t.relation('persona'),
+    turns: t.relatedConnection('turns', { cursor: 'id', query: { orderBy: { createdAt: 'asc' } } }),
+    events: t.relatedConnection('events', {
+      cursor: 'id',
+      description: 'The append-only event log, in emission order, for replay.',
+      query: { orderBy: { seq: 'asc' } },
+    }),
+  }),
+});
+
+// Turns are reached through their session (which checks access), so they are not Relay nodes.
+builder.prismaObject('Turn', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    role: t.expose('role', { type: TurnRoleEnum }),
+    text: t.exposeString('text', { description: 'For interrupted assistant turns, only what the user heard.' }),
+    utteranceId: t.exposeString('utteranceId', { nullable: true }),
+    interrupted: t.exposeBoolean('interrupted'),
+    emotion: t.exposeString('emotion', { nullable: true }),
+    timings: t.expose('timings', { type: 'JSON' }),
+    alignment: t.expose('alignment', { type: 'JSON', nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime' }),
+    endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('SessionEvent', {
+  name: 'SessionEventRecord',
+  fields: (t) => ({
+    seq: t.exposeInt('seq'),
+    type: t.exposeString('type'),
+    payload: t.expose('payload', { type: 'JSON' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const SessionFilter = builder.inputType('SessionFilter', {
+  fields: (t) => ({
+    userId: t.globalID({ for: UserRef }),
+    personaId: t.globalID({ for: PersonaRef }),
+    status: t.field({ type: SessionStatusEnum }),
+    createdAfter: t.field({ type: 'DateTime' }),
+    createdBefore: t.field({ type: 'DateTime' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  session: t.prismaField({
+    type: 'Session',
+    args: { id: t.arg.globalID({ required: true, for: SessionRef }) },
+    resolve: async (query, _root, args, ctx) => {
+      const session = await ctx.services.sessions.get(ctx.viewer, args.id.id);
+      return ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
+  sessions: t.prismaConnection({
+    type: 'Session',
+    cursor: 'id',
+    description: 'Sessions visible to the caller: their own, or all for admins and integrators.',
+    authScopes: { user: true },
+    args: { filter: t.arg({ type: SessionFilter, required: false }) },
+    resolve: (query, _root, { filter }, ctx) => {
+      const viewer = ctx.viewer!;
+      const seesAll = viewer.role === 'ADMIN' || viewer.role === 'INTEGRATOR';
+      return ctx.services.db.prisma.session.findMany({
+        ...query,
+        where: {
+          userId: seesAll ? filter?.userId?.id : viewer.userId,
+          personaId: filter?.personaId?.id,
+          status: filter?.status ?? undefined,
+          createdAt: { gte: filter?.createdAfter ?? undefined, lte: filter?.createdBefore ?? undefined },
+        },
+        orderBy: { createdAt: 'desc' },
+      });
+    },
+  }),
+}));
+
+const CreateSessionInput = builder.inputType('CreateSessionInput', {
+  fields: (t) => ({
+    personaId: t.globalID({ required: true, for: PersonaRef }),
+    capabilities: t.stringList({
+      description: `What the client renders: ${CLIENT_CAPABILITIES.join(', ')}. Defaults to all.`,
+      validate: z.array(z.enum(CLIENT_CAPABILITIES)),
+    }),
+  }),
+});
+
+interface SessionAccessShape {
+  sessionToken: string;
+  sessionTokenExpiresAt: Date;
+  audioUrl: string;
+  graphqlUrl: string;
+}
+
+const CreateSessionPayload = builder.objectRef<SessionAccessShape & { sessionId: string }>('CreateSessionPayload').implement({
+  fields: (t) => ({
+    session: t.prismaField({
+      type: 'Session',
+      resolve: (query, parent, _args, ctx) =>
+        ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: parent.sessionId } }),
+    }),
+    sessionToken: t.exposeString('sessionToken', {
+      description: 'Short-lived token scoped to this session (audio socket, events).',
+    }),
+    sessionTokenExpiresAt: t.expose('sessionTokenExpiresAt', { type: 'DateTime' }),
+    audioUrl: t.exposeString('audioUrl', { description: 'Binary audio WebSocket; pass the session token as ?token=.' }),
+    graphqlUrl: t.exposeString('graphqlUrl', { description: 'graphql-ws endpoint for sessionEvents.' }),
+  }),
+});
+
+const SessionAccessPayload = builder.objectRef<SessionAccessShape>('SessionAccess').implement({
+  fields: (t) => ({
+    sessionToken: t.exposeString('sessionToken'),
+    sessionTokenExpiresAt: t.expose('sessionTokenExpiresAt', { type: 'DateTime' }),
+    audioUrl: t.exposeString('audioUrl'),
+    graphqlUrl: t.exposeString('graphqlUrl'),
+  }),
+});
+
+const SendTextPayload = builder.objectRef<{ accepted: boolean; utteranceId: string }>('SendTextPayload').implement({
+  fields: (t) => ({
+    accepted: t.exposeBoolean('accepted'),
+    utteranceId: t.exposeString('utteranceId', {
+      description: 'Correlates the TranscriptFinal and response events of this input.',
+    }),
+  }),
+});
+
+const InterruptPayload = builder.objectRef<{ interrupted: boolean }>('InterruptPayload').implement({
+  fields: (t) => ({ interrupted: t.exposeBoolean('interrupted', { description: 'False when the avatar was not speaking.' }) }),
+});
+
+builder.mutationFields((t) => ({
+  createSession: t.field({
+    type: CreateSessionPayload,
+    authScopes: { user: true },
+    args: { input: t.arg({ type: CreateSessionInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const created = await ctx.services.sessions.create(ctx.viewer!, {
+        personaId: input.personaId.id,
+        capabilities: input.capabilities ?? [...CLIENT_CAPABILITIES],
+      });
+      return { ...created, sessionId: created.session.id };
+    },
+  }),
+  refreshSessionToken: t.field({
+    type: SessionAccessPayload,
+    description: 'A new short-lived session token before the old one expires.',
+    args: { sessionId: t.arg.globalID({ required: true, for: SessionRef }) },
+    resolve: async (_root, args, ctx) => {
+      const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');
+      await ctx.services.sessions.assertOpen(session);
+      return ctx.services.sessions.sessionAccess(ctx.viewer!, session);
+    },
+  }),
+  endSession: t.prismaField({
+    type: 'Session',
+    args: { id: t.arg.globalID({ required: true, for: SessionRef }) },
+    resolve: async (query, _root, args, ctx) => {
+      const ended = await ctx.services.sessions.end(ctx.viewer, args.id.id);
+      await ctx.services.conversations.close(ended.id);
+      return ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: ended.id } });
+    },
+  }),
+  sendText: t.field({
+    type: SendTextPayload,
+    args: {
+      sessionId: t.arg.globalID({ required: true, for: SessionRef }),
+      text: t.arg.string({
+        required: true,
+        validate: z.string().trim().min(1, 'text must not be empty').max(4000, 'text is too long (max 4000)'),
+      }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');
+      await ctx.services.sessions.assertOpen(session);
+      const { utteranceId } = await ctx.services.conversations.sendText(session, args.text.trim());
+      return { accepted: true, utteranceId };
+    },
+  }),
+  interrupt: t.field({
+    type: InterruptPayload,
+    args: { sessionId: t.arg.globalID({ required: true, for: SessionRef }) },
+    resolve: async (_root, args, ctx) => {
+      const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');
+      await ctx.services.sessions.assertOpen(session);
+      return { interrupted: await ctx.services.conversations.interrupt(session) };
+    },
+  }),
+}));

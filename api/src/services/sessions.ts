@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { TokenService, Viewer } from '../auth/tokens';
+import type { Database } from '../db/database';
+import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import type { Session } from '../generated/prisma/client';
+import type { SessionEventPublisher } from './session-events';
+
+export type SessionAccess = 'read' | 'control';
+
+/** Whether a viewer may read (events, turns) or control (send text, interrupt, end) a session. */
+export function canAccessSession(viewer: Viewer | null, session: Pick<Session, 'id' | 'userId'>, access: SessionAccess) {
+  if (!viewer) return false;
+  if (viewer.scope === 'session') return viewer.sessionId === session.id;
+  if (viewer.role === 'ADMIN') return true;
+  if (viewer.role === 'INTEGRATOR' && access === 'read') return true;
+  return viewer.userId === session.userId;
+}
+
+export interface CreatedSession {
+  session: Session;
+  sessionToken: string;
+  sessionTokenExpiresAt: Date;
+  audioUrl: string;
+  graphqlUrl: string;
+}
+
+export class SessionService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      tokens: TokenService;
+      events: SessionEventPublisher;
+      /** Base URL clients reach this node at (http/https); socket URLs are derived from it. */
+      publicUrl: () => string;
+      onEnded?: (session: Session) => void;
+    },
+  ) {}
+
+  /** Loads a session the viewer may access; a session they may not see is reported as not found. */
+  async get(viewer: Viewer | null, id: string, access: SessionAccess = 'read'): Promise<Session> {
+    if (!viewer) throw new UnauthenticatedError();
+    const session = await this.deps.db.prisma.session.findUnique({ where: { id } });
+    if (!session || !canAccessSession(viewer, session, access)) throw new NotFoundError('Session', id);
+    return session;
+  }
+
+  async create(viewer: Viewer, input: { personaId: string; capabilities: string[] }): Promise<CreatedSession> {
+    if (viewer.scope !== 'api') throw new ForbiddenError('A session token cannot create sessions');
+    const persona = await this.deps.db.prisma.persona.findUnique({ where: { id: input.personaId } });
+    if (!persona || persona.archivedAt) throw new NotFoundError('Persona', input.personaId);
+    const session = await this.deps.db.prisma.session.create({
+      data: {
+        userId: viewer.userId,
+        personaId: persona.id,
+        capabilities: [...new Set(input.capabilities)],
+        traceId: randomBytes(16).toString('hex'),
+      },
+    });
+    return { session, ...(await this.sessionAccess(viewer, session)) };
+  }
+
+  /** A fresh short-lived token for the session's audio socket and event subscription. */
+  async sessionAccess(viewer: Viewer, session: Session) {
+    const { token, expiresAt } = await this.deps.tokens.issueSessionToken({
+      userId: viewer.userId,
+      username: viewer.username,
+      role: viewer.role,
+      sessionId: session.id,
+    });
+    const base = new URL(this.deps.publicUrl());
+    const ws = new URL(base);
+    ws.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+    return {
+      sessionToken: token,
+      sessionTokenExpiresAt: expiresAt,
+      audioUrl: new URL('/audio', ws).toString(),
+      graphqlUrl: new URL('/graphql', ws).toString(),
+    };
+  }
+
+  /** Marks the session active on its first input; a no-op afterwards. */
+  async markActive(sessionId: string): Promise<void> {
+    await this.deps.db.prisma.session.updateMany({
+      where: { id: sessionId, status: 'CREATED' },
+      data: { status: 'ACTIVE', startedAt: new Date() },
+    });
+  }
+
+  async assertOpen(session: Session): Promise<void> {
+    if (session.status === 'ENDED') throw new AppError('SESSION_ENDED', `Session ${session.id} has ended`);
+  }
+
+  async end(viewer: Viewer | null, id: string, reason = 'ended by client'): Promise<Session> {
+    const session = await this.get(viewer, id, 'control');
+    await this.assertOpen(session);
+    // Only one caller wins the transition, so SessionEnded is emitted exactly once.
+    const { count } = await this.deps.db.prisma.session.updateMany({
+      where: { id, status: { not: 'ENDED' } },
+      data: { status: 'ENDED', endedAt: new Date(), endReason: reason },
+    });
+    if (count === 0) throw new AppError('SESSION_ENDED', `Session ${id} has ended`);
+    await this.deps.events.emit(id, { type: 'SessionEnded', reason });
+    await this.deps.events.forget(id);
+    const ended = await this.deps.db.prisma.session.findUniqueOrThrow({ where: { id } });
+    this.deps.onEnded?.(ended);
+    return ended;
+  }
+}

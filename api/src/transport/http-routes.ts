@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Plugin } from 'graphql-yoga';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { signIn } from '../auth/viewer';
+import { AppError, toErrorExtensions } from '../errors';
+import type { Logger } from '../logger';
+import type { AppServices } from '../services';
+
+export interface HealthCheck {
+  name: string;
+  required: boolean;
+  check: () => Promise<void>;
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
+  BAD_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+};
+
+function errorResponse(err: unknown) {
+  const ext = toErrorExtensions(err);
+  const message = err instanceof AppError ? err.message : 'Unexpected error';
+  return json({ error: { ...ext, message } }, STATUS_BY_CODE[ext.code] ?? 500);
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * The non-GraphQL HTTP surface, as a yoga plugin so it shares yoga's CORS handling:
+ * `GET /` (name, version), `GET /health`, `POST /api/auth/token`, and the built console under `/console`.
+ */
+export function useHttpRoutes(opts: {
+  services: AppServices;
+  logger: Logger;
+  version: string;
+  health: HealthCheck[];
+  consoleDir?: string;
+}): Plugin {
+  // Slows down password guessing: 10 sign-in attempts per minute per client address.
+  const signInLimiter = new RateLimiterMemory({ points: 10, duration: 60 });
+  return {
+    async onRequest({ request, url, endResponse, serverContext }) {
+      const route = `${request.method} ${url.pathname}`;
+      if (route === 'GET /') {
+        endResponse(
+          json({ name: 'avatar-platform', version: opts.version, status: 'ok', graphql: '/graphql' }),
+        );
+      } else if (route === 'GET /health') {
+        endResponse(await health(opts.health));
+      } else if (route === 'POST /api/auth/token') {
+        const address =
+          (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ??
+          'unknown';
+        try {
+          await signInLimiter.consume(address).catch(() => {
+            throw new AppError('RATE_LIMITED', 'Too many sign-in attempts, wait a minute', {
+              retryable: true,
+            });
+          });
+          const body = await request.json().catch(() => {
+            throw new AppError('BAD_INPUT', 'Body must be JSON');
+          });
+          const result = await signIn(body, opts.services);
+          endResponse(
+            json({
+              accessToken: result.accessToken,
+              tokenType: 'Bearer',
+              expiresAt: result.expiresAt.toISOString(),
+              user: result.user,
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof AppError)) opts.logger.error({ err }, 'sign-in failed');
+          endResponse(errorResponse(err));
+        }
+      } else if (request.method === 'GET' && opts.consoleDir && url.pathname.startsWith('/console')) {
+        endResponse(await serveConsole(opts.consoleDir, url.pathname));
+      }
+    },
+  };
+}
+
+async function health(checks: HealthCheck[]) {
+  const components = await Promise.all(
+    checks.map(async (c) => {
+      const started = performance.now();
+      try {
+        await Promise.race([
+          c.check(),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref(),
+          ),
+        ]);
+        return {
+          name: c.name,
+          required: c.required,
+          status: 'up',
+          latencyMs: Math.round(performance.now() - started),
+        };
+      } catch (err) {
+        return {
+          name: c.name,
+          required: c.required,
+          status: 'down',
+          error: String((err as Error).message ?? err),
+        };
+      }
+    }),
+  );
+  const down = components.some((c) => c.required && c.status === 'down');
+  return json({ status: down ? 'down' : 'up', components }, down ? 503 : 200);
+}
+
+/** Static files of the built console; unknown paths get index.html so client-side routes work on reload. */
+async function serveConsole(dir: string, pathname: string) {
+  const relative = decodeURIComponent(pathname.replace(/^\/console\/?/, '')) || 'index.html';
+  const file = path.resolve(dir, relative);
+  if (!file.startsWith(path.resolve(dir))) return new Response('Not found', { status: 404 });
+  for (const candidate of [file, path.join(dir, 'index.html')]) {
+    try {
+      const body = await readFile(candidate);
+      const type = CONTENT_TYPES[path.extname(candidate)] ?? 'application/octet-stream';
+      return new Response(body, { headers: { 'content-type': type } });
+    } catch {
+      // try the SPA fallback next
+    }
+  }
+  return new Response('Console not built: run `npm run build -w console`', { status: 404 });
+}

@@ -1,0 +1,134 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type ExecutionResult, print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { type App, type AppOverrides, buildApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/db/database';
+
+export const TEST_USERS = {
+  admin: { username: 'admin', password: 'admin-pw' },
+  alice: { username: 'alice', password: 'alice-pw' },
+  bob: { username: 'bob', password: 'bob-pw' },
+  integrator: { username: 'integ', password: 'integ-pw' },
+} as const;
+
+export interface TestApp {
+  app: App;
+  url: string;
+  wsUrl: string;
+  /** Signs in through POST /api/auth/token and returns the bearer token. */
+  token(user: keyof typeof TEST_USERS): Promise<string>;
+  /** Runs a codegen'd operation over HTTP. */
+  gql<R, V>(doc: TypedDocumentNode<R, V>, variables: V, token?: string): Promise<ExecutionResult<R>>;
+  /** A graphql-ws client authenticated with `token` (closed by stop()). */
+  wsClient(token?: string): Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real app (real HTTP, graphql-ws, PGlite with pgvector in memory) on a free port. Pass `env` to
+ * configure it like a deployment, e.g. `{ REDIS_URL }`.
+ */
+export async function startTestApp(opts: { env?: Record<string, string>; overrides?: AppOverrides } = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'avatar-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    AUTH_USERS: Object.entries(TEST_USERS)
+      .map(([key, u]) => `${u.username}:${u.password}:${key === 'admin' ? 'admin' : key === 'integrator' ? 'integrator' : 'user'}`)
+      .join(','),
+    API_KEYS: 'test-api-key:keyuser:user',
+    ...opts.env,
+  });
+  const database = opts.overrides?.database ?? (await openDatabase({}));
+  const app = await buildApp(config, { ...opts.overrides, database });
+  const { url } = await app.start();
+  const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
+  const clients: Client[] = [];
+  return {
+    app,
+    url,
+    wsUrl,
+    async token(user) {
+      const res = await fetch(`${url}/api/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(TEST_USERS[user]),
+      });
+      if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    },
+    async gql(doc, variables, token) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query: print(doc), variables }),
+      });
+      return (await res.json()) as ExecutionResult<never>;
+    },
+    wsClient(token) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Collects a subscription's results until `until` matches one (inclusive), it completes, or the timeout passes.
+ * Subscribe with `afterSeq: 0` to also get events emitted before the subscription reached the server.
+ */
+export function collect<R, V extends Record<string, unknown>>(
+  client: Client,
+  doc: TypedDocumentNode<R, V>,
+  variables: V,
+  until: (result: ExecutionResult<R>) => boolean,
+  timeoutMs = 20_000,
+): Promise<ExecutionResult<R>[]> {
+  const results: ExecutionResult<R>[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`subscription timed out after ${timeoutMs} ms; got ${JSON.stringify(results).slice(0, 2000)}`));
+    }, timeoutMs);
+    const unsubscribe = client.subscribe<R>(
+      { query: print(doc), variables },
+      {
+        next: (result) => {
+          results.push(result as ExecutionResult<R>);
+          if (until(result as ExecutionResult<R>)) {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(results);
+          }
+        },
+        error: (err) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve(results);
+        },
+      },
+    );
+  });
+}

@@ -1,0 +1,108 @@
+import { graphql } from './gql';
+
+// The operations client apps use, typed by codegen (`npm run codegen`); integration tests call the API only
+// through these.
+
+export const MeQuery = graphql(`
+  query Me {
+    me { id username role }
+  }
+`);
+
+export const CreatePersonaMutation = graphql(`
+  mutation CreatePersona($input: PersonaCreateInput!) {
+    createPersona(input: $input) {
+      id name systemPrompt voice avatarRig visemeMap gestureLibrary defaultEmotion capabilities
+    }
+  }
+`);
+
+export const UpdatePersonaMutation = graphql(`
+  mutation UpdatePersona($id: ID!, $input: PersonaUpdateInput!) {
+    updatePersona(id: $id, input: $input) { id name voice greeting }
+  }
+`);
+
+export const PersonasQuery = graphql(`
+  query Personas($first: Int, $after: String, $search: String) {
+    personas(first: $first, after: $after, search: $search) {
+      edges { cursor node { id name } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const CreateSessionMutation = graphql(`
+  mutation CreateSession($input: CreateSessionInput!) {
+    createSession(input: $input) {
+      session { id status capabilities traceId persona { id name avatarRig } }
+      sessionToken
+      sessionTokenExpiresAt
+      audioUrl
+      graphqlUrl
+    }
+  }
+`);
+
+export const EndSessionMutation = graphql(`
+  mutation EndSession($id: ID!) {
+    endSession(id: $id) { id status endedAt endReason }
+  }
+`);
+
+export const SendTextMutation = graphql(`
+  mutation SendText($sessionId: ID!, $text: String!) {
+    sendText(sessionId: $sessionId, text: $text) { accepted utteranceId }
+  }
+`);
+
+export const InterruptMutation = graphql(`
+  mutation Interrupt($sessionId: ID!) {
+    interrupt(sessionId: $sessionId) { interrupted }
+  }
+`);
+
+export const SessionQuery = graphql(`
+  query Session($id: ID!) {
+    session(id: $id) {
+      id status startedAt endedAt
+      user { id username }
+      turns(first: 100) { edges { node { id role text interrupted utteranceId } } }
+      events(first: 500) { edges { node { seq type payload } } }
+    }
+  }
+`);
+
+export const SessionsQuery = graphql(`
+  query Sessions($first: Int, $after: String, $filter: SessionFilter) {
+    sessions(first: $first, after: $after, filter: $filter) {
+      edges { cursor node { id status user { username } persona { name } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const SessionEventsSubscription = graphql(`
+  subscription SessionEvents($sessionId: ID!, $afterSeq: Int) {
+    sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+      __typename
+      ... on SessionEventFields { seq sessionId at }
+      ... on TranscriptFinal { utteranceId text confidence alternatives { text confidence } }
+      ... on TranscriptPartial { utteranceId text }
+      ... on ResponseStarted { responseId inReplyTo: utteranceId }
+      ... on ResponseTextDelta { responseId delta }
+      ... on SpeechChunk {
+        responseId chunkSeq audio sampleRate encoding startMs durationMs text
+        phonemes { phoneme startMs endMs }
+        visemes { viseme startMs endMs weight }
+        gestures { gesture startMs durationMs intensity wordIndex }
+      }
+      ... on BlendshapeFrames { responseId chunkSeq fps sampleRate frames { index sampleStart sampleEnd weights } }
+      ... on GestureEvent { responseId gesture startMs durationMs intensity wordIndex }
+      ... on ResponseDone { responseId text emotion actions moderated }
+      ... on Interrupted { responseId heardText playedMs }
+      ... on SessionError { code message retryable }
+      ... on SessionEnded { reason }
+    }
+  }
+`);
