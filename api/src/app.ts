@@ -60,7 +60,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     { name: `database (${db.kind})`, required: true, check: () => db.ping() },
     { name: `pubsub (${bus.kind})`, required: true, check: () => bus.ping() },
   ];
-  const yoga = createGraphQLServer(services, logger, [useHttpRoutes({ services, logger, version: VERSION, health })]);
+  const yoga = createGraphQLServer(services, logger, [
+    useHttpRoutes({ services, logger, version: VERSION, health, consoleDir: path.resolve(config.consoleDir) }),
+  ]);
   const graphqlWs = createGraphQLWebSocketServer(yoga);
 
   const server: Server = createServer(yoga);
@@ -97,8 +99,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await closed;
       }
       await events.flush();
-      await bus.close();
-      await db.close();
+      // Stores passed in by the caller stay open: the caller owns them.
+      if (!overrides.bus) await bus.close();
+      if (!overrides.database) await db.close();
       logger.info('stopped');
     },
   };

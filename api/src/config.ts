@@ -31,6 +31,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
+  CONSOLE_DIR: z.string().default('console/dist'),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
@@ -65,6 +66,8 @@ export interface Config {
   publicUrl?: string;
   logLevel: string;
   dataDir: string;
+  /** The built admin console, served at /console. */
+  consoleDir: string;
   databaseUrl?: string;
   redisUrl?: string;
   temporal: { address?: string; namespace: string; mode: 'auto' | 'embedded' | 'off' };
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
+    consoleDir: e.CONSOLE_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
     temporal: { address: e.TEMPORAL_ADDRESS || undefined, namespace: e.TEMPORAL_NAMESPACE, mode: e.WORKFLOWS },

@@ -47,6 +47,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; overrid
     API_KEYS: 'test-api-key:keyuser:user',
     ...opts.env,
   });
+  const ownDatabase = !opts.overrides?.database;
   const database = opts.overrides?.database ?? (await openDatabase({}));
   const app = await buildApp(config, { ...opts.overrides, database });
   const { url } = await app.start();
@@ -87,6 +88,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; overrid
     async stop() {
       await Promise.all(clients.map((c) => c.dispose()));
       await app.stop();
+      if (ownDatabase) await database.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
