@@ -1,16 +1,42 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { Redis } from 'ioredis';
+import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
+import { OpenAIEmbedding } from './adapters/embedding/openai';
+import type { EmbeddingAdapter } from './adapters/embedding/types';
+import { type LabelledProvider, ProviderChain } from './adapters/failover';
+import { LocalResponderLlm } from './adapters/llm/local-responder';
+import { OpenAILlm } from './adapters/llm/openai';
+import type { LLMAdapter } from './adapters/llm/types';
+import { createGoogleStt } from './adapters/stt/google';
+import { OpenAiStt } from './adapters/stt/openai';
+import { PocketsphinxStt } from './adapters/stt/pocketsphinx';
+import type { STTAdapter } from './adapters/stt/types';
+import { EspeakTts, sharedEspeakProcess } from './adapters/tts/espeak';
+import { GoogleTts } from './adapters/tts/google';
+import { OpenAITts } from './adapters/tts/openai';
+import type { TTSAdapter } from './adapters/tts/types';
+import { createSileroSession, SileroBatchRunner } from './adapters/vad/silero';
 import { createTokenService, resolveJwtSecret } from './auth/tokens';
 import type { Config } from './config';
 import { type Database, openDatabase } from './db/database';
+import { MemoryRepository } from './db/memory-repository';
 import { createMemoryEventBus, createRedisEventBus, type EventBus } from './graphql/pubsub';
 import { createGraphQLServer } from './graphql/yoga';
 import { createLogger, type Logger } from './logger';
-import type { AppServices, Conversations } from './services';
+import { ModerationService } from './moderation/moderation-service';
+import { OpenAIModerator } from './moderation/openai-moderation';
+import { type HistoryStore, InMemoryHistoryStore, RedisHistoryStore } from './realtime/history-store';
+import { type ProviderSet, RealtimeHub } from './realtime/hub';
+import { SessionLimits } from './realtime/limits';
+import { ResamplerPool } from './realtime/resampler';
+import { createBasicSpeechRenderer } from './realtime/session-runtime';
+import type { AppServices } from './services';
 import { SessionEventPublisher } from './services/session-events';
 import { SessionService } from './services/sessions';
+import { createAudioSocket } from './transport/audio-socket';
 import { createGraphQLWebSocketServer } from './transport/graphql-ws';
 import { type HealthCheck, useHttpRoutes } from './transport/http-routes';
 
@@ -29,7 +55,9 @@ export interface AppOverrides {
   logger?: Logger;
   database?: Database;
   bus?: EventBus;
-  conversations?: (services: Omit<AppServices, 'conversations'>) => Conversations;
+  /** Replaces the configured speech providers (benchmarks and pipeline tests use fakes). */
+  providers?: Partial<{ stt: STTAdapter[]; llm: LLMAdapter[]; tts: TTSAdapter[] }>;
+  embedding?: EmbeddingAdapter;
 }
 
 /** The only place adapters are chosen and wired. */
@@ -40,9 +68,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     (await openDatabase({
       url: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
-      onMigrated: (names) => names.length && logger.info({ migrations: names }, 'applied database migrations'),
+      onMigrated: (names) =>
+        names.length && logger.info({ migrations: names }, 'applied database migrations'),
     }));
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisEventBus(config.redisUrl) : createMemoryEventBus());
+  const bus =
+    overrides.bus ?? (config.redisUrl ? createRedisEventBus(config.redisUrl) : createMemoryEventBus());
   const tokens = createTokenService({
     secret: await resolveJwtSecret(config.auth.jwtSecret, config.dataDir, config.env === 'production'),
     issuer: config.auth.issuer,
@@ -52,16 +82,61 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const events = new SessionEventPublisher(db, bus, logger);
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const sessions = new SessionService({ db, tokens, events, publicUrl: () => publicUrl });
-  const base = { config, db, bus, tokens, events, sessions };
-  const conversations = overrides.conversations?.(base) ?? unavailableConversations();
-  const services: AppServices = { ...base, conversations };
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const history: HistoryStore = redis ? new RedisHistoryStore(redis) : new InMemoryHistoryStore();
+  const moderation = new ModerationService({
+    db,
+    logger,
+    remote: config.providers.openai
+      ? new OpenAIModerator({
+          apiKey: config.providers.openai.apiKey,
+          baseURL: config.providers.openai.baseURL,
+        })
+      : undefined,
+  });
+  const memories = new MemoryRepository(db);
+  const embedding = overrides.embedding ?? (await embeddingAdapter(config, logger));
+  const hub = new RealtimeHub({
+    db,
+    tokens,
+    sessions,
+    events,
+    logger,
+    providers: await speechProviders(config, overrides.providers),
+    vad: new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 }),
+    resamplers: new ResamplerPool(),
+    history,
+    limits: new SessionLimits({ redis }),
+    moderate: (input) => moderation.moderate(input),
+    retrieveMemories: embedding
+      ? async ({ userId, personaId, query }) => {
+          const [vector] = await embedding.embed([query]);
+          const found = vector ? await memories.search({ userId, personaId, embedding: vector }) : [];
+          return found.map((m) => m.text);
+        }
+      : undefined,
+    createSpeechRenderer: (responseId) => createBasicSpeechRenderer(responseId),
+    endOfTurnSilenceMs: config.endOfTurnSilenceMs,
+  });
+  const services: AppServices = { config, db, bus, tokens, events, sessions, conversations: hub };
+  const audioSocket = createAudioSocket({
+    authenticate: (token) => hub.authenticateAudio(token),
+    openSink: (session, client) => hub.openMicrophone(session, client),
+    onError: (err) => logger.warn({ err }, 'audio socket error'),
+  });
 
   const health: HealthCheck[] = [
     { name: `database (${db.kind})`, required: true, check: () => db.ping() },
     { name: `pubsub (${bus.kind})`, required: true, check: () => bus.ping() },
   ];
   const yoga = createGraphQLServer(services, logger, [
-    useHttpRoutes({ services, logger, version: VERSION, health, consoleDir: path.resolve(config.consoleDir) }),
+    useHttpRoutes({
+      services,
+      logger,
+      version: VERSION,
+      health,
+      consoleDir: path.resolve(config.consoleDir),
+    }),
   ]);
   const graphqlWs = createGraphQLWebSocketServer(yoga);
 
@@ -70,6 +145,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname === '/graphql') {
       graphqlWs.wss.handleUpgrade(req, socket, head, (ws) => graphqlWs.wss.emit('connection', ws, req));
+    } else if (pathname === '/audio') {
+      audioSocket.handleUpgrade(req, socket, head);
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     }
@@ -95,10 +172,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       if (started) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await graphqlWs.close();
+        await audioSocket.close();
         server.closeAllConnections();
         await closed;
       }
+      await hub.closeAll();
       await events.flush();
+      await redis?.quit();
       // Stores passed in by the caller stay open: the caller owns them.
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await db.close();
@@ -107,16 +187,76 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   };
 }
 
-/** Until the voice pipeline is wired, conversation input answers with a typed, retryable error. */
-function unavailableConversations(): Conversations {
-  return {
-    async sendText() {
-      const { AppError } = await import('./errors');
-      throw new AppError('UNAVAILABLE', 'The conversation pipeline is not running', { retryable: true });
-    },
-    async interrupt() {
-      return false;
-    },
-    async close() {},
+const FIRST_CHUNK_TIMEOUT_MS = { stt: 15_000, llm: 10_000, tts: 8_000 };
+
+/** The configured providers of each capability, in order, with the adapter behind each configured name. */
+async function speechProviders(config: Config, fakes: AppOverrides['providers'] = {}) {
+  const openai = config.providers.openai;
+  const build = async <P extends LabelledProvider>(
+    kind: 'stt' | 'llm' | 'tts',
+    factories: Record<string, () => P | Promise<P>>,
+    given: P[] | undefined,
+  ): Promise<ProviderSet<P>> => {
+    const named: [string, P][] = given
+      ? given.map((p) => [p.label, p])
+      : await Promise.all(
+          config.providers[kind].map(async (name): Promise<[string, P]> => {
+            const factory = factories[name];
+            if (!factory) throw new Error(`${kind.toUpperCase()}_PROVIDERS: unknown provider "${name}"`);
+            return [name, await factory()];
+          }),
+        );
+    const chain = ProviderChain.create(
+      named.map(([, p]) => p),
+      { firstChunkTimeoutMs: FIRST_CHUNK_TIMEOUT_MS[kind] },
+    );
+    return { chain, labels: Object.fromEntries(named.map(([name, p]) => [name, p.label])) };
   };
+  const needOpenAI = (what: string) => {
+    if (!openai) throw new Error(`${what} "openai" needs OPENAI_API_KEY or OPENAI_BASE_URL`);
+    return openai;
+  };
+  return {
+    stt: await build<STTAdapter>(
+      'stt',
+      {
+        local: () => new PocketsphinxStt(),
+        openai: () => new OpenAiStt(needOpenAI('STT_PROVIDERS')),
+        google: () => createGoogleStt(),
+      },
+      fakes.stt,
+    ),
+    llm: await build<LLMAdapter>(
+      'llm',
+      {
+        local: () => new LocalResponderLlm(),
+        openai: () => new OpenAILlm({ ...needOpenAI('LLM_PROVIDERS'), model: config.providers.llmModel }),
+      },
+      fakes.llm,
+    ),
+    tts: await build<TTSAdapter>(
+      'tts',
+      {
+        local: () => new EspeakTts({ process: sharedEspeakProcess() }),
+        openai: () => new OpenAITts(needOpenAI('TTS_PROVIDERS')),
+        google: () => new GoogleTts(),
+      },
+      fakes.tts,
+    ),
+  };
+}
+
+/** Embeddings for memory retrieval; without a usable model the avatar still talks, just without memories. */
+async function embeddingAdapter(config: Config, logger: Logger): Promise<EmbeddingAdapter | undefined> {
+  try {
+    if (config.providers.embedding === 'openai') {
+      const openai = config.providers.openai;
+      if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
+      return new OpenAIEmbedding(openai);
+    }
+    return await LocalOnnxEmbedding.create();
+  } catch (err) {
+    logger.warn({ err }, 'embedding model unavailable: long-term memory retrieval is off');
+    return undefined;
+  }
 }

@@ -1,0 +1,554 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
+import { LocalResponderLlm } from '../adapters/llm/local-responder';
+import { OpenAILlm } from '../adapters/llm/openai';
+import { FakeLlm, type FakeLlmTurn } from '../adapters/llm/testing/fake';
+import type { LLMAdapter, LlmRequest } from '../adapters/llm/types';
+import { FakeStt } from '../adapters/stt/testing/fake';
+import { FakeTts, type FakeTtsScript } from '../adapters/tts/testing/fake';
+import type { SessionEventPayload } from '../domain/session-events';
+import { AppError, ProviderError } from '../errors';
+import { InMemoryHistoryStore } from './history-store';
+import {
+  createBasicSpeechRenderer,
+  heardTextAt,
+  type ModerationResult,
+  SessionRuntime,
+  type SessionRuntimeDeps,
+  type SpeechRenderer,
+  type TurnRecord,
+} from './session-runtime';
+
+const persona = {
+  name: 'Ada',
+  systemPrompt: 'Be brief.',
+  gestureLibrary: ['nod', 'wave'],
+  defaultEmotion: 'neutral',
+  voice: 'en-us',
+};
+
+const answer = (text: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ text, gesture_plan: [], emotion: 'happy', actions: [], ...extra });
+
+type Logged = SessionEventPayload | { type: 'llm-finished' };
+
+/** An LLM wrapper that marks in the event log when the model finished streaming. */
+function markingLlm(inner: FakeLlm, log: Logged[]): LLMAdapter {
+  return {
+    label: inner.label,
+    capabilities: inner.capabilities,
+    async *stream(req: LlmRequest) {
+      yield* inner.stream(req);
+      log.push({ type: 'llm-finished' });
+    },
+  };
+}
+
+function setup(
+  opts: {
+    llm?: FakeLlmTurn | FakeLlmTurn[];
+    tts?: Partial<FakeTtsScript>;
+    transcript?: string;
+    moderate?: (text: string) => ModerationResult;
+    deps?: Partial<SessionRuntimeDeps>;
+  } = {},
+) {
+  const log: Logged[] = [];
+  const clock = { t: 0, now: () => clock.t };
+  const llm = new FakeLlm(opts.llm ?? { content: answer('Hello there. How are you?') });
+  const tts = new FakeTts({ script: { msPerChar: 50, chunkMs: 200, ...opts.tts } });
+  const stt = new FakeStt({ transcript: opts.transcript ?? 'hi there' });
+  const history = new InMemoryHistoryStore();
+  const turns: (TurnRecord & { id: string })[] = [];
+  const truncated: { id: string; heardText: string }[] = [];
+  const deps: SessionRuntimeDeps = {
+    stt,
+    llm: markingLlm(llm, log),
+    tts,
+    moderate: async (text) => opts.moderate?.(text) ?? { allowed: true, text },
+    retrieveMemories: async () => ['The user likes tea'],
+    history,
+    saveTurn: async (turn) => {
+      const id = `turn-${turns.length + 1}`;
+      turns.push({ ...turn, id });
+      return { id };
+    },
+    truncateTurn: async (id, heardText) => {
+      truncated.push({ id, heardText });
+    },
+    emit: (payload) => log.push(payload),
+    clock,
+    ...opts.deps,
+  };
+  const runtime = new SessionRuntime({ sessionId: 's1', persona }, deps);
+  const events = () => log.filter((e): e is SessionEventPayload => e.type !== 'llm-finished');
+  const types = () => events().map((e) => e.type);
+  return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated };
+}
+
+const ofType = <T extends SessionEventPayload['type']>(events: SessionEventPayload[], type: T) =>
+  events.filter((e): e is Extract<SessionEventPayload, { type: T }> => e.type === type);
+
+describe('SessionRuntime turn', () => {
+  it('answers a typed message with started, moderated text deltas, speech chunks and done, in order', async () => {
+    const { runtime, events, types, tts, history, turns } = setup();
+    runtime.userText('Hi Ada');
+    await runtime.whenIdle();
+
+    const order = types();
+    // Typed text is echoed as the transcript, like recognised speech.
+    expect(order.slice(0, 2)).toEqual(['TranscriptFinal', 'ResponseStarted']);
+    expect(ofType(events(), 'TranscriptFinal')[0]).toMatchObject({ text: 'Hi Ada', confidence: 1 });
+    expect(order.at(-1)).toBe('ResponseDone');
+    expect(order.filter((t) => t === 'ResponseTextDelta')).toHaveLength(2);
+    expect(order).toContain('SpeechChunk');
+    const deltas = ofType(events(), 'ResponseTextDelta').map((e) => e.delta);
+    const [done] = ofType(events(), 'ResponseDone');
+    expect(deltas.join('')).toBe('Hello there. How are you?');
+    expect(done).toMatchObject({ text: 'Hello there. How are you?', emotion: 'happy', moderated: false });
+    // TTS speaks sentence by sentence, not the whole answer at once.
+    expect(tts.calls.map((c) => c.text)).toEqual(['Hello there.', 'How are you?']);
+    const chunks = ofType(events(), 'SpeechChunk');
+    expect(chunks.map((c) => c.chunkSeq)).toEqual(chunks.map((_, i) => i));
+    expect(chunks[1]?.startMs).toBeCloseTo((chunks[0]?.startMs ?? 0) + (chunks[0]?.durationMs ?? 0), 6);
+    expect(await history.recent('s1')).toEqual([
+      { role: 'user', text: 'Hi Ada' },
+      { role: 'assistant', text: 'Hello there. How are you?' },
+    ]);
+    expect(turns.map((t) => [t.role, t.text, t.interrupted])).toEqual([
+      ['USER', 'Hi Ada', false],
+      ['ASSISTANT', 'Hello there. How are you?', false],
+    ]);
+    expect(turns[1]?.timings).toMatchObject({
+      firstAudioMs: expect.any(Number),
+      llmFirstTokenMs: expect.any(Number),
+    });
+  });
+
+  it('starts speaking at the first complete sentence, before the model has finished', async () => {
+    const content = answer('First sentence here. Then a much longer second sentence follows.');
+    const { runtime, log } = setup({ llm: { content, chunkDelayMs: 5 } });
+    runtime.userText('go');
+    await runtime.whenIdle();
+    const firstSpeech = log.findIndex((e) => e.type === 'SpeechChunk');
+    const llmFinished = log.findIndex((e) => e.type === 'llm-finished');
+    expect(firstSpeech).toBeGreaterThan(-1);
+    expect(firstSpeech).toBeLessThan(llmFinished);
+  });
+
+  it('transcribes an utterance first and ties the response to its utteranceId', async () => {
+    const { runtime, events, stt, llm } = setup({ transcript: 'what is your name' });
+    const audio = { samples: new Int16Array(16_000), sampleRate: 16_000 };
+    runtime.userUtterance(audio);
+    await runtime.whenIdle();
+    const [final, started] = events();
+    expect(final).toMatchObject({ type: 'TranscriptFinal', text: 'what is your name', confidence: 0.9 });
+    expect(started).toMatchObject({
+      type: 'ResponseStarted',
+      utteranceId: final?.type === 'TranscriptFinal' ? final.utteranceId : 'missing',
+    });
+    expect(stt.calls[0]?.audio).toBe(audio);
+    expect(llm.requests[0]?.messages.at(-1)).toEqual({ role: 'user', content: 'what is your name' });
+  });
+
+  it('forwards streaming partial transcripts before the final one', async () => {
+    const stt = new FakeStt(
+      { transcript: 'hello there', partials: ['hel', 'hello'] },
+      { capabilities: { streaming: true } },
+    );
+    const { runtime, events } = setup({ deps: { stt } });
+    runtime.userUtterance({ samples: new Int16Array(1600), sampleRate: 16_000 });
+    await runtime.whenIdle();
+    expect(
+      events()
+        .slice(0, 3)
+        .map((e) => (e.type.startsWith('Transcript') && 'text' in e ? [e.type, e.text] : e.type)),
+    ).toEqual([
+      ['TranscriptPartial', 'hel'],
+      ['TranscriptPartial', 'hello'],
+      ['TranscriptFinal', 'hello there'],
+    ]);
+  });
+
+  it('abandons a turn interrupted while still transcribing, without an Interrupted event', async () => {
+    const stt = new FakeStt({ transcript: 'never finished', latencyMs: 10_000 });
+    const { runtime, types: typesOf, llm } = setup({ deps: { stt } });
+    runtime.userUtterance({ samples: new Int16Array(1600), sampleRate: 16_000 });
+    await expect.poll(() => stt.calls.length).toBe(1);
+    expect(runtime.speaking).toBe(true);
+    runtime.userSpeechStarted();
+    await runtime.whenIdle();
+    expect(typesOf()).toEqual([]);
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it('does not answer an utterance that transcribed to nothing', async () => {
+    const { runtime, types, llm } = setup({ transcript: '  ' });
+    runtime.userUtterance({ samples: new Int16Array(1600), sampleRate: 16_000 });
+    await runtime.whenIdle();
+    expect(types()).toEqual(['TranscriptFinal']);
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it('builds the prompt from persona, memories and the previous turns, in JSON mode', async () => {
+    const { runtime, llm } = setup({ llm: [{ content: answer('First.') }, { content: answer('Second.') }] });
+    runtime.userText('one');
+    runtime.userText('two');
+    await runtime.whenIdle();
+    const second = llm.requests[1];
+    expect(second?.json).toBe(true);
+    expect(second?.messages[0]?.content).toContain('You are Ada.');
+    expect(second?.messages[0]?.content).toContain('- The user likes tea');
+    expect(second?.messages.slice(1).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'one'],
+      ['assistant', 'First.'],
+      ['user', 'two'],
+    ]);
+  });
+
+  it('speaks a plain-text (non-JSON) answer as it is', async () => {
+    const { runtime, events, tts } = setup({ llm: { content: 'No JSON today. Just prose.' } });
+    runtime.userText('hi');
+    await runtime.whenIdle();
+    expect(tts.calls.map((c) => c.text)).toEqual(['No JSON today.', 'Just prose.']);
+    expect(ofType(events(), 'ResponseDone')[0]).toMatchObject({
+      text: 'No JSON today. Just prose.',
+      emotion: 'neutral',
+    });
+  });
+});
+
+describe('SessionRuntime with real LLM adapters', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  it('runs offline on the embedded local responder', async () => {
+    const { runtime, events } = setup({ deps: { llm: new LocalResponderLlm() } });
+    runtime.userText('I like trains');
+    await runtime.whenIdle();
+    const done = ofType(events(), 'ResponseDone')[0];
+    expect(done?.text).toMatch(/^Hello! I'm Ada, running on the built-in offline responder/);
+    expect(done?.text).toContain('I heard you say: I like trains');
+    expect(ofType(events(), 'SpeechChunk').length).toBeGreaterThan(0);
+  });
+
+  it('streams from an OpenAI-compatible server over HTTP/SSE', async () => {
+    fake.setScript({ chat: { content: answer('Served over SSE. Second sentence.'), tokenDelayMs: 1 } });
+    const llm = new OpenAILlm({ baseURL: fake.baseURL, model: 'gpt-test', maxRetries: 0 });
+    const { runtime, events, tts } = setup({ deps: { llm } });
+    runtime.userText('hi');
+    await runtime.whenIdle();
+    expect(tts.calls.map((c) => c.text)).toEqual(['Served over SSE.', 'Second sentence.']);
+    expect(ofType(events(), 'ResponseDone')[0]).toMatchObject({
+      text: 'Served over SSE. Second sentence.',
+      emotion: 'happy',
+    });
+    expect(fake.requests.at(-1)?.body).toMatchObject({
+      response_format: { type: 'json_object' },
+      stream: true,
+    });
+  });
+});
+
+describe('SessionRuntime moderation', () => {
+  it('replaces a flagged sentence by the fallback before TTS and drops the rest of the answer', async () => {
+    const content = answer('Nice to meet you. Something nasty here. More after that.');
+    const { runtime, events, tts, llm, history } = setup({
+      llm: { content, chunkDelayMs: 2 },
+      moderate: (text) =>
+        text.includes('nasty')
+          ? { allowed: false, text: "Let's talk about something else.", category: 'x' }
+          : { allowed: true, text },
+    });
+    runtime.userText('hi');
+    await runtime.whenIdle();
+    expect(tts.calls.map((c) => c.text)).toEqual(['Nice to meet you.', "Let's talk about something else."]);
+    const deltas = ofType(events(), 'ResponseTextDelta')
+      .map((e) => e.delta)
+      .join('');
+    expect(deltas).not.toContain('nasty');
+    expect(ofType(events(), 'ResponseDone')[0]).toMatchObject({
+      text: "Nice to meet you. Let's talk about something else.",
+      moderated: true,
+    });
+    // Generation was stopped rather than streamed to the end.
+    expect(llm.requests[0]?.signal.aborted).toBe(true);
+    expect((await history.recent('s1')).at(-1)?.text).toBe(
+      "Nice to meet you. Let's talk about something else.",
+    );
+  });
+});
+
+describe('SessionRuntime barge-in', () => {
+  const slowSpeech = { interChunkDelayMs: 15 };
+
+  it('aborts LLM and TTS at once, emits Interrupted with the heard words and truncates history', async () => {
+    const content = answer('One two three four five six seven eight. Nine ten eleven twelve.');
+    const { runtime, events, clock, tts, llm, history, turns } = setup({
+      llm: { content, chunkDelayMs: 3 },
+      tts: slowSpeech,
+    });
+    runtime.userText('count');
+    await expect.poll(() => ofType(events(), 'SpeechChunk').length).toBeGreaterThanOrEqual(4);
+    // 50 ms per character: "One two three " is 14 characters, so 700 ms covers "One two three".
+    clock.t += 700;
+    expect(runtime.speaking).toBe(true);
+    runtime.userSpeechStarted();
+
+    const interrupted = ofType(events(), 'Interrupted')[0];
+    expect(interrupted).toMatchObject({ heardText: 'One two three', playedMs: 700 });
+    expect(events().at(-1)?.type).toBe('Interrupted');
+    expect(tts.calls[0]?.signal.aborted).toBe(true);
+    expect(llm.requests[0]?.signal.aborted).toBe(true);
+    expect(runtime.speaking).toBe(false);
+
+    await runtime.whenIdle();
+    expect(types(events())).not.toContain('ResponseDone');
+    expect(events().at(-1)?.type).toBe('Interrupted');
+    expect((await history.recent('s1')).at(-1)).toEqual({ role: 'assistant', text: 'One two three' });
+    expect(turns.at(-1)).toMatchObject({ role: 'ASSISTANT', text: 'One two three', interrupted: true });
+  });
+
+  it('uses the played time the client reports, capped at the audio actually sent', async () => {
+    const { runtime, events } = setup({
+      llm: { content: answer('Alpha beta gamma delta.') },
+      tts: slowSpeech,
+    });
+    runtime.userText('x');
+    await expect.poll(() => ofType(events(), 'SpeechChunk').length).toBeGreaterThanOrEqual(1);
+    runtime.interrupt({ playedMs: 560 });
+    // "Alpha beta " = 11 characters = 550 ms: the midpoint of "gamma" (825 ms) was not reached.
+    expect(ofType(events(), 'Interrupted')[0]).toMatchObject({ heardText: 'Alpha beta', playedMs: 560 });
+    await runtime.whenIdle();
+  });
+
+  it('truncates the saved turn when the user barges in after the answer was generated but is still playing', async () => {
+    const { runtime, events, clock, history, turns, truncated } = setup({
+      llm: { content: answer('Short one. And another sentence.') },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(types(events()).at(-1)).toBe('ResponseDone');
+    expect(runtime.speaking).toBe(true);
+    clock.t += 520; // "Short one." is 10 characters of 50 ms; "And" is not half played yet
+    runtime.userSpeechStarted();
+    expect(ofType(events(), 'Interrupted')[0]).toMatchObject({ heardText: 'Short one.', playedMs: 520 });
+    await expect.poll(() => truncated).toEqual([{ id: turns.at(-1)?.id, heardText: 'Short one.' }]);
+    expect((await history.recent('s1')).at(-1)).toEqual({ role: 'assistant', text: 'Short one.' });
+  });
+
+  it('does nothing on user speech once the answer has finished playing', async () => {
+    const { runtime, events, clock } = setup({ llm: { content: answer('Done.') } });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    clock.t += 10_000;
+    expect(runtime.speaking).toBe(false);
+    runtime.userSpeechStarted();
+    expect(types(events())).not.toContain('Interrupted');
+  });
+
+  it('a new message while speaking interrupts the answer and is answered next', async () => {
+    const { runtime, events, llm } = setup({
+      llm: [
+        { content: answer('A long first answer that goes on. And on.'), chunkDelayMs: 5 },
+        { content: answer('Second.') },
+      ],
+      tts: slowSpeech,
+    });
+    runtime.userText('first');
+    await expect.poll(() => ofType(events(), 'ResponseStarted').length).toBe(1);
+    runtime.userText('second');
+    await runtime.whenIdle();
+    const sequence = types(events()).filter(
+      (t) => t === 'ResponseStarted' || t === 'Interrupted' || t === 'ResponseDone',
+    );
+    expect(sequence).toEqual(['ResponseStarted', 'Interrupted', 'ResponseStarted', 'ResponseDone']);
+    expect(llm.requests.at(-1)?.messages.at(-1)?.content).toBe('second');
+  });
+
+  it('drops inputs queued behind an interruption', async () => {
+    const { runtime, llm } = setup({ llm: { content: answer('Hi.'), chunkDelayMs: 5 } });
+    runtime.userText('one');
+    runtime.userText('two');
+    runtime.interrupt();
+    runtime.userText('three');
+    await runtime.whenIdle();
+    expect(llm.requests.map((r) => r.messages.at(-1)?.content)).toEqual(['three']);
+  });
+});
+
+describe('SessionRuntime failures', () => {
+  it('turns an LLM failure into a SessionError and closes the response, without throwing', async () => {
+    const {
+      runtime,
+      events,
+      types: typesOf,
+    } = setup({
+      llm: {
+        content: answer('Never said.'),
+        error: new ProviderError('llm', 'HTTP 500'),
+        failAfterChunks: 1,
+      },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(typesOf()).toEqual(['TranscriptFinal', 'ResponseStarted', 'SessionError', 'ResponseDone']);
+    expect(ofType(events(), 'SessionError')[0]).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
+  });
+
+  it('still speaks the sentences completed before the LLM failed mid-answer, then reports the error', async () => {
+    const { runtime, events, tts, history } = setup({
+      llm: {
+        chunks: ['{"text":"First part.', ' Second p', 'art is cut'],
+        error: new ProviderError('llm', 'connection dropped'),
+        failAfterChunks: 3,
+      },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(tts.calls.map((c) => c.text)).toEqual(['First part.']);
+    expect(types(events()).slice(-2)).toEqual(['SessionError', 'ResponseDone']);
+    expect(ofType(events(), 'ResponseDone')[0]?.text).toBe('First part.');
+    expect((await history.recent('s1')).at(-1)).toEqual({ role: 'assistant', text: 'First part.' });
+  });
+
+  it('stops the LLM when TTS fails mid-answer and reports the TTS error', async () => {
+    const { runtime, events, llm } = setup({
+      llm: { content: answer('One. Two. Three. Four.'), chunkDelayMs: 5 },
+      tts: { failAfterChunks: 1 },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(ofType(events(), 'SessionError')[0]).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      message: expect.stringContaining('stream broke'),
+    });
+    expect(llm.requests[0]?.signal.aborted).toBe(true);
+    expect(types(events()).at(-1)).toBe('ResponseDone');
+  });
+
+  it('refuses a turn over the rate limit with RATE_LIMITED and no response', async () => {
+    const {
+      runtime,
+      types: typesOf,
+      llm,
+    } = setup({
+      deps: {
+        limits: {
+          consumeTurn: async () => {
+            throw new AppError('RATE_LIMITED', 'slow down', { retryable: true });
+          },
+          recordTokens: async () => {},
+        },
+      },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(typesOf()).toEqual(['TranscriptFinal', 'SessionError']);
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it('masks unexpected errors as INTERNAL', async () => {
+    const { runtime, events } = setup({
+      deps: {
+        retrieveMemories: async () => [],
+        history: Object.assign(new InMemoryHistoryStore(), {
+          recent: async () => {
+            throw new TypeError('redis exploded');
+          },
+        }),
+      },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(events().filter((e) => e.type !== 'TranscriptFinal')).toEqual([
+      {
+        type: 'SessionError',
+        code: 'INTERNAL',
+        message: 'Something went wrong while answering',
+        retryable: false,
+      },
+    ]);
+  });
+});
+
+describe('SessionRuntime speech renderer', () => {
+  it('renders gestures once the plan is known, after the speech they belong to', async () => {
+    const pushed: string[] = [];
+    const createSpeechRenderer = (responseId: string): SpeechRenderer => {
+      const basic = createBasicSpeechRenderer(responseId);
+      return {
+        push: (chunk, sentence) => {
+          pushed.push(sentence.text);
+          return basic.push(chunk, sentence);
+        },
+        endSentence: (sentence) => basic.endSentence(sentence),
+        gesturePlan: (plan) =>
+          plan.map((g) => ({
+            type: 'GestureEvent' as const,
+            responseId,
+            gesture: g.gesture,
+            startMs: 0,
+            durationMs: g.durationMs ?? 500,
+            intensity: g.intensity ?? 0.5,
+            wordIndex: g.wordIndex ?? null,
+          })),
+      };
+    };
+    const content = answer('Hello. Bye.', {
+      gesture_plan: [{ gesture: 'wave', word_index: 0, duration_ms: 700 }],
+    });
+    const { runtime, events } = setup({ llm: { content }, deps: { createSpeechRenderer } });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    const order = types(events());
+    expect(ofType(events(), 'GestureEvent')).toEqual([
+      {
+        type: 'GestureEvent',
+        responseId: expect.any(String),
+        gesture: 'wave',
+        startMs: 0,
+        durationMs: 700,
+        intensity: 0.5,
+        wordIndex: 0,
+      },
+    ]);
+    expect(order.indexOf('GestureEvent')).toBeGreaterThan(order.indexOf('SpeechChunk'));
+    expect(order.indexOf('GestureEvent')).toBeLessThan(order.indexOf('ResponseDone'));
+    expect(new Set(pushed)).toEqual(new Set(['Hello.', 'Bye.']));
+  });
+});
+
+describe('heardTextAt', () => {
+  const segment = (text: string, startMs: number, endMs: number, words = false) => ({
+    text,
+    startMs,
+    endMs,
+    complete: true,
+    words: words
+      ? text.split(' ').map((word, index, all) => {
+          const step = (endMs - startMs) / all.length;
+          return { word, index, startMs: startMs + index * step, endMs: startMs + (index + 1) * step };
+        })
+      : [],
+  });
+
+  it('keeps whole played sentences and the played words of the cut one', () => {
+    const segments = [segment('One two.', 0, 1000, true), segment('Three four five six.', 1000, 2000, true)];
+    expect(heardTextAt(segments, 0)).toBe('');
+    expect(heardTextAt(segments, 1000)).toBe('One two.');
+    expect(heardTextAt(segments, 1400)).toBe('One two. Three four');
+    expect(heardTextAt(segments, 5000)).toBe('One two. Three four five six.');
+  });
+
+  it('estimates by the share of audio played when there are no word timings, whole words only', () => {
+    expect(heardTextAt([segment('abcd efgh ijkl mnop', 0, 1900)], 1000)).toBe('abcd efgh');
+  });
+});
+
+function types(events: SessionEventPayload[]): string[] {
+  return events.map((e) => e.type);
+}
