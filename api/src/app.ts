@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
+import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
+import { createWav2ArkitSession } from './adapters/blendshapes/wav2arkit-session';
 import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
 import { OpenAIEmbedding } from './adapters/embedding/openai';
 import type { EmbeddingAdapter } from './adapters/embedding/types';
@@ -19,6 +21,7 @@ import { GoogleTts } from './adapters/tts/google';
 import { OpenAITts } from './adapters/tts/openai';
 import type { TTSAdapter } from './adapters/tts/types';
 import { createSileroSession, SileroBatchRunner } from './adapters/vad/silero';
+import { ProfileVisemeService } from './adapters/visemes/profile-viseme-service';
 import { createTokenService, resolveJwtSecret } from './auth/tokens';
 import type { Config } from './config';
 import { type Database, openDatabase } from './db/database';
@@ -32,7 +35,7 @@ import { type HistoryStore, InMemoryHistoryStore, RedisHistoryStore } from './re
 import { type ProviderSet, RealtimeHub } from './realtime/hub';
 import { SessionLimits } from './realtime/limits';
 import { ResamplerPool } from './realtime/resampler';
-import { createBasicSpeechRenderer } from './realtime/session-runtime';
+import { createAvatarSpeechRenderer } from './realtime/speech-renderer';
 import type { AppServices } from './services';
 import { SessionEventPublisher } from './services/session-events';
 import { SessionService } from './services/sessions';
@@ -95,7 +98,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : undefined,
   });
   const memories = new MemoryRepository(db);
+  const visemes = new ProfileVisemeService();
   const embedding = overrides.embedding ?? (await embeddingAdapter(config, logger));
+  // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
+  const animator = new Wav2ArkitAnimator(await createWav2ArkitSession());
   const hub = new RealtimeHub({
     db,
     tokens,
@@ -115,10 +121,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           return found.map((m) => m.text);
         }
       : undefined,
-    createSpeechRenderer: (responseId) => createBasicSpeechRenderer(responseId),
+    createSpeechRenderer: (responseId, { persona, session }) => {
+      // Work a client cannot render (or a persona turned off) is not done at all.
+      const wants = (feature: string) =>
+        session.capabilities.includes(feature) && persona.capabilities.includes(feature);
+      return createAvatarSpeechRenderer({
+        responseId,
+        rig: visemes.resolveRig(persona.avatarRig, persona.visemeMap).rig,
+        visemes,
+        animator: wants('blendshapes') ? animator : undefined,
+        gestureLibrary: wants('gestures') ? persona.gestureLibrary : [],
+        withVisemes: wants('visemes'),
+        onWarning: (message) => logger.debug({ sessionId: session.id, message }, 'speech rendering'),
+      });
+    },
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
   });
-  const services: AppServices = { config, db, bus, tokens, events, sessions, conversations: hub };
+  const services: AppServices = { config, db, bus, tokens, events, sessions, conversations: hub, visemes };
   const audioSocket = createAudioSocket({
     authenticate: (token) => hub.authenticateAudio(token),
     openSink: (session, client) => hub.openMicrophone(session, client),

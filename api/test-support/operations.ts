@@ -35,7 +35,7 @@ export const PersonasQuery = graphql(`
 export const CreateSessionMutation = graphql(`
   mutation CreateSession($input: CreateSessionInput!) {
     createSession(input: $input) {
-      session { id status capabilities traceId persona { id name avatarRig } }
+      session { id status capabilities traceId rig persona { id name avatarRig } }
       sessionToken
       sessionTokenExpiresAt
       audioUrl

@@ -62,8 +62,11 @@ export interface SpeechRenderer {
   push(chunk: TtsChunk, sentence: SpeechSentence): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
   /** The sentence's audio is complete: hand out anything still buffered. */
   endSentence(sentence: SpeechSentence): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
-  /** The gesture plan arrives with the end of the model's answer, usually while speech is still going. */
-  gesturePlan?(plan: PlannedGesture[]): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
+  /**
+   * The gesture plan and the answer's emotion arrive with the end of the model's answer, usually while speech
+   * is still going.
+   */
+  gesturePlan?(plan: PlannedGesture[], emotion: string | null): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
 }
 
 export interface TurnRecord {
@@ -139,6 +142,7 @@ class Response {
   moderated = false;
   textStarted = false;
   gesturePlan: PlannedGesture[] | null = null;
+  emotion: string | null = null;
   gesturesRendered = false;
 
   constructor(
@@ -416,6 +420,7 @@ export class SessionRuntime {
         result = { ...result, emotion: end.result.emotion, actions: end.result.actions };
         // Rendered by the speech stage, so gesture events follow the speech they belong to.
         response.gesturePlan = end.result.gesturePlan;
+        response.emotion = end.result.emotion;
       } catch (err) {
         if (!llmController.signal.aborted) llmFailure = err;
       } finally {
@@ -500,7 +505,7 @@ export class SessionRuntime {
     const plan = response.gesturePlan;
     if (!plan || response.gesturesRendered || response.moderated || !renderer.gesturePlan) return;
     response.gesturesRendered = true;
-    if (plan.length > 0) this.sendSpeech(response, await renderer.gesturePlan(plan));
+    this.sendSpeech(response, await renderer.gesturePlan(plan, response.emotion));
   }
 
   private since(response: Response): number {

@@ -1,3 +1,4 @@
+import type { VisemeService } from '../adapters/visemes/types';
 import type { TokenService } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
@@ -25,4 +26,6 @@ export interface AppServices {
   events: SessionEventPublisher;
   sessions: SessionService;
   conversations: Conversations;
+  /** Resolves persona rigs for clients (the viseme map travels as session metadata). */
+  visemes: VisemeService;
 }

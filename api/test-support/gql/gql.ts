@@ -18,7 +18,7 @@ type Documents = {
     "\n  mutation CreatePersona($input: PersonaCreateInput!) {\n    createPersona(input: $input) {\n      id name systemPrompt voice avatarRig visemeMap gestureLibrary defaultEmotion capabilities\n    }\n  }\n": typeof types.CreatePersonaDocument,
     "\n  mutation UpdatePersona($id: ID!, $input: PersonaUpdateInput!) {\n    updatePersona(id: $id, input: $input) { id name voice greeting }\n  }\n": typeof types.UpdatePersonaDocument,
     "\n  query Personas($first: Int, $after: String, $search: String) {\n    personas(first: $first, after: $after, search: $search) {\n      edges { cursor node { id name } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.PersonasDocument,
-    "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n": typeof types.CreateSessionDocument,
+    "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId rig persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n": typeof types.CreateSessionDocument,
     "\n  mutation EndSession($id: ID!) {\n    endSession(id: $id) { id status endedAt endReason }\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation SendText($sessionId: ID!, $text: String!) {\n    sendText(sessionId: $sessionId, text: $text) { accepted utteranceId }\n  }\n": typeof types.SendTextDocument,
     "\n  mutation Interrupt($sessionId: ID!) {\n    interrupt(sessionId: $sessionId) { interrupted }\n  }\n": typeof types.InterruptDocument,
@@ -31,7 +31,7 @@ const documents: Documents = {
     "\n  mutation CreatePersona($input: PersonaCreateInput!) {\n    createPersona(input: $input) {\n      id name systemPrompt voice avatarRig visemeMap gestureLibrary defaultEmotion capabilities\n    }\n  }\n": types.CreatePersonaDocument,
     "\n  mutation UpdatePersona($id: ID!, $input: PersonaUpdateInput!) {\n    updatePersona(id: $id, input: $input) { id name voice greeting }\n  }\n": types.UpdatePersonaDocument,
     "\n  query Personas($first: Int, $after: String, $search: String) {\n    personas(first: $first, after: $after, search: $search) {\n      edges { cursor node { id name } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.PersonasDocument,
-    "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n": types.CreateSessionDocument,
+    "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId rig persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n": types.CreateSessionDocument,
     "\n  mutation EndSession($id: ID!) {\n    endSession(id: $id) { id status endedAt endReason }\n  }\n": types.EndSessionDocument,
     "\n  mutation SendText($sessionId: ID!, $text: String!) {\n    sendText(sessionId: $sessionId, text: $text) { accepted utteranceId }\n  }\n": types.SendTextDocument,
     "\n  mutation Interrupt($sessionId: ID!) {\n    interrupt(sessionId: $sessionId) { interrupted }\n  }\n": types.InterruptDocument,
@@ -73,7 +73,7 @@ export function graphql(source: "\n  query Personas($first: Int, $after: String,
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n"): (typeof documents)["\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId rig persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n"): (typeof documents)["\n  mutation CreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) {\n      session { id status capabilities traceId rig persona { id name avatarRig } }\n      sessionToken\n      sessionTokenExpiresAt\n      audioUrl\n      graphqlUrl\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

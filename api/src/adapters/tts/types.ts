@@ -5,6 +5,8 @@ export interface TtsChunk {
   sampleRate: number;
   /** Timings relative to the start of this chunk; absent when the provider gives none. */
   phonemes?: PhonemeTiming[];
+  /** Which alphabet `phonemes` uses, so the viseme service can normalise them. */
+  phonemeAlphabet?: 'espeak' | 'arpabet' | 'ipa';
   words?: WordTiming[];
 }
 

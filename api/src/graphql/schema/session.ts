@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { rigMetadata } from '../../adapters/visemes/rigs';
 import { canAccessSession } from '../../services/sessions';
 import { builder } from '../builder';
 import { PersonaRef } from './persona';
 import { UserRef } from './user';
 
-const SessionStatusEnum = builder.enumType('SessionStatus', { values: ['CREATED', 'ACTIVE', 'ENDED'] as const });
+const SessionStatusEnum = builder.enumType('SessionStatus', {
+  values: ['CREATED', 'ACTIVE', 'ENDED'] as const,
+});
 const TurnRoleEnum = builder.enumType('TurnRole', { values: ['USER', 'ASSISTANT'] as const });
 
 /** What a client can render; the server skips work a client cannot use (e.g. blendshape frames). */
@@ -24,6 +27,16 @@ export const SessionRef = builder.prismaNode('Session', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     user: t.relation('user'),
     persona: t.relation('persona'),
+    rig: t.field({
+      type: 'JSON',
+      description:
+        "How to drive the avatar's rig: the persona's rig profile (viseme or blendshape targets) with its overrides.",
+      select: { persona: { select: { avatarRig: true, visemeMap: true } } },
+      resolve: (session, _args, ctx) =>
+        rigMetadata(
+          ctx.services.visemes.resolveRig(session.persona.avatarRig, session.persona.visemeMap).rig,
+        ),
+    }),
     turns: t.relatedConnection('turns', { cursor: 'id', query: { orderBy: { createdAt: 'asc' } } }),
     events: t.relatedConnection('events', {
       cursor: 'id',
@@ -38,7 +51,9 @@ builder.prismaObject('Turn', {
   fields: (t) => ({
     id: t.exposeID('id'),
     role: t.expose('role', { type: TurnRoleEnum }),
-    text: t.exposeString('text', { description: 'For interrupted assistant turns, only what the user heard.' }),
+    text: t.exposeString('text', {
+      description: 'For interrupted assistant turns, only what the user heard.',
+    }),
     utteranceId: t.exposeString('utteranceId', { nullable: true }),
     interrupted: t.exposeBoolean('interrupted'),
     emotion: t.exposeString('emotion', { nullable: true }),
@@ -119,21 +134,25 @@ interface SessionAccessShape {
   graphqlUrl: string;
 }
 
-const CreateSessionPayload = builder.objectRef<SessionAccessShape & { sessionId: string }>('CreateSessionPayload').implement({
-  fields: (t) => ({
-    session: t.prismaField({
-      type: 'Session',
-      resolve: (query, parent, _args, ctx) =>
-        ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: parent.sessionId } }),
+const CreateSessionPayload = builder
+  .objectRef<SessionAccessShape & { sessionId: string }>('CreateSessionPayload')
+  .implement({
+    fields: (t) => ({
+      session: t.prismaField({
+        type: 'Session',
+        resolve: (query, parent, _args, ctx) =>
+          ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: parent.sessionId } }),
+      }),
+      sessionToken: t.exposeString('sessionToken', {
+        description: 'Short-lived token scoped to this session (audio socket, events).',
+      }),
+      sessionTokenExpiresAt: t.expose('sessionTokenExpiresAt', { type: 'DateTime' }),
+      audioUrl: t.exposeString('audioUrl', {
+        description: 'Binary audio WebSocket; pass the session token as ?token=.',
+      }),
+      graphqlUrl: t.exposeString('graphqlUrl', { description: 'graphql-ws endpoint for sessionEvents.' }),
     }),
-    sessionToken: t.exposeString('sessionToken', {
-      description: 'Short-lived token scoped to this session (audio socket, events).',
-    }),
-    sessionTokenExpiresAt: t.expose('sessionTokenExpiresAt', { type: 'DateTime' }),
-    audioUrl: t.exposeString('audioUrl', { description: 'Binary audio WebSocket; pass the session token as ?token=.' }),
-    graphqlUrl: t.exposeString('graphqlUrl', { description: 'graphql-ws endpoint for sessionEvents.' }),
-  }),
-});
+  });
 
 const SessionAccessPayload = builder.objectRef<SessionAccessShape>('SessionAccess').implement({
   fields: (t) => ({
@@ -144,17 +163,21 @@ const SessionAccessPayload = builder.objectRef<SessionAccessShape>('SessionAcces
   }),
 });
 
-const SendTextPayload = builder.objectRef<{ accepted: boolean; utteranceId: string }>('SendTextPayload').implement({
-  fields: (t) => ({
-    accepted: t.exposeBoolean('accepted'),
-    utteranceId: t.exposeString('utteranceId', {
-      description: 'Correlates the TranscriptFinal and response events of this input.',
+const SendTextPayload = builder
+  .objectRef<{ accepted: boolean; utteranceId: string }>('SendTextPayload')
+  .implement({
+    fields: (t) => ({
+      accepted: t.exposeBoolean('accepted'),
+      utteranceId: t.exposeString('utteranceId', {
+        description: 'Correlates the TranscriptFinal and response events of this input.',
+      }),
     }),
-  }),
-});
+  });
 
 const InterruptPayload = builder.objectRef<{ interrupted: boolean }>('InterruptPayload').implement({
-  fields: (t) => ({ interrupted: t.exposeBoolean('interrupted', { description: 'False when the avatar was not speaking.' }) }),
+  fields: (t) => ({
+    interrupted: t.exposeBoolean('interrupted', { description: 'False when the avatar was not speaking.' }),
+  }),
 });
 
 builder.mutationFields((t) => ({

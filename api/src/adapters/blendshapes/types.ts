@@ -1,0 +1,34 @@
+import type { BlendshapeFrame } from '../../domain/session-events';
+
+export interface BlendshapeAnimatorCapabilities {
+  /** Audio the animator needs after a frame before it can emit it (ms). */
+  lookaheadMs: number;
+  /** Learned model (wav2arkit) versus signal heuristics (energy baseline). */
+  learned: boolean;
+}
+
+export interface BlendshapeStreamOptions {
+  /** Told about bad input and internal failures, which never throw. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Audio -> 30 fps ARKit-52 frames for any speech, phonemes or not (e.g. OpenAI TTS). One stream per response;
+ * each frame carries the sample range [sampleStart, sampleEnd) it animates, at the stream's sample rate,
+ * counted from the start of the stream.
+ */
+export interface BlendshapeAnimator {
+  readonly label: string;
+  readonly capabilities: BlendshapeAnimatorCapabilities;
+  createStream(sampleRate: number, options?: BlendshapeStreamOptions): BlendshapeStream;
+}
+
+export interface BlendshapeStream {
+  /**
+   * Feeds the next chunk (PCM16, or float in [-1, 1]) and returns every frame whose audio and look-ahead have
+   * arrived. Never rejects: bad samples are sanitised and failures give neutral frames.
+   */
+  push(samples: Int16Array | Float32Array): Promise<BlendshapeFrame[]>;
+  /** End of the audio: returns the remaining frames up to its last sample and resets the stream for reuse. */
+  flush(): Promise<BlendshapeFrame[]>;
+}

@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import { ProviderError } from '../../errors';
+import { toProviderError } from './openai-errors';
+import type { LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
+
+export interface OpenAILlmOptions {
+  model: string;
+  /** Any OpenAI-compatible endpoint: OpenAI, Ollama (`http://localhost:11434/v1`), vLLM, llama.cpp server. */
+  baseURL?: string;
+  /** Local servers ignore it, but the SDK insists on one. */
+  apiKey?: string;
+  label?: string;
+  /** Whether the server honours `response_format: json_object` (OpenAI, Ollama, vLLM and llama.cpp do). */
+  jsonMode?: boolean;
+  temperature?: number;
+  /** Longest wait for the response headers and then for each next chunk; a stalled stream fails over. */
+  idleTimeoutMs?: number;
+  /** Kept low: a live turn cannot wait through back-offs, failover to the next provider is faster. */
+  maxRetries?: number;
+}
+
+export class OpenAILlm implements LLMAdapter {
+  readonly label: string;
+  readonly capabilities: LlmCapabilities;
+  private readonly client: OpenAI;
+  private readonly idleTimeoutMs: number;
+
+  constructor(private readonly options: OpenAILlmOptions) {
+    this.label = options.label ?? `openai:${options.model}`;
+    this.capabilities = { streaming: true, jsonMode: options.jsonMode ?? true };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 20_000;
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey ?? 'not-needed',
+      maxRetries: options.maxRetries ?? 1,
+      timeout: this.idleTimeoutMs,
+    });
+  }
+
+  async *stream(req: LlmRequest): AsyncIterable<LlmChunk> {
+    // One controller for the request, aborted by the caller (barge-in) or by our idle watchdog.
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort(req.signal.reason);
+    if (req.signal.aborted) throw abortReason(req.signal);
+    req.signal.addEventListener('abort', forwardAbort, { once: true });
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const armWatchdog = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, this.idleTimeoutMs);
+    };
+
+    try {
+      armWatchdog();
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.options.model,
+          messages: req.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: req.maxTokens,
+          temperature: this.options.temperature,
+          ...(req.json && this.capabilities.jsonMode
+            ? { response_format: { type: 'json_object' as const } }
+            : {}),
+        },
+        { signal: controller.signal },
+      );
+      for await (const chunk of stream) {
+        const text = chunk.choices[0]?.delta?.content;
+        const usage = chunk.usage;
+        // The consumer's time between pulls is not the provider's stall.
+        clearTimeout(watchdog);
+        if (text) yield { type: 'content', text };
+        if (usage) {
+          yield {
+            type: 'usage',
+            usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
+          };
+        }
+        armWatchdog();
+      }
+      // The SDK ends an aborted stream quietly; a caller's abort or our watchdog must still surface.
+      if (stalled) throw this.stallError();
+      if (req.signal.aborted) throw abortReason(req.signal);
+    } catch (err) {
+      if (req.signal.aborted) throw abortReason(req.signal);
+      if (stalled) throw this.stallError(err);
+      throw toProviderError(this.label, err);
+    } finally {
+      clearTimeout(watchdog);
+      // Also closes the HTTP stream when the consumer stopped pulling early.
+      controller.abort();
+      req.signal.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private stallError(cause?: unknown): ProviderError {
+    return new ProviderError(this.label, `no response for ${this.idleTimeoutMs} ms`, {
+      timeout: true,
+      retryable: true,
+      cause,
+    });
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}

@@ -1,0 +1,71 @@
+import type { PcmAudio } from '../../../domain/audio';
+import { ProviderError } from '../../../errors';
+import type { STTAdapter, SttCapabilities, SttResult } from '../types';
+
+export interface FakeSttScript {
+  /** Final transcript; a function sees the audio (e.g. to answer by duration). */
+  transcript?: string | ((audio: PcmAudio) => string);
+  confidence?: number;
+  alternatives?: SttResult['alternatives'];
+  /** Partial texts yielded before the final one (only when `capabilities.streaming`). */
+  partials?: string[];
+  /** Delay before the final result (split evenly across partials). Honours the abort signal. */
+  latencyMs?: number;
+  /** Fail instead of answering; `true` gives a retryable ProviderError. */
+  failWith?: Error | true;
+}
+
+/** Scriptable STT for pipeline tests: settable transcript, latency and failure; records every call. */
+export class FakeStt implements STTAdapter {
+  readonly label: string;
+  readonly capabilities: SttCapabilities;
+  script: FakeSttScript;
+  readonly calls: Array<{ audio: PcmAudio; language?: string }> = [];
+
+  constructor(
+    script: FakeSttScript = {},
+    opts: { label?: string; capabilities?: Partial<SttCapabilities> } = {},
+  ) {
+    this.script = script;
+    this.label = opts.label ?? 'fake-stt';
+    this.capabilities = { streaming: false, alternatives: false, sampleRate: 16_000, ...opts.capabilities };
+  }
+
+  async *transcribe(
+    audio: PcmAudio,
+    opts: { signal: AbortSignal; language?: string },
+  ): AsyncIterable<SttResult> {
+    this.calls.push({ audio, language: opts.language });
+    const script = this.script;
+    const partials = this.capabilities.streaming ? (script.partials ?? []) : [];
+    const step = (script.latencyMs ?? 0) / (partials.length + 1);
+    for (const text of partials) {
+      await sleep(step, opts.signal);
+      yield { text, isFinal: false, confidence: 0, alternatives: [] };
+    }
+    await sleep(step, opts.signal);
+    if (script.failWith === true)
+      throw new ProviderError(this.label, 'scripted failure', { retryable: true });
+    if (script.failWith) throw script.failWith;
+    const text =
+      typeof script.transcript === 'function' ? script.transcript(audio) : (script.transcript ?? '');
+    const confidence = script.confidence ?? 0.9;
+    yield { text, isFinal: true, confidence, alternatives: script.alternatives ?? [] };
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

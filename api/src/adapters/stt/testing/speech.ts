@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { PcmAudio } from '../../../domain/audio';
+import { concatFloat32, float32ToInt16, StreamingResampler } from '../../../realtime/resampler';
+import { decodeWav } from '../wav';
+
+const run = promisify(execFile);
+
+/** Real synthetic speech for tests: espeak-ng speaks `text` (22.05 kHz), resampled to `sampleRate`. */
+export async function synthesizeSpeech(text: string, sampleRate = 16_000): Promise<PcmAudio> {
+  const dir = await mkdtemp(join(tmpdir(), 'espeak-'));
+  try {
+    const file = join(dir, 'speech.wav');
+    await run('espeak-ng', ['-w', file, text]);
+    const spoken = decodeWav(await readFile(file));
+    if (spoken.sampleRate === sampleRate) return spoken;
+    const resampler = await StreamingResampler.create({
+      inputRate: spoken.sampleRate,
+      outputRate: sampleRate,
+    });
+    try {
+      const samples = concatFloat32([resampler.push(spoken.samples), resampler.flush()]);
+      return { samples: float32ToInt16(samples), sampleRate };
+    } finally {
+      resampler.destroy();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `ms` of silence at `sampleRate`, to pad speech the way a real microphone stream would. */
+export function silence(ms: number, sampleRate = 16_000): Int16Array {
+  return new Int16Array(Math.round((ms * sampleRate) / 1000));
+}

@@ -1,0 +1,46 @@
+import { AppError } from '../../../errors';
+import type { VoiceActivityDetector } from '../types';
+
+export interface FakeVadOptions {
+  /** Probability for frame i (counted from the last reset); past the end, `after` is used. */
+  probabilities?: number[] | ((frameIndex: number, frame: Float32Array) => number);
+  after?: number;
+  /** Delay before each result, to exercise slow consumers. */
+  latencyMs?: number;
+  /** Throw this from process() (e.g. to test how the pipeline reports VAD failure). */
+  failWith?: Error;
+}
+
+/** Scriptable VAD for pipeline tests: no model, deterministic probabilities. */
+export class FakeVad implements VoiceActivityDetector {
+  readonly label = 'fake-vad';
+  readonly sampleRate = 16_000;
+  readonly frameSize = 512;
+  /** Frames seen since construction, across resets. */
+  readonly frames: Float32Array[] = [];
+  resets = 0;
+  #index = 0;
+  readonly #opts: FakeVadOptions;
+
+  constructor(opts: FakeVadOptions = {}) {
+    this.#opts = opts;
+  }
+
+  async process(frame: Float32Array): Promise<number> {
+    if (frame.length !== this.frameSize) {
+      throw new AppError('BAD_INPUT', `VAD needs ${this.frameSize}-sample frames, got ${frame.length}`);
+    }
+    if (this.#opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.#opts.latencyMs));
+    if (this.#opts.failWith) throw this.#opts.failWith;
+    this.frames.push(frame.slice());
+    const index = this.#index++;
+    const script = this.#opts.probabilities;
+    if (typeof script === 'function') return script(index, frame);
+    return script?.[index] ?? this.#opts.after ?? 0;
+  }
+
+  reset(): void {
+    this.#index = 0;
+    this.resets++;
+  }
+}

@@ -1,0 +1,80 @@
+import { AppError, NotFoundError } from '../../errors';
+import { builder } from '../builder';
+import { featureServices, ownerFor } from './memory';
+
+const PrivacyRequestKindEnum = builder.enumType('PrivacyRequestKind', {
+  values: ['EXPORT', 'DELETE'] as const,
+});
+const PrivacyRequestStatusEnum = builder.enumType('PrivacyRequestStatus', {
+  values: ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'] as const,
+});
+
+export const PrivacyRequestRef = builder.prismaNode('PrivacyRequest', {
+  id: { field: 'id' },
+  authScopes: (request, ctx) => ctx.viewer?.userId === request.userId || ctx.viewer?.role === 'ADMIN',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: PrivacyRequestKindEnum }),
+    status: t.expose('status', { type: PrivacyRequestStatusEnum }),
+    userId: t.exposeID('userId'),
+    workflowId: t.exposeString('workflowId', { nullable: true }),
+    result: t.expose('result', {
+      type: 'JSON',
+      nullable: true,
+      description:
+        'EXPORT: the whole document about the user. DELETE: what was deleted. `empty` says there was nothing.',
+    }),
+    error: t.exposeString('error', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+function workflowsOf(ctx: Parameters<typeof featureServices>[0]) {
+  const { workflows } = featureServices(ctx);
+  if (!workflows)
+    throw new AppError('UNAVAILABLE', 'Background workflows are off (WORKFLOWS=off)', { retryable: false });
+  return workflows;
+}
+
+builder.queryFields((t) => ({
+  privacyRequest: t.prismaField({
+    type: 'PrivacyRequest',
+    authScopes: { user: true },
+    args: { id: t.arg.globalID({ required: true, for: PrivacyRequestRef }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const request = await ctx.services.db.prisma.privacyRequest.findUnique({
+        ...query,
+        where: { id: id.id },
+      });
+      if (!request) throw new NotFoundError('PrivacyRequest', id.id);
+      ownerFor(ctx, request.userId);
+      return request;
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  requestDataExport: t.prismaField({
+    type: 'PrivacyRequest',
+    authScopes: { user: true },
+    description:
+      'Starts an export of everything stored about you (admins: about `userId`); poll privacyRequest for it.',
+    args: { userId: t.arg.id({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      const userId = ownerFor(ctx, args.userId ? String(args.userId) : null);
+      const { requestId } = await workflowsOf(ctx).startPrivacyExport(userId);
+      return ctx.services.db.prisma.privacyRequest.findUniqueOrThrow({ ...query, where: { id: requestId } });
+    },
+  }),
+  requestDataDeletion: t.prismaField({
+    type: 'PrivacyRequest',
+    authScopes: { user: true },
+    description: 'Deletes your memories, sessions, turns and events durably (the account stays).',
+    args: { userId: t.arg.id({ required: false }) },
+    resolve: async (query, _root, args, ctx) => {
+      const userId = ownerFor(ctx, args.userId ? String(args.userId) : null);
+      const { requestId } = await workflowsOf(ctx).startPrivacyDelete(userId);
+      return ctx.services.db.prisma.privacyRequest.findUniqueOrThrow({ ...query, where: { id: requestId } });
+    },
+  }),
+}));

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { runVoiceClient } from '../../examples/voice-client';
+import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
+import { collect, startTestApp, TEST_USERS, type TestApp } from '../../test-support/harness';
+import {
+  CreatePersonaMutation,
+  CreateSessionMutation,
+  EndSessionMutation,
+  InterruptMutation,
+  SendTextMutation,
+  SessionEventsSubscription,
+  SessionQuery,
+} from '../../test-support/operations';
+
+const typeOf = (r: { data?: { sessionEvents: { __typename: string } } | null }) =>
+  r.data?.sessionEvents.__typename;
+
+/** The whole platform on its local providers: Silero VAD, pocketsphinx, the local responder, espeak-ng. */
+describe('a conversation on the embedded default', () => {
+  let t: TestApp;
+  let admin: string;
+  let personaId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.token('admin');
+    const persona = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Ada', systemPrompt: 'Be brief.' } },
+      admin,
+    );
+    personaId = persona.data!.createPersona.id;
+  });
+  afterAll(() => t?.stop());
+
+  async function session() {
+    const res = await t.gql(CreateSessionMutation, { input: { personaId } }, admin);
+    return res.data!.createSession;
+  }
+
+  it('answers typed text with transcript, response, speech chunks carrying audio and phonemes, then done', async () => {
+    const created = await session();
+    const events = collect(
+      t.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'ResponseDone',
+    );
+    const sent = await t.gql(
+      SendTextMutation,
+      { sessionId: created.session.id, text: 'What is your name?' },
+      admin,
+    );
+    expect(sent.data?.sendText.accepted).toBe(true);
+    const received = (await events).map((r) => r.data!.sessionEvents);
+    const types = received.map((e) => e.__typename);
+    expect(types[0]).toBe('TranscriptFinal');
+    expect(types[1]).toBe('ResponseStarted');
+    expect(types.at(-1)).toBe('ResponseDone');
+    expect(types.indexOf('ResponseTextDelta')).toBeGreaterThan(1);
+    const chunks = received.filter((e) => e.__typename === 'SpeechChunk');
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) {
+      if (chunk.__typename !== 'SpeechChunk') continue;
+      expect(Buffer.from(chunk.audio, 'base64').length).toBe(
+        Math.round((chunk.durationMs * chunk.sampleRate) / 1000) * 2,
+      );
+      expect(chunk.phonemes.length).toBeGreaterThan(0);
+    }
+    const done = received.at(-1)!;
+    expect(done.__typename === 'ResponseDone' && done.text).toContain('Ada');
+    const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
+    expect(stored.data?.session.status).toBe('ACTIVE');
+    expect(stored.data?.session.turns.edges.map((e) => e.node.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it('hears a spoken question through the audio socket and answers it in order', async () => {
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Ada',
+      question: 'How are you?',
+    });
+    const types = result.timeline.map((e) => e.event.__typename);
+    const at = (type: string) => types.indexOf(type as never);
+    expect(at('TranscriptFinal')).toBeGreaterThanOrEqual(0);
+    expect(at('TranscriptFinal')).toBeLessThan(at('ResponseStarted'));
+    expect(at('ResponseStarted')).toBeLessThan(at('ResponseTextDelta'));
+    expect(at('ResponseTextDelta')).toBeLessThan(at('SpeechChunk'));
+    expect(types.at(-1)).toBe('ResponseDone');
+    const transcript = result.timeline.find((e) => e.event.__typename === 'TranscriptFinal')!.event;
+    // pocketsphinx on synthetic speech is rough; "are you" of this question comes through reliably.
+    expect(transcript.__typename === 'TranscriptFinal' && transcript.text).toMatch(/are you/);
+    expect(result.turns.map((turn) => turn.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it('stops at once when the user talks over the answer and keeps only what was heard', async () => {
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Ada',
+      question: 'Tell me about yourself please',
+      bargeIn: 'Stop, stop, wait a moment.',
+    });
+    const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
+    expect(interrupted).toBeDefined();
+    if (interrupted?.__typename !== 'Interrupted') return;
+    const assistant = result.turns.find((turn) => turn.role === 'ASSISTANT' && turn.interrupted);
+    expect(assistant).toBeDefined();
+    // The stored answer is exactly what the user heard, which is less than the full answer the model wrote.
+    expect(assistant?.text).toBe(interrupted.heardText);
+    const written = result.timeline
+      .filter((e) => e.event.__typename === 'ResponseTextDelta')
+      .map((e) => (e.event.__typename === 'ResponseTextDelta' ? e.event.delta : ''))
+      .join('');
+    expect(interrupted.heardText.length).toBeLessThan(written.trim().length);
+  });
+
+  it('interrupts through the mutation while speaking and says so', async () => {
+    const created = await session();
+    const events = collect(
+      t.wsClient(admin),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'Interrupted',
+    );
+    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'Tell me something long' }, admin);
+    // Wait for the first audio, then interrupt: the answer is several seconds long.
+    await collect(
+      t.wsClient(admin),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'SpeechChunk',
+    );
+    const res = await t.gql(InterruptMutation, { sessionId: created.session.id }, admin);
+    expect(res.data?.interrupt.interrupted).toBe(true);
+    expect((await events).map(typeOf)).toContain('Interrupted');
+    const idle = await t.gql(InterruptMutation, { sessionId: created.session.id }, admin);
+    expect(idle.data?.interrupt.interrupted).toBe(false);
+  });
+
+  it('refuses the audio socket for an ended session, a missing token and an API token', async () => {
+    const created = await session();
+    await t.gql(EndSessionMutation, { id: created.session.id }, admin);
+    const status = (url: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(url);
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('open', () => resolve(101));
+        socket.on('error', () => undefined);
+      });
+    expect(await status(`${created.audioUrl}?token=${created.sessionToken}`)).toBe(410);
+    expect(await status(created.audioUrl)).toBe(401);
+    expect(await status(`${created.audioUrl}?token=${admin}`)).toBe(403);
+    const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
+    expect(stored.data?.session.status).toBe('ENDED');
+  });
+});
+
+describe('provider failover', () => {
+  let fake: FakeOpenAI;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ chat: { error: { status: 500, message: 'upstream down' } } });
+    t = await startTestApp({
+      env: { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', LLM_PROVIDERS: 'openai,local' },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it('answers from the OpenAI-compatible endpoint, and from the local responder when it fails', async () => {
+    const admin = await t.token('admin');
+    const persona = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Failover', systemPrompt: 'x' } },
+      admin,
+    );
+    const created = (
+      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
+    ).data!.createSession;
+    const answer = async (text: string) => {
+      const events = collect(
+        t.wsClient(admin),
+        SessionEventsSubscription,
+        { sessionId: created.session.id, afterSeq: 0 },
+        (r) => typeOf(r) === 'ResponseDone' && (r.data?.sessionEvents as { text: string }).text !== lastText,
+      );
+      await t.gql(SendTextMutation, { sessionId: created.session.id, text }, admin);
+      const done = (await events).filter((r) => typeOf(r) === 'ResponseDone').at(-1)!.data!.sessionEvents as {
+        text: string;
+      };
+      lastText = done.text;
+      return done.text;
+    };
+    let lastText = '';
+    expect(await answer('Hello there')).toMatch(/offline responder/);
+    expect(fake.requests.some((r) => r.path.endsWith('/chat/completions'))).toBe(true);
+    fake.setScript({ chat: { content: JSON.stringify({ text: 'Hi from the model.', emotion: 'happy' }) } });
+    expect(await answer('Hello again')).toBe('Hi from the model.');
+  });
+});

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Retrains wav2arkit from scratch: virtualenv, synthetic corpus, training, ONNX export, TypeScript fixtures,
+# evaluation. About 15-20 minutes on one core; torch uses one thread.
+set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
+here="$(cd "$(dirname "$0")" && pwd)"
+bash "$here/setup.sh"
+py="$here/../../.venv/bin/python"
+cd "$here"
+"$py" data.py --train "${WAV2ARKIT_TRAIN_UTTERANCES:-2400}" --heldout 160
+"$py" train.py --steps "${WAV2ARKIT_STEPS:-9000}"
+"$py" fixtures.py
+"$py" real.py
+"$py" eval.py
