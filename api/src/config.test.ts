@@ -4,13 +4,21 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('runs on the embedded defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, databaseUrl: undefined, redisUrl: undefined, corsOrigins: '*' });
+    expect(config).toMatchObject({
+      port: 4000,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      corsOrigins: '*',
+    });
     expect(config.providers.llm).toEqual(['local']);
     expect(config.auth.devUsers.map((u) => u.role)).toEqual(['admin', 'user']);
   });
 
   it('puts an OpenAI-compatible endpoint first and keeps the local responder as last resort', () => {
-    expect(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1' }).providers.llm).toEqual(['openai', 'local']);
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1' }).providers.llm).toEqual([
+      'openai',
+      'local',
+    ]);
   });
 
   it.each([

@@ -97,12 +97,18 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function parseTriples<T>(raw: string, variable: string, build: (a: string, b: string, role: RoleName) => T): T[] {
+function parseTriples<T>(
+  raw: string,
+  variable: string,
+  build: (a: string, b: string, role: RoleName) => T,
+): T[] {
   return list(raw).map((entry) => {
     const [a, b, role] = entry.split(':');
     const parsedRole = roleSchema.safeParse(role);
     if (!a || !b || !parsedRole.success) {
-      throw new ConfigError(`${variable}: entries must look like name:secret:role (role user|admin|integrator)`);
+      throw new ConfigError(
+        `${variable}: entries must look like name:secret:role (role user|admin|integrator)`,
+      );
     }
     return build(a, b, parsedRole.data);
   });
@@ -118,7 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.OIDC_DOMAIN && !e.OIDC_AUDIENCE) || (!e.OIDC_DOMAIN && e.OIDC_AUDIENCE)) {
     throw new ConfigError('OIDC_DOMAIN and OIDC_AUDIENCE must be set together');
   }
-  const openai = e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? { apiKey: e.OPENAI_API_KEY ?? 'none', baseURL: e.OPENAI_BASE_URL } : undefined;
+  const openai =
+    e.OPENAI_API_KEY || e.OPENAI_BASE_URL
+      ? { apiKey: e.OPENAI_API_KEY ?? 'none', baseURL: e.OPENAI_BASE_URL }
+      : undefined;
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -129,13 +138,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleDir: e.CONSOLE_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
-    temporal: { address: e.TEMPORAL_ADDRESS || undefined, namespace: e.TEMPORAL_NAMESPACE, mode: e.WORKFLOWS },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS || undefined,
+      namespace: e.TEMPORAL_NAMESPACE,
+      mode: e.WORKFLOWS,
+    },
     auth: {
       jwtSecret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
-      devUsers: parseTriples(e.AUTH_USERS, 'AUTH_USERS', (username, password, role) => ({ username, password, role })),
+      devUsers: parseTriples(e.AUTH_USERS, 'AUTH_USERS', (username, password, role) => ({
+        username,
+        password,
+        role,
+      })),
       apiKeys: parseTriples(e.API_KEYS, 'API_KEYS', (key, username, role) => ({ key, username, role })),
       oidc:
         e.OIDC_DOMAIN && e.OIDC_AUDIENCE

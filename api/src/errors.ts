@@ -20,7 +20,11 @@ export class AppError extends Error {
   readonly retryable: boolean;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
@@ -60,7 +64,11 @@ export class ForbiddenError extends AppError {
 /** A speech/LLM provider failed; `retryable` tells the failover wrapper whether the next provider should try. */
 export class ProviderError extends AppError {
   readonly provider: string;
-  constructor(provider: string, message: string, opts: { retryable?: boolean; cause?: unknown; timeout?: boolean } = {}) {
+  constructor(
+    provider: string,
+    message: string,
+    opts: { retryable?: boolean; cause?: unknown; timeout?: boolean } = {},
+  ) {
     super(opts.timeout ? 'PROVIDER_TIMEOUT' : 'PROVIDER_ERROR', `${provider}: ${message}`, {
       retryable: opts.retryable ?? true,
       cause: opts.cause,
@@ -72,7 +80,11 @@ export class ProviderError extends AppError {
 }
 
 /** GraphQL `extensions` for an error: the only shape clients see. Unknown errors are masked. */
-export function toErrorExtensions(err: unknown): { code: ErrorCode; retryable: boolean; details?: Record<string, unknown> } {
+export function toErrorExtensions(err: unknown): {
+  code: ErrorCode;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+} {
   if (err instanceof AppError) return { code: err.code, retryable: err.retryable, details: err.details };
   return { code: 'INTERNAL', retryable: false };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type App, type AppOverrides, buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -33,7 +33,9 @@ export interface TestApp {
  * Starts the real app (real HTTP, graphql-ws, PGlite with pgvector in memory) on a free port. Pass `env` to
  * configure it like a deployment, e.g. `{ REDIS_URL }`.
  */
-export async function startTestApp(opts: { env?: Record<string, string>; overrides?: AppOverrides } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { env?: Record<string, string>; overrides?: AppOverrides } = {},
+): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'avatar-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -42,7 +44,10 @@ export async function startTestApp(opts: { env?: Record<string, string>; overrid
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     AUTH_USERS: Object.entries(TEST_USERS)
-      .map(([key, u]) => `${u.username}:${u.password}:${key === 'admin' ? 'admin' : key === 'integrator' ? 'integrator' : 'user'}`)
+      .map(
+        ([key, u]) =>
+          `${u.username}:${u.password}:${key === 'admin' ? 'admin' : key === 'integrator' ? 'integrator' : 'user'}`,
+      )
       .join(','),
     API_KEYS: 'test-api-key:keyuser:user',
     ...opts.env,
@@ -69,7 +74,10 @@ export async function startTestApp(opts: { env?: Record<string, string>; overrid
     async gql(doc, variables, token) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query: print(doc), variables }),
       });
       return (await res.json()) as ExecutionResult<never>;
@@ -109,7 +117,11 @@ export function collect<R, V extends Record<string, unknown>>(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`subscription timed out after ${timeoutMs} ms; got ${JSON.stringify(results).slice(0, 2000)}`));
+      reject(
+        new Error(
+          `subscription timed out after ${timeoutMs} ms; got ${JSON.stringify(results).slice(0, 2000)}`,
+        ),
+      );
     }, timeoutMs);
     const unsubscribe = client.subscribe<R>(
       { query: print(doc), variables },

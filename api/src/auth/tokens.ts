@@ -20,7 +20,9 @@ export interface Viewer {
 
 export interface TokenService {
   issueAccessToken(viewer: Omit<Viewer, 'scope' | 'sessionId'>): Promise<{ token: string; expiresAt: Date }>;
-  issueSessionToken(viewer: Omit<Viewer, 'scope'> & { sessionId: string }): Promise<{ token: string; expiresAt: Date }>;
+  issueSessionToken(
+    viewer: Omit<Viewer, 'scope'> & { sessionId: string },
+  ): Promise<{ token: string; expiresAt: Date }>;
   verify(token: string): Promise<Viewer>;
 }
 
@@ -42,17 +44,26 @@ export function createTokenService(opts: {
     return { token, expiresAt };
   };
   return {
-    issueAccessToken: (v) => sign({ usr: v.username, role: v.role, scope: 'api' }, v.userId, opts.accessTtlSeconds),
+    issueAccessToken: (v) =>
+      sign({ usr: v.username, role: v.role, scope: 'api' }, v.userId, opts.accessTtlSeconds),
     issueSessionToken: (v) =>
-      sign({ usr: v.username, role: v.role, scope: 'session', sid: v.sessionId }, v.userId, opts.sessionTtlSeconds),
+      sign(
+        { usr: v.username, role: v.role, scope: 'session', sid: v.sessionId },
+        v.userId,
+        opts.sessionTtlSeconds,
+      ),
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, opts.secret, { issuer: opts.issuer, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, opts.secret, {
+          issuer: opts.issuer,
+          algorithms: ['HS256'],
+        });
         const scope = payload.scope === 'session' ? 'session' : 'api';
         if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') {
           throw new UnauthenticatedError('Malformed token');
         }
-        if (scope === 'session' && typeof payload.sid !== 'string') throw new UnauthenticatedError('Malformed token');
+        if (scope === 'session' && typeof payload.sid !== 'string')
+          throw new UnauthenticatedError('Malformed token');
         return {
           userId: payload.sub,
           username: String(payload.usr ?? ''),

@@ -64,12 +64,17 @@ export interface OidcClaims {
  * Maps an external identity onto a local user, created on first sight. The role comes from a configured claim
  * and defaults to a plain user.
  */
-export async function viewerFromOidc(claims: OidcClaims, deps: { config: Config; db: Database }): Promise<Viewer> {
+export async function viewerFromOidc(
+  claims: OidcClaims,
+  deps: { config: Config; db: Database },
+): Promise<Viewer> {
   const oidc = deps.config.auth.oidc;
   const externalId = `${claims.iss ?? oidc?.domain}|${claims.sub}`;
   const roleClaim = oidc ? claims[oidc.roleClaim] : undefined;
   const role = (typeof roleClaim === 'string' && ROLE_BY_NAME[roleClaim.toLowerCase()]) || 'USER';
-  const preferred = [claims.preferred_username, claims.email, claims.nickname].find((v) => typeof v === 'string');
+  const preferred = [claims.preferred_username, claims.email, claims.nickname].find(
+    (v) => typeof v === 'string',
+  );
   const user = await deps.db.prisma.user.upsert({
     where: { externalId },
     create: { externalId, username: String(preferred ?? externalId), role },
@@ -78,6 +83,9 @@ export async function viewerFromOidc(claims: OidcClaims, deps: { config: Config;
   return { userId: user.id, username: user.username, role: user.role, scope: 'api' };
 }
 
-export async function viewerFromToken(token: string | undefined, tokens: TokenService): Promise<Viewer | null> {
+export async function viewerFromToken(
+  token: string | undefined,
+  tokens: TokenService,
+): Promise<Viewer | null> {
   return token ? tokens.verify(token) : null;
 }

@@ -58,7 +58,9 @@ async function openEmbedded(dataDir?: string): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create({ dataDir, extensions: { vector } });
   // The adapter is typed against the PGlite its own package resolves; the runtime API it uses is the same.
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite as unknown as ConstructorParameters<typeof PrismaPGlite>[0]) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPGlite(pglite as unknown as ConstructorParameters<typeof PrismaPGlite>[0]),
+  });
   const sql: SqlRunner = {
     exec: async (text) => {
       await pglite.exec(text);

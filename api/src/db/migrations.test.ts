@@ -61,7 +61,9 @@ describe('migrations', () => {
     }
     // Unsupported("vector(N)") fields are invisible to the datamodel: check them against the schema text.
     const schema = await readFile(path.join(MIGRATIONS_DIR, '..', 'schema.prisma'), 'utf8');
-    for (const match of schema.matchAll(/model (\w+) \{[^}]*?\n\s+(\w+)\s+Unsupported\("vector\((\d+)\)"\)/g)) {
+    for (const match of schema.matchAll(
+      /model (\w+) \{[^}]*?\n\s+(\w+)\s+Unsupported\("vector\((\d+)\)"\)/g,
+    )) {
       const [, model, field] = match;
       const column = actual.get(`${model}.${field}`);
       expect(column?.udt_name).toBe('vector');
@@ -72,9 +74,11 @@ describe('migrations', () => {
   });
 
   it('records applied migrations like prisma migrate does and skips them on the next start', async () => {
-    const rows = await db.sql.query<{ migration_name: string; finished_at: Date | null; applied_steps_count: number }>(
-      'SELECT migration_name, finished_at, applied_steps_count FROM "_prisma_migrations"',
-    );
+    const rows = await db.sql.query<{
+      migration_name: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>('SELECT migration_name, finished_at, applied_steps_count FROM "_prisma_migrations"');
     const names = (await loadMigrations()).map((m) => m.name);
     expect(rows.map((r) => r.migration_name)).toEqual(names);
     expect(rows.every((r) => r.finished_at !== null && r.applied_steps_count === 1)).toBe(true);

@@ -64,7 +64,9 @@ export async function applyMigrations(db: SqlRunner, migrations: Migration[]): P
     const previous = byName.get(migration.name);
     if (previous) {
       if (!previous.finished_at) {
-        throw new MigrationError(`Migration ${migration.name} failed earlier and is not finished; resolve it first`);
+        throw new MigrationError(
+          `Migration ${migration.name} failed earlier and is not finished; resolve it first`,
+        );
       }
       if (previous.checksum !== migration.checksum) {
         throw new MigrationError(`Migration ${migration.name} was modified after it was applied`);
@@ -84,7 +86,10 @@ export async function applyMigrations(db: SqlRunner, migrations: Migration[]): P
       await db.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, String(err)]);
       throw new MigrationError(`Migration ${migration.name} failed: ${String(err)}`);
     }
-    await db.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+    await db.query(
+      `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
+      [id],
+    );
     ran.push(migration.name);
   }
   return ran;

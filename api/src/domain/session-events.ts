@@ -75,7 +75,14 @@ export type SessionEventPayload =
       visemes: VisemeCue[];
       gestures: GesturePayload[];
     }
-  | { type: 'BlendshapeFrames'; responseId: string; chunkSeq: number; fps: number; sampleRate: number; frames: BlendshapeFrame[] }
+  | {
+      type: 'BlendshapeFrames';
+      responseId: string;
+      chunkSeq: number;
+      fps: number;
+      sampleRate: number;
+      frames: BlendshapeFrame[];
+    }
   | ({ type: 'GestureEvent' } & GesturePayload)
   | {
       type: 'ResponseDone';

@@ -43,7 +43,8 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       user: ctx.viewer?.scope === 'api',
       admin: ctx.viewer?.scope === 'api' && ctx.viewer.role === 'ADMIN',
-      integrator: ctx.viewer?.scope === 'api' && (ctx.viewer.role === 'INTEGRATOR' || ctx.viewer.role === 'ADMIN'),
+      integrator:
+        ctx.viewer?.scope === 'api' && (ctx.viewer.role === 'INTEGRATOR' || ctx.viewer.role === 'ADMIN'),
     }),
     unauthorizedError: (_parent, ctx) =>
       ctx.viewer ? new ForbiddenError('Your role does not allow this operation') : new UnauthenticatedError(),
@@ -68,7 +69,8 @@ builder.scalarType('DateTime', {
   serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
   parseValue: (value) => {
     const date = new Date(String(value));
-    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new BadInputError('Invalid DateTime');
+    if (typeof value !== 'string' || Number.isNaN(date.getTime()))
+      throw new BadInputError('Invalid DateTime');
     return date;
   },
 });

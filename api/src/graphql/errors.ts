@@ -13,9 +13,13 @@ function fromKnownCauses(err: unknown): AppError | undefined {
   if (err.code === 'P2002' || err.code === '23505') {
     const target = err.meta?.target;
     const field = Array.isArray(target) ? String(target[0]) : typeof target === 'string' ? target : undefined;
-    return new AppError('CONFLICT', `A ${model} with ${field ? `this ${field}` : 'these values'} already exists`, {
-      details: field ? { field } : undefined,
-    });
+    return new AppError(
+      'CONFLICT',
+      `A ${model} with ${field ? `this ${field}` : 'these values'} already exists`,
+      {
+        details: field ? { field } : undefined,
+      },
+    );
   }
   if (err.code === 'P2025') return new AppError('NOT_FOUND', `${model} not found`);
   return undefined;

@@ -1,5 +1,5 @@
-import { createPubSub } from 'graphql-yoga';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { SessionEvent } from '../domain/session-events';
 

@@ -186,7 +186,9 @@ describe('provider failover', () => {
         t.wsClient(admin),
         SessionEventsSubscription,
         { sessionId: created.session.id, afterSeq: 0 },
-        (r) => typeOf(r) === 'ResponseDone' && (r.data?.sessionEvents as { text: string }).text !== lastText,
+        (r) =>
+          typeOf(r) === 'ResponseDone' &&
+          (r.data?.sessionEvents as { text?: string } | undefined)?.text !== lastText,
       );
       await t.gql(SendTextMutation, { sessionId: created.session.id, text }, admin);
       const done = (await events).filter((r) => typeOf(r) === 'ResponseDone').at(-1)!.data!.sessionEvents as {

@@ -66,7 +66,10 @@ export interface SpeechRenderer {
    * The gesture plan and the answer's emotion arrive with the end of the model's answer, usually while speech
    * is still going.
    */
-  gesturePlan?(plan: PlannedGesture[], emotion: string | null): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
+  gesturePlan?(
+    plan: PlannedGesture[],
+    emotion: string | null,
+  ): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
 }
 
 export interface TurnRecord {
@@ -282,7 +285,9 @@ export class SessionRuntime {
     let userSaved: Promise<unknown> = Promise.resolve();
     try {
       const userText =
-        input.kind === 'text' ? this.typed(input.text, input.utteranceId) : await this.transcribe(input.audio, response);
+        input.kind === 'text'
+          ? this.typed(input.text, input.utteranceId)
+          : await this.transcribe(input.audio, response);
       timings.sttMs = this.since(response);
       if (!userText || response.controller.signal.aborted) return;
       await this.deps.limits?.consumeTurn(this.config.sessionId);

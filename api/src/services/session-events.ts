@@ -1,5 +1,5 @@
-import type { SessionEvent, SessionEventPayload } from '../domain/session-events';
 import type { Database } from '../db/database';
+import type { SessionEvent, SessionEventPayload } from '../domain/session-events';
 import type { EventBus } from '../graphql/pubsub';
 import type { Logger } from '../logger';
 

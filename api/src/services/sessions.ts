@@ -8,7 +8,11 @@ import type { SessionEventPublisher } from './session-events';
 export type SessionAccess = 'read' | 'control';
 
 /** Whether a viewer may read (events, turns) or control (send text, interrupt, end) a session. */
-export function canAccessSession(viewer: Viewer | null, session: Pick<Session, 'id' | 'userId'>, access: SessionAccess) {
+export function canAccessSession(
+  viewer: Viewer | null,
+  session: Pick<Session, 'id' | 'userId'>,
+  access: SessionAccess,
+) {
   if (!viewer) return false;
   if (viewer.scope === 'session') return viewer.sessionId === session.id;
   if (viewer.role === 'ADMIN') return true;
@@ -44,7 +48,10 @@ export class SessionService {
     return session;
   }
 
-  async create(viewer: Viewer, input: { personaId: string; capabilities: string[] }): Promise<CreatedSession> {
+  async create(
+    viewer: Viewer,
+    input: { personaId: string; capabilities: string[] },
+  ): Promise<CreatedSession> {
     if (viewer.scope !== 'api') throw new ForbiddenError('A session token cannot create sessions');
     const persona = await this.deps.db.prisma.persona.findUnique({ where: { id: input.personaId } });
     if (!persona || persona.archivedAt) throw new NotFoundError('Persona', input.personaId);

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createTokenService } from '../../auth/tokens';
-import { type Database, openDatabase } from '../../db/database';
 import { collect, startTestApp, type TestApp } from '../../../test-support/harness';
 import {
   CreatePersonaMutation,
@@ -10,14 +8,25 @@ import {
   SessionEventsSubscription,
 } from '../../../test-support/operations';
 import { type RedisServer, startRedisServer } from '../../../test-support/redis-server';
+import { createTokenService } from '../../auth/tokens';
+import { type Database, openDatabase } from '../../db/database';
 
 async function newSession(t: TestApp, token: string, admin: string) {
-  const persona = await t.gql(CreatePersonaMutation, { input: { name: `P-${Math.random()}`, systemPrompt: 'x' } }, admin);
-  const created = await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, token);
+  const persona = await t.gql(
+    CreatePersonaMutation,
+    { input: { name: `P-${Math.random()}`, systemPrompt: 'x' } },
+    admin,
+  );
+  const created = await t.gql(
+    CreateSessionMutation,
+    { input: { personaId: persona.data!.createPersona.id } },
+    token,
+  );
   return created.data!.createSession;
 }
 
-const typename = (r: { data?: { sessionEvents: { __typename: string } } | null }) => r.data?.sessionEvents.__typename;
+const typename = (r: { data?: { sessionEvents: { __typename: string } } | null }) =>
+  r.data?.sessionEvents.__typename;
 
 describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
   let t: TestApp;
@@ -56,23 +65,41 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
       visemes: [{ viseme: 'viseme_aa', startMs: 0, endMs: 0.14, weight: 0.8 }],
       gestures: [],
     });
-    const results = collect(t.wsClient(created.sessionToken), SessionEventsSubscription, { sessionId, afterSeq: 0 }, (r) =>
-      typename(r) === 'SessionEnded',
+    const results = collect(
+      t.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId, afterSeq: 0 },
+      (r) => typename(r) === 'SessionEnded',
     );
     // Ending happens after the subscription saw the replayed events; live events follow them in order.
     setTimeout(() => void t.gql(EndSessionMutation, { id: sessionId }, alice), 500);
     const received = await results;
-    expect(received.map(typename)).toEqual(['TranscriptFinal', 'ResponseStarted', 'SpeechChunk', 'SessionEnded']);
-    const seqs = received.map((r) => (r.data?.sessionEvents as { seq: number }).seq);
+    expect(received.map(typename)).toEqual([
+      'TranscriptFinal',
+      'ResponseStarted',
+      'SpeechChunk',
+      'SessionEnded',
+    ]);
+    const seqs = received.map((r) => (r.data?.sessionEvents as { seq?: number } | undefined)?.seq);
     expect(seqs).toEqual([1, 2, 3, 4]);
     const chunk = received[2]!.data!.sessionEvents;
-    expect(chunk).toMatchObject({ __typename: 'SpeechChunk', sessionId, chunkSeq: 0, visemes: [{ viseme: 'viseme_aa' }] });
+    expect(chunk).toMatchObject({
+      __typename: 'SpeechChunk',
+      sessionId,
+      chunkSeq: 0,
+      visemes: [{ viseme: 'viseme_aa' }],
+    });
   });
 
   it("refuses another user's session and an expired session token with typed errors", async () => {
     const created = await newSession(t, alice, admin);
     const bob = await t.token('bob');
-    const [denied] = await collect(t.wsClient(bob), SessionEventsSubscription, { sessionId: created.session.id }, () => true);
+    const [denied] = await collect(
+      t.wsClient(bob),
+      SessionEventsSubscription,
+      { sessionId: created.session.id },
+      () => true,
+    );
     expect(denied?.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     const stale = await createTokenService({
       secret: new TextEncoder().encode('test-secret-that-is-long-enough-0123456789'),
@@ -81,7 +108,12 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
       sessionTtlSeconds: -10,
     }).issueSessionToken({ userId: 'u', username: 'alice', role: 'USER', sessionId: 'whatever' });
     await expect(
-      collect(t.wsClient(stale.token), SessionEventsSubscription, { sessionId: created.session.id }, () => true),
+      collect(
+        t.wsClient(stale.token),
+        SessionEventsSubscription,
+        { sessionId: created.session.id },
+        () => true,
+      ),
     ).rejects.toThrow(/Token expired/);
   });
 
@@ -92,8 +124,11 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
     await new Promise((resolve) => bad.on('open', resolve));
     bad.send('{"this is": not json');
     expect(await closed).toBe(4400);
-    const good = collect(t.wsClient(alice), SessionEventsSubscription, { sessionId: created.session.id, afterSeq: 0 }, (r) =>
-      typename(r) === 'SessionEnded',
+    const good = collect(
+      t.wsClient(alice),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typename(r) === 'SessionEnded',
     );
     setTimeout(() => void t.gql(EndSessionMutation, { id: created.session.id }, alice), 300);
     expect((await good).map(typename)).toEqual(['SessionEnded']);
@@ -130,8 +165,11 @@ describe('sessionEvents across nodes through Redis', () => {
     const admin = await nodeA.token('admin');
     const alice = await nodeA.token('alice');
     const created = await newSession(nodeA, alice, admin);
-    const onB = collect(nodeB.wsClient(created.sessionToken), SessionEventsSubscription, { sessionId: created.session.id }, (r) =>
-      typename(r) === 'SessionEnded',
+    const onB = collect(
+      nodeB.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id },
+      (r) => typename(r) === 'SessionEnded',
     );
     // The subscription is live-only here (no afterSeq), so wait until node B's Redis subscriber is attached.
     await new Promise((resolve) => setTimeout(resolve, 1000));

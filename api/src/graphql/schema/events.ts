@@ -1,3 +1,5 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { PhonemeTiming } from '../../domain/audio';
 import type {
   BlendshapeFrame,
   GesturePayload,
@@ -6,11 +8,9 @@ import type {
   TranscriptAlternative,
   VisemeCue,
 } from '../../domain/session-events';
-import type { PhonemeTiming } from '../../domain/audio';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder';
-import { SessionRef } from './session';
 import type { GraphQLContext } from '../context';
+import { SessionRef } from './session';
 
 type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
 
@@ -55,9 +55,13 @@ const GestureRef = builder.objectRef<GesturePayload>('Gesture').implement({
 const BlendshapeFrameRef = builder.objectRef<BlendshapeFrame>('BlendshapeFrame').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
-    sampleStart: t.exposeInt('sampleStart', { description: 'First audio sample (inclusive) this frame animates.' }),
+    sampleStart: t.exposeInt('sampleStart', {
+      description: 'First audio sample (inclusive) this frame animates.',
+    }),
     sampleEnd: t.exposeInt('sampleEnd', { description: 'Last audio sample (exclusive).' }),
-    weights: t.exposeFloatList('weights', { description: '52 ARKit blendshape weights in ARKit order, 0..1.' }),
+    weights: t.exposeFloatList('weights', {
+      description: '52 ARKit blendshape weights in ARKit order, 0..1.',
+    }),
   }),
 });
 
@@ -149,7 +153,9 @@ const members = [
       text: t.exposeString('text'),
       emotion: t.exposeString('emotion'),
       actions: t.exposeStringList('actions'),
-      moderated: t.exposeBoolean('moderated', { description: 'True when moderation replaced part of the answer.' }),
+      moderated: t.exposeBoolean('moderated', {
+        description: 'True when moderation replaced part of the answer.',
+      }),
     }),
   }),
   builder.objectRef<EventOf<'Interrupted'>>('Interrupted').implement({
@@ -187,7 +193,13 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
 
 /** Stored log rows back into the events subscribers received. */
 function fromLog(sessionId: string, row: { seq: number; type: string; payload: unknown; createdAt: Date }) {
-  return { ...(row.payload as object), type: row.type, seq: row.seq, sessionId, at: row.createdAt.toISOString() } as SessionEvent;
+  return {
+    ...(row.payload as object),
+    type: row.type,
+    seq: row.seq,
+    sessionId,
+    at: row.createdAt.toISOString(),
+  } as SessionEvent;
 }
 
 /**

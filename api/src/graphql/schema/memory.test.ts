@@ -218,6 +218,8 @@ describe('memory, moderation and privacy over GraphQL', () => {
     expect((await t.gql(PrivacyRequestQuery, { id }, bob)).errors?.[0]?.extensions).toMatchObject({
       code: 'FORBIDDEN',
     });
+    const unknown = await t.gql(PrivacyRequestQuery, { id: encodeGlobalID('PrivacyRequest', 'nope') }, alice);
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     const document = (await poll(id, alice)).data!.privacyRequest.result!;
     expect(document.empty).toBe(false);
     expect(document.counts?.memories).toBeGreaterThan(0);

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test-support/harness';
-import { CreatePersonaMutation, PersonasQuery, UpdatePersonaMutation } from '../../../test-support/operations';
+import {
+  CreatePersonaMutation,
+  PersonasQuery,
+  UpdatePersonaMutation,
+} from '../../../test-support/operations';
 
 let t: TestApp;
 let admin: string;
@@ -53,9 +57,17 @@ describe('personas', () => {
   it.each([
     ['an empty name', { name: '  ', systemPrompt: 'ok' }, 'name'],
     ['an unknown rig', { name: 'Rig', systemPrompt: 'ok', avatarRig: 'blender' }, 'avatarRig'],
-    ['a gesture id with spaces', { name: 'G', systemPrompt: 'ok', gestureLibrary: ['big wave'] }, 'gestureLibrary'],
+    [
+      'a gesture id with spaces',
+      { name: 'G', systemPrompt: 'ok', gestureLibrary: ['big wave'] },
+      'gestureLibrary',
+    ],
     ['an unknown capability', { name: 'C', systemPrompt: 'ok', capabilities: ['teleport'] }, 'capabilities'],
-    ['a viseme map that is not a string map', { name: 'V', systemPrompt: 'ok', visemeMap: { AA: 3 } }, 'visemeMap'],
+    [
+      'a viseme map that is not a string map',
+      { name: 'V', systemPrompt: 'ok', visemeMap: { AA: 3 } },
+      'visemeMap',
+    ],
   ])('rejects %s with BAD_INPUT naming the field, storing nothing', async (_label, input, field) => {
     const before = await countPersonas();
     const res = await t.gql(CreatePersonaMutation, { input }, admin);

@@ -147,7 +147,11 @@ builder.mutationFields((t) => ({
       const prisma = ctx.services.db.prisma;
       const existing = await prisma.persona.findUnique({ where: { id: id.id } });
       if (!existing) throw new NotFoundError('Persona', id.id);
-      return prisma.persona.update({ ...query, where: { id: existing.id }, data: { archivedAt: new Date() } });
+      return prisma.persona.update({
+        ...query,
+        where: { id: existing.id },
+        data: { archivedAt: new Date() },
+      });
     },
   }),
 }));

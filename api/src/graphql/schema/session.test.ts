@@ -22,14 +22,27 @@ let personaId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
-  [admin, alice, bob, integrator] = await Promise.all([t.token('admin'), t.token('alice'), t.token('bob'), t.token('integrator')]);
-  const persona = await t.gql(CreatePersonaMutation, { input: { name: 'Guide', systemPrompt: 'Be kind.' } }, admin);
+  [admin, alice, bob, integrator] = await Promise.all([
+    t.token('admin'),
+    t.token('alice'),
+    t.token('bob'),
+    t.token('integrator'),
+  ]);
+  const persona = await t.gql(
+    CreatePersonaMutation,
+    { input: { name: 'Guide', systemPrompt: 'Be kind.' } },
+    admin,
+  );
   personaId = persona.data!.createPersona.id;
 });
 afterAll(() => t?.stop());
 
 async function createSession(token: string) {
-  const res = await t.gql(CreateSessionMutation, { input: { personaId, capabilities: ['audio', 'visemes'] } }, token);
+  const res = await t.gql(
+    CreateSessionMutation,
+    { input: { personaId, capabilities: ['audio', 'visemes'] } },
+    token,
+  );
   expect(res.errors).toBeUndefined();
   return res.data!.createSession;
 }
@@ -54,7 +67,11 @@ describe('createSession', () => {
       alice,
     );
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const badCapability = await t.gql(CreateSessionMutation, { input: { personaId, capabilities: ['smell'] } }, alice);
+    const badCapability = await t.gql(
+      CreateSessionMutation,
+      { input: { personaId, capabilities: ['smell'] } },
+      alice,
+    );
     expect(badCapability.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_INPUT' });
     const anonymous = await t.gql(CreateSessionMutation, { input: { personaId } });
     expect(anonymous.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
@@ -112,7 +129,10 @@ describe('session access', () => {
       .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
       .sign(secret);
     const res = await t.gql(SessionsQuery, {}, expired);
-    expect(res.errors?.[0]).toMatchObject({ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Token expired',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     const forged = await new SignJWT({ role: 'ADMIN', scope: 'api' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('someone')

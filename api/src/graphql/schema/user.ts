@@ -5,7 +5,8 @@ export const RoleEnum = builder.enumType('Role', { values: ['USER', 'ADMIN', 'IN
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
   // Users see themselves; admins and integrators see the owners of the sessions they oversee.
-  authScopes: (user, ctx) => ctx.viewer?.userId === user.id || ctx.viewer?.role === 'ADMIN' || ctx.viewer?.role === 'INTEGRATOR',
+  authScopes: (user, ctx) =>
+    ctx.viewer?.userId === user.id || ctx.viewer?.role === 'ADMIN' || ctx.viewer?.role === 'INTEGRATOR',
   fields: (t) => ({
     username: t.exposeString('username'),
     displayName: t.exposeString('displayName', { nullable: true }),
@@ -20,7 +21,9 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The signed-in user, or null without a token.',
     resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.services.db.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.userId } }) : null,
+      ctx.viewer
+        ? ctx.services.db.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.userId } })
+        : null,
   }),
   users: t.prismaConnection({
     type: 'User',

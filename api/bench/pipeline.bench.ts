@@ -1,0 +1,81 @@
+/**
+ * Our own overhead in the voice pipeline, with zero-latency fakes for STT, LLM and TTS: the time from the
+ * end of the user's speech (`userUtterance` called) to the first `SpeechChunk` emitted. Everything
+ * measured is ours: frame queues, parsing, prompt building, moderation hop, history and event plumbing.
+ * A second run uses the embedded local responder (the offline default) instead of the fake LLM.
+ */
+import { LocalResponderLlm } from '../src/adapters/llm/local-responder';
+import { FakeLlm } from '../src/adapters/llm/testing/fake';
+import type { LLMAdapter } from '../src/adapters/llm/types';
+import { FakeStt } from '../src/adapters/stt/testing/fake';
+import { FakeTts } from '../src/adapters/tts/testing/fake';
+import { InMemoryHistoryStore } from '../src/realtime/history-store';
+import { SessionRuntime } from '../src/realtime/session-runtime';
+
+const TURNS = 200;
+const WARMUP_TURNS = 20;
+
+const persona = {
+  name: 'Ada',
+  systemPrompt: 'You are a friendly museum guide. Keep answers short.',
+  gestureLibrary: ['nod', 'wave', 'smile'],
+  defaultEmotion: 'neutral',
+};
+
+const ANSWER = JSON.stringify({
+  text: 'The museum opens at nine in the morning. The impressionist wing is on the second floor, next to the cafe.',
+  gesture_plan: [{ gesture: 'nod', word_index: 2, duration_ms: 600 }],
+  emotion: 'happy',
+  actions: [],
+});
+
+async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
+  let utteranceAt = 0;
+  let firstSpeechAt: number | null = null;
+  const runtime = new SessionRuntime(
+    { sessionId: 'bench', persona },
+    {
+      stt: new FakeStt({ transcript: 'when does the museum open and where are the impressionists' }),
+      llm,
+      tts: new FakeTts({ script: { msPerChar: 60, chunkMs: 200, latencyMs: 0, interChunkDelayMs: 0 } }),
+      moderate: async (text) => ({ allowed: true, text }),
+      retrieveMemories: async () => ['The user visited last spring', 'The user likes Monet'],
+      history: new InMemoryHistoryStore(),
+      saveTurn: async () => ({ id: 'turn' }),
+      emit: (payload) => {
+        if (payload.type === 'SpeechChunk' && firstSpeechAt === null) firstSpeechAt = performance.now();
+      },
+    },
+  );
+  const audio = { samples: new Int16Array(16_000), sampleRate: 16_000 };
+  const latencies: number[] = [];
+  for (let turn = 0; turn < WARMUP_TURNS + TURNS; turn++) {
+    firstSpeechAt = null;
+    utteranceAt = performance.now();
+    runtime.userUtterance(audio);
+    await runtime.whenIdle();
+    if (firstSpeechAt === null) throw new Error(`turn ${turn} produced no speech`);
+    if (turn >= WARMUP_TURNS) latencies.push(firstSpeechAt - utteranceAt);
+  }
+  await runtime.close();
+  return latencies;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export async function benchPipeline(): Promise<Record<string, number | string>> {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const results: Record<string, number | string> = { 'pipeline.turns': TURNS };
+  const runs: [string, LLMAdapter][] = [
+    ['fake_llm', new FakeLlm({ content: ANSWER })],
+    ['local_responder', new LocalResponderLlm()],
+  ];
+  for (const [name, llm] of runs) {
+    const sorted = (await firstSpeechLatencies(llm)).sort((a, b) => a - b);
+    results[`pipeline.${name}.first_speech_p50_ms`] = round(percentile(sorted, 50));
+    results[`pipeline.${name}.first_speech_p95_ms`] = round(percentile(sorted, 95));
+  }
+  return results;
+}

@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type InputSampleRate, SUPPORTED_INPUT_RATES } from '../domain/audio';
+import { AppError, type ErrorCode } from '../errors';
+import {
+  AUDIO_SUBPROTOCOL,
+  BEARER_SUBPROTOCOL_PREFIX,
+  BoundedAudioQueue,
+  CLOSE_CODES,
+  type ClientMessage,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_TEXT_BYTES,
+  decodeAudioFrame,
+  decodeTextMessage,
+  type ProtocolError,
+  type QueuedInput,
+  type ServerMessage,
+} from './audio-protocol';
+
+/** Who is on the other end of a socket, as `authenticate` resolved it. */
+export interface AudioSession {
+  sessionId: string;
+  userId: string;
+}
+
+/**
+ * Where one socket's microphone stream goes (the realtime session). Calls arrive in the client's order
+ * and never overlap: the next one waits for the previous promise. `interrupt` is the exception: it is
+ * delivered at once, ahead of queued audio (which is discarded).
+ */
+export interface AudioSink {
+  start(utteranceId: string, sampleRate: InputSampleRate): void | Promise<void>;
+  audio(pcm: Int16Array): void | Promise<void>;
+  endTurn(): void | Promise<void>;
+  interrupt(): void | Promise<void>;
+  /** The client's own VAD opinion; a hint, the server's VAD decides. */
+  vadHint(speaking: boolean): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/** The server's way back to the client on the same socket. */
+export interface ClientChannel {
+  /** False when the message was not sent: socket closed, or the client reads too slowly (counted). */
+  send(message: ServerMessage): boolean;
+}
+
+export interface AudioSocketOptions {
+  /** Resolves the token to a session; throws AppError (UNAUTHENTICATED, FORBIDDEN, ...) to refuse. */
+  authenticate(token: string): Promise<AudioSession>;
+  openSink(session: AudioSession, client: ClientChannel): Promise<AudioSink>;
+  /** Largest audio frame answered with a `frame_too_large` error; twice this closes the socket (1009). */
+  maxFrameBytes?: number;
+  maxTextBytes?: number;
+  /** Audio waiting for a slow sink, per socket; beyond it the oldest audio is dropped. Default: 5 s at 48 kHz. */
+  maxQueuedAudioBytes?: number;
+  /** Outbound bytes the socket may hold for a slow client before messages are skipped. */
+  maxOutboundBufferedBytes?: number;
+  /** Protocol errors tolerated per socket before it is closed with 1008. */
+  maxProtocolErrors?: number;
+  /** Ping interval; a client that has not answered the previous ping by the next one is cut off. */
+  heartbeatMs?: number;
+  /** Sink failures and other server-side problems, for logging. */
+  onError?(err: unknown, session: AudioSession | null): void;
+}
+
+export interface AudioSocketStats {
+  openConnections: number;
+  acceptedConnections: number;
+  rejectedUpgrades: number;
+  protocolErrors: number;
+  droppedInboundFrames: number;
+  droppedInboundBytes: number;
+  droppedOutboundMessages: number;
+}
+
+export interface AudioSocketServer {
+  /** Mount on the HTTP server's 'upgrade' event for the audio path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every socket (1001) and their sinks. */
+  close(): Promise<void>;
+  stats(): AudioSocketStats;
+}
+
+/**
+ * The bearer token from `?token=`, `Authorization: Bearer`, or a `bearer.<token>` subprotocol (the only
+ * place a browser WebSocket can put one besides the URL).
+ */
+export function tokenFromRequest(req: IncomingMessage): string | null {
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+  if (query) return query;
+  const auth = req.headers.authorization;
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || null;
+  for (const protocol of (req.headers['sec-websocket-protocol'] ?? '').split(',')) {
+    const trimmed = protocol.trim();
+    if (trimmed.startsWith(BEARER_SUBPROTOCOL_PREFIX))
+      return trimmed.slice(BEARER_SUBPROTOCOL_PREFIX.length) || null;
+  }
+  return null;
+}
+
+const HTTP_STATUS: Partial<Record<ErrorCode, [number, string]>> = {
+  UNAUTHENTICATED: [401, 'Unauthorized'],
+  FORBIDDEN: [403, 'Forbidden'],
+  NOT_FOUND: [404, 'Not Found'],
+  RATE_LIMITED: [429, 'Too Many Requests'],
+  SESSION_ENDED: [410, 'Gone'],
+  UNAVAILABLE: [503, 'Service Unavailable'],
+};
+
+function rejectUpgrade(socket: Duplex, err: unknown): void {
+  const known = err instanceof AppError;
+  const [status, text] = (known && HTTP_STATUS[err.code]) || [500, 'Internal Server Error'];
+  const body = JSON.stringify({
+    code: known ? err.code : 'INTERNAL',
+    message: known ? err.message : 'Internal error',
+  });
+  if (!socket.destroyed) {
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
+  const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const limits = {
+    maxFrameBytes,
+    maxTextBytes: opts.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES,
+    maxQueuedAudioBytes: opts.maxQueuedAudioBytes ?? 48_000 * 2 * 5,
+    maxOutboundBufferedBytes: opts.maxOutboundBufferedBytes ?? 1024 * 1024,
+    maxProtocolErrors: opts.maxProtocolErrors ?? 100,
+    heartbeatMs: opts.heartbeatMs ?? 30_000,
+  };
+  const stats: AudioSocketStats = {
+    openConnections: 0,
+    acceptedConnections: 0,
+    rejectedUpgrades: 0,
+    protocolErrors: 0,
+    droppedInboundFrames: 0,
+    droppedInboundBytes: 0,
+    droppedOutboundMessages: 0,
+  };
+  const connections = new Set<AudioConnection>();
+  let closing = false;
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat();
+  }, limits.heartbeatMs);
+  heartbeat.unref();
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Frames between maxFrameBytes and this get a polite error; above it ws closes with 1009 before buffering more.
+    maxPayload: Math.max(2 * maxFrameBytes, limits.maxTextBytes),
+    // Never echo the bearer subprotocol back; browsers need one offered protocol selected.
+    handleProtocols: (protocols) => (protocols.has(AUDIO_SUBPROTOCOL) ? AUDIO_SUBPROTOCOL : false),
+  });
+
+  class AudioConnection {
+    readonly #ws: WebSocket;
+    readonly #session: AudioSession;
+    readonly #queue = new BoundedAudioQueue(limits.maxQueuedAudioBytes);
+    #sink: AudioSink | null = null;
+    #utteranceId: string | null = null;
+    #errors = 0;
+    #pumping = false;
+    #opening = true;
+    #closed = false;
+    #lastDropped = { frames: 0, bytes: 0 };
+    #alive = true;
+    readonly closedSink: Promise<void>;
+    #resolveClosed!: () => void;
+
+    constructor(ws: WebSocket, session: AudioSession) {
+      this.#ws = ws;
+      this.#session = session;
+      this.closedSink = new Promise((resolve) => {
+        this.#resolveClosed = resolve;
+      });
+      ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+      ws.on('close', () => void this.#onClose());
+      // 'error' precedes 'close' (bad UTF-8, oversize frame): ws already closes with the right code.
+      ws.on('error', () => {});
+      ws.on('pong', () => {
+        this.#alive = true;
+      });
+      void this.#open();
+    }
+
+    /** Half-open TCP connections never send 'close': without this their sinks would live forever. */
+    heartbeat(): void {
+      if (!this.#alive) {
+        this.#ws.terminate();
+        return;
+      }
+      this.#alive = false;
+      this.#ws.ping();
+    }
+
+    send(message: ServerMessage): boolean {
+      if (this.#ws.readyState !== WebSocket.OPEN) return false;
+      if (this.#ws.bufferedAmount > limits.maxOutboundBufferedBytes) {
+        stats.droppedOutboundMessages++;
+        return false;
+      }
+      this.#ws.send(JSON.stringify(message));
+      return true;
+    }
+
+    close(code: number, reason: string): void {
+      if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+        this.#ws.close(code, reason);
+      }
+    }
+
+    async #open(): Promise<void> {
+      try {
+        const sink = await opts.openSink(this.#session, { send: (message) => this.send(message) });
+        if (this.#closed) {
+          await this.#call(() => sink.close());
+          return;
+        }
+        this.#sink = sink;
+        this.send({
+          type: 'ready',
+          sessionId: this.#session.sessionId,
+          sampleRates: SUPPORTED_INPUT_RATES,
+          maxFrameBytes: limits.maxFrameBytes,
+        });
+        void this.#pump();
+      } catch (err) {
+        opts.onError?.(err, this.#session);
+        this.send({ type: 'error', code: 'sink_failed', message: 'Could not open the audio pipeline' });
+        this.close(CLOSE_CODES.internalError, 'audio pipeline unavailable');
+      } finally {
+        this.#opening = false;
+        if (this.#closed) this.#resolveClosed();
+      }
+    }
+
+    /** Asks the client to close; a client that does not answer is cut off. */
+    shutdown(): void {
+      this.close(CLOSE_CODES.goingAway, 'server shutting down');
+      setTimeout(() => this.#ws.terminate(), 2000).unref();
+    }
+
+    #onMessage(data: RawData, isBinary: boolean): void {
+      if (this.#closed) return;
+      if (isBinary) {
+        const frame = decodeAudioFrame(toBytes(data), {
+          started: this.#utteranceId !== null,
+          maxFrameBytes: limits.maxFrameBytes,
+        });
+        if (frame.ok) this.#enqueue({ kind: 'audio', pcm: frame.value });
+        else this.#protocolError(frame.error);
+        return;
+      }
+      const bytes = toBytes(data);
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      const decoded = decodeTextMessage(text, limits.maxTextBytes);
+      if (decoded.ok) this.#onControl(decoded.value);
+      else this.#protocolError(decoded.error);
+    }
+
+    #onControl(message: ClientMessage): void {
+      switch (message.type) {
+        case 'audio.start': {
+          const utteranceId = message.utteranceId ?? randomUUID();
+          this.#utteranceId = utteranceId;
+          this.#enqueue({ kind: 'start', utteranceId, sampleRate: message.sampleRate });
+          this.send({ type: 'audio.started', utteranceId, sampleRate: message.sampleRate });
+          return;
+        }
+        case 'control.end_turn':
+          // The stream stays open at the same rate: the session starts the next utterance itself.
+          this.#enqueue({ kind: 'endTurn' });
+          this.send({ type: 'turn.ended', utteranceId: this.#utteranceId });
+          return;
+        case 'vad':
+          this.#enqueue({ kind: 'vad', speaking: message.speaking });
+          return;
+        case 'interrupt':
+          // Barge-in must not wait behind audio of speech that is being cut off.
+          this.#queue.discardAudio();
+          if (this.#sink) void this.#call(() => this.#sink?.interrupt());
+          this.send({ type: 'interrupted' });
+          return;
+      }
+    }
+
+    #enqueue(item: QueuedInput): void {
+      this.#queue.push(item);
+      const { droppedFrames, droppedBytes } = this.#queue.stats;
+      stats.droppedInboundFrames += droppedFrames - this.#lastDropped.frames;
+      stats.droppedInboundBytes += droppedBytes - this.#lastDropped.bytes;
+      this.#lastDropped = { frames: droppedFrames, bytes: droppedBytes };
+      void this.#pump();
+    }
+
+    async #pump(): Promise<void> {
+      if (this.#pumping || !this.#sink) return;
+      this.#pumping = true;
+      try {
+        for (let item = this.#queue.shift(); item && !this.#closed; item = this.#queue.shift()) {
+          const sink = this.#sink;
+          const next = item;
+          await this.#call(() => {
+            switch (next.kind) {
+              case 'start':
+                return sink.start(next.utteranceId, next.sampleRate);
+              case 'audio':
+                return sink.audio(next.pcm);
+              case 'endTurn':
+                return sink.endTurn();
+              case 'vad':
+                return sink.vadHint(next.speaking);
+            }
+          });
+        }
+      } finally {
+        this.#pumping = false;
+      }
+    }
+
+    /** A failing sink call is reported, never thrown into the socket's event handlers. */
+    async #call(fn: () => void | Promise<void> | undefined): Promise<void> {
+      try {
+        await fn();
+      } catch (err) {
+        opts.onError?.(err, this.#session);
+        const message = err instanceof AppError ? err.message : 'Audio pipeline error';
+        this.send({ type: 'error', code: err instanceof AppError ? err.code : 'INTERNAL', message });
+      }
+    }
+
+    #protocolError(error: ProtocolError): void {
+      stats.protocolErrors++;
+      this.#errors++;
+      if (this.#errors > limits.maxProtocolErrors) {
+        this.close(CLOSE_CODES.policyViolation, 'too many protocol errors');
+        return;
+      }
+      this.send({ type: 'error', code: error.code, message: error.message });
+    }
+
+    async #onClose(): Promise<void> {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#queue.discardAudio();
+      connections.delete(this);
+      stats.openConnections--;
+      // While the sink is still opening, #open() closes it when it arrives.
+      if (this.#opening) return;
+      const sink = this.#sink;
+      if (sink) await this.#call(() => sink.close());
+      this.#resolveClosed();
+    }
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      // A client that resets during authentication must not crash the process.
+      socket.on('error', () => {});
+      const token = tokenFromRequest(req);
+      const refuse = (err: unknown) => {
+        stats.rejectedUpgrades++;
+        rejectUpgrade(socket, err);
+      };
+      if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
+      if (!token) return refuse(new AppError('UNAUTHENTICATED', 'A token is required'));
+      opts.authenticate(token).then(
+        (session) => {
+          if (socket.destroyed) return;
+          if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            stats.acceptedConnections++;
+            stats.openConnections++;
+            connections.add(new AudioConnection(ws, session));
+          });
+        },
+        (err) => refuse(err),
+      );
+    },
+
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      const open = [...connections];
+      for (const connection of open) connection.shutdown();
+      await Promise.all(open.map((connection) => connection.closedSink));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+
+    stats: () => ({ ...stats }),
+  };
+}
