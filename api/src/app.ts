@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
+import { startWorkflowRuntime } from '../../workflows/src/runtime';
+import { summarizerFor } from '../../workflows/src/worker';
 import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from './adapters/blendshapes/wav2arkit-session';
 import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
@@ -25,7 +27,7 @@ import { ProfileVisemeService } from './adapters/visemes/profile-viseme-service'
 import { createTokenService, resolveJwtSecret } from './auth/tokens';
 import type { Config } from './config';
 import { type Database, openDatabase } from './db/database';
-import { MemoryRepository } from './db/memory-repository';
+import { MemoryService } from './db/memory-repository';
 import { createMemoryEventBus, createRedisEventBus, type EventBus } from './graphql/pubsub';
 import { createGraphQLServer } from './graphql/yoga';
 import { createLogger, type Logger } from './logger';
@@ -84,7 +86,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const events = new SessionEventPublisher(db, bus, logger);
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  const sessions = new SessionService({ db, tokens, events, publicUrl: () => publicUrl });
+  // Background work (summaries, privacy, maintenance) goes through Temporal once its runtime is up.
+  let onSessionEnded: (sessionId: string) => void = () => undefined;
+  const sessions = new SessionService({
+    db,
+    tokens,
+    events,
+    publicUrl: () => publicUrl,
+    onEnded: (session) => onSessionEnded(session.id),
+  });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const history: HistoryStore = redis ? new RedisHistoryStore(redis) : new InMemoryHistoryStore();
   const moderation = new ModerationService({
@@ -97,9 +107,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         })
       : undefined,
   });
-  const memories = new MemoryRepository(db);
   const visemes = new ProfileVisemeService();
-  const embedding = overrides.embedding ?? (await embeddingAdapter(config, logger));
+  const embedding = overrides.embedding ?? (await embeddingAdapter(config));
+  const memories = new MemoryService(db, embedding);
+  const workflows = await startWorkflowRuntime(config, {
+    db,
+    embedding,
+    summarize: summarizerFor(config),
+    logger,
+  });
+  onSessionEnded = (sessionId) => {
+    workflows.client
+      ?.startSessionSummary(sessionId)
+      .catch((err) => logger.error({ err, sessionId }, 'could not start the session summary'));
+  };
+  if (workflows.client) {
+    await workflows.client.startMemoryMaintenance({}, MAINTENANCE_SCHEDULE);
+  }
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
   const animator = new Wav2ArkitAnimator(await createWav2ArkitSession());
   const hub = new RealtimeHub({
@@ -113,14 +137,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     resamplers: new ResamplerPool(),
     history,
     limits: new SessionLimits({ redis }),
-    moderate: (input) => moderation.moderate(input),
-    retrieveMemories: embedding
-      ? async ({ userId, personaId, query }) => {
-          const [vector] = await embedding.embed([query]);
-          const found = vector ? await memories.search({ userId, personaId, embedding: vector }) : [];
-          return found.map((m) => m.text);
-        }
-      : undefined,
+    moderation,
+    retrieveMemories: async (query) => (await memories.recall(query)).map((m) => m.text),
     createSpeechRenderer: (responseId, { persona, session }) => {
       // Work a client cannot render (or a persona turned off) is not done at all.
       const wants = (feature: string) =>
@@ -137,7 +155,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
   });
-  const services: AppServices = { config, db, bus, tokens, events, sessions, conversations: hub, visemes };
+  const services: AppServices = {
+    config,
+    db,
+    bus,
+    tokens,
+    events,
+    sessions,
+    conversations: hub,
+    visemes,
+    memories,
+    moderation,
+    workflows: workflows.client,
+  };
   const audioSocket = createAudioSocket({
     authenticate: (token) => hub.authenticateAudio(token),
     openSink: (session, client) => hub.openMicrophone(session, client),
@@ -147,6 +177,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const health: HealthCheck[] = [
     { name: `database (${db.kind})`, required: true, check: () => db.ping() },
     { name: `pubsub (${bus.kind})`, required: true, check: () => bus.ping() },
+    ...(workflows.client
+      ? [{ name: `workflows (${workflows.mode})`, required: false, check: () => workflows.client!.ping() }]
+      : []),
   ];
   const yoga = createGraphQLServer(services, logger, [
     useHttpRoutes({
@@ -196,6 +229,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await closed;
       }
       await hub.closeAll();
+      await workflows.stop();
       await events.flush();
       await redis?.quit();
       // Stores passed in by the caller stay open: the caller owns them.
@@ -205,6 +239,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   };
 }
+
+/** Memory decay, pruning and compaction run nightly. */
+const MAINTENANCE_SCHEDULE = '0 3 * * *';
 
 const FIRST_CHUNK_TIMEOUT_MS = { stt: 15_000, llm: 10_000, tts: 8_000 };
 
@@ -265,17 +302,12 @@ async function speechProviders(config: Config, fakes: AppOverrides['providers'] 
   };
 }
 
-/** Embeddings for memory retrieval; without a usable model the avatar still talks, just without memories. */
-async function embeddingAdapter(config: Config, logger: Logger): Promise<EmbeddingAdapter | undefined> {
-  try {
-    if (config.providers.embedding === 'openai') {
-      const openai = config.providers.openai;
-      if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
-      return new OpenAIEmbedding(openai);
-    }
-    return await LocalOnnxEmbedding.create();
-  } catch (err) {
-    logger.warn({ err }, 'embedding model unavailable: long-term memory retrieval is off');
-    return undefined;
+/** Embeddings for long-term memory: OpenAI when asked for, else the local ONNX model (which must load at start). */
+async function embeddingAdapter(config: Config): Promise<EmbeddingAdapter> {
+  if (config.providers.embedding === 'openai') {
+    const openai = config.providers.openai;
+    if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
+    return new OpenAIEmbedding(openai);
   }
+  return LocalOnnxEmbedding.create();
 }

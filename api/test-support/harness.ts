@@ -50,6 +50,8 @@ export async function startTestApp(
       )
       .join(','),
     API_KEYS: 'test-api-key:keyuser:user',
+    // Each Temporal runtime costs a dev server and a workflow bundle; tests of workflows turn it on.
+    WORKFLOWS: 'off',
     ...opts.env,
   });
   const ownDatabase = !opts.overrides?.database;

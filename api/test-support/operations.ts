@@ -106,3 +106,49 @@ export const SessionEventsSubscription = graphql(`
     }
   }
 `);
+
+export const MemoriesQuery = graphql(`
+  query Memories($first: Int, $userId: ID, $search: String) {
+    memories(first: $first, userId: $userId, search: $search) {
+      edges { node { id text kind importance sourceSession { id } } }
+    }
+  }
+`);
+
+export const CreateModerationPolicyMutation = graphql(`
+  mutation CreateModerationPolicy($input: ModerationPolicyInput!) {
+    createModerationPolicy(input: $input) { id name blockTerms action }
+  }
+`);
+
+export const ModerationFlagsQuery = graphql(`
+  query ModerationFlags($status: FlagStatus) {
+    moderationFlags(first: 50, status: $status) {
+      edges { node { id text replacement category status turnId } }
+    }
+  }
+`);
+
+export const ReviewModerationFlagsMutation = graphql(`
+  mutation ReviewModerationFlags($ids: [ID!]!, $decision: ReviewDecision!) {
+    reviewModerationFlags(ids: $ids, decision: $decision) { id status }
+  }
+`);
+
+export const RequestDataExportMutation = graphql(`
+  mutation RequestDataExport($userId: ID) {
+    requestDataExport(userId: $userId) { id status }
+  }
+`);
+
+export const RequestDataDeletionMutation = graphql(`
+  mutation RequestDataDeletion($userId: ID) {
+    requestDataDeletion(userId: $userId) { id status }
+  }
+`);
+
+export const PrivacyRequestQuery = graphql(`
+  query PrivacyRequest($id: ID!) {
+    privacyRequest(id: $id) { id kind status result error }
+  }
+`);

@@ -43,9 +43,16 @@ export interface RealtimeHubDeps {
   resamplers: ResamplerPool;
   history: HistoryStore;
   limits?: SessionLimits;
-  moderate(input: { sessionId: string; personaId: string; text: string }): Promise<ModerationResult>;
-  /** Long-term memories relevant to the text, as prompt lines; absent when memory is off. */
-  retrieveMemories?(input: { userId: string; personaId: string; query: string }): Promise<string[]>;
+  moderation: {
+    moderate(input: {
+      sessionId: string;
+      personaId: string;
+      text: string;
+    }): Promise<ModerationResult & { flagId?: string }>;
+    attachTurn(flagId: string, turnId: string): Promise<void>;
+  };
+  /** Long-term memories relevant to the text, as prompt lines. */
+  retrieveMemories(input: { userId: string; personaId: string; query: string }): Promise<string[]>;
   createSpeechRenderer(responseId: string, context: { persona: Persona; session: Session }): SpeechRenderer;
   endOfTurnSilenceMs: number;
 }
@@ -126,6 +133,9 @@ export class RealtimeHub implements Conversations {
     const persona = await db.prisma.persona.findUniqueOrThrow({ where: { id: session.personaId } });
     await this.deps.sessions.markActive(session.id);
     const log = logger.child({ sessionId: session.id, traceId: session.traceId });
+    // Flags raised while answering are linked to the assistant turn once it is stored, so the summarizer can
+    // hold that turn back from memory until a reviewer decides.
+    let unlinkedFlags: string[] = [];
     const runtime = new SessionRuntime(
       {
         sessionId: session.id,
@@ -144,18 +154,33 @@ export class RealtimeHub implements Conversations {
         tts: new FailoverTts(preferred(providers.tts, persona.ttsProvider, log)),
         createSpeechRenderer: (responseId) =>
           this.deps.createSpeechRenderer(responseId, { persona, session }),
-        moderate: (text) => this.deps.moderate({ sessionId: session.id, personaId: persona.id, text }),
+        moderate: async (text) => {
+          const outcome = await this.deps.moderation.moderate({
+            sessionId: session.id,
+            personaId: persona.id,
+            text,
+          });
+          if (outcome.flagId) unlinkedFlags.push(outcome.flagId);
+          return outcome;
+        },
         retrieveMemories: async (query) =>
-          persona.capabilities.includes('memory') && this.deps.retrieveMemories
+          persona.capabilities.includes('memory')
             ? this.deps.retrieveMemories({ userId: session.userId, personaId: persona.id, query })
             : [],
         history: this.deps.history,
         limits: this.deps.limits,
-        saveTurn: (turn) =>
-          db.prisma.turn.create({
+        saveTurn: async (turn) => {
+          const saved = await db.prisma.turn.create({
             data: { ...turn, sessionId: session.id, endedAt: new Date() },
             select: { id: true },
-          }),
+          });
+          if (turn.role === 'ASSISTANT' && unlinkedFlags.length > 0) {
+            const flags = unlinkedFlags;
+            unlinkedFlags = [];
+            await Promise.all(flags.map((flagId) => this.deps.moderation.attachTurn(flagId, saved.id)));
+          }
+          return saved;
+        },
         truncateTurn: async (turnId, heardText) => {
           await db.prisma.turn.update({
             where: { id: turnId },

@@ -1,9 +1,12 @@
+import type { WorkflowsClient } from '../../../workflows/src/client';
 import type { VisemeService } from '../adapters/visemes/types';
 import type { TokenService } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
+import type { MemoryService } from '../db/memory-repository';
 import type { Session } from '../generated/prisma/client';
 import type { EventBus } from '../graphql/pubsub';
+import type { ModerationService } from '../moderation/moderation-service';
 import type { SessionEventPublisher } from './session-events';
 import type { SessionService } from './sessions';
 
@@ -28,4 +31,8 @@ export interface AppServices {
   conversations: Conversations;
   /** Resolves persona rigs for clients (the viseme map travels as session metadata). */
   visemes: VisemeService;
+  memories: MemoryService;
+  moderation: ModerationService;
+  /** Null when background workflows are off (WORKFLOWS=off). */
+  workflows: WorkflowsClient | null;
 }

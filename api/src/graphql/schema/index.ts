@@ -3,5 +3,8 @@ import './user';
 import './persona';
 import './session';
 import './events';
+import './memory';
+import './moderation';
+import './privacy';
 
 export const schema = builder.toSchema({ sortSchema: true });

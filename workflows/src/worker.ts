@@ -1,0 +1,141 @@
+import path from 'node:path';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { LocalOnnxEmbedding } from '../../api/src/adapters/embedding/local-onnx';
+import { OpenAIEmbedding } from '../../api/src/adapters/embedding/openai';
+import type { EmbeddingAdapter } from '../../api/src/adapters/embedding/types';
+import { OpenAILlm } from '../../api/src/adapters/llm/openai';
+import { type Config, loadConfig } from '../../api/src/config';
+import { openDatabase } from '../../api/src/db/database';
+import { createLogger } from '../../api/src/logger';
+import { type Activities, type ActivityDeps, createActivities } from './activities';
+import { createLlmSummarizer, ruleBasedSummarizer } from './activities/summarizers';
+import { type Summarizer, TASK_QUEUE } from './shared';
+
+export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, 'workflows/index.ts');
+
+/** Bundling the workflow code costs seconds of CPU: do it once and share the bundle between workers. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+/** Keeps the SDK's own logs to warnings (or `level`); must run before the first connection or worker of the process. */
+export function quietTemporalRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by an earlier call (or by the host application): keep that one.
+  }
+}
+
+interface WorkerConnectionOptions {
+  /** `host:port` of the Temporal frontend; ignored when `connection` is given. */
+  address?: string;
+  connection?: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** A bundle from `bundleWorkflows()`; bundled on the spot when absent. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** How long in-flight activities may finish after `stop()` before they are cancelled (default 5 s). */
+  shutdownGraceTimeMs?: number;
+}
+
+export interface RunningWorker {
+  readonly worker: Worker;
+  readonly taskQueue: string;
+  /** Stops polling, lets in-flight work finish or cancels it, and closes a connection the worker opened itself. */
+  stop(): Promise<void>;
+}
+
+/** Activities from their dependencies, or ready-made (wrapped with metrics, or scripted in tests). */
+export type StartWorkerOptions = WorkerConnectionOptions &
+  ({ deps: ActivityDeps } | { activities: Activities });
+
+/** Runs the worker in this process (the API calls it on the embedded setup); resolves once it is polling. */
+export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
+  const connection =
+    opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? '127.0.0.1:7233' }));
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue,
+    activities: 'activities' in opts ? opts.activities : createActivities(opts.deps),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: opts.shutdownGraceTimeMs ?? 5_000,
+  });
+  const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    taskQueue,
+    stop: () => {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        if (!opts.connection) await connection.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** The embedding adapter the configuration asks for. */
+export async function embeddingFor(config: Config): Promise<EmbeddingAdapter> {
+  if (config.providers.embedding === 'openai') {
+    return new OpenAIEmbedding({
+      apiKey: config.providers.openai?.apiKey,
+      baseURL: config.providers.openai?.baseURL,
+    });
+  }
+  return LocalOnnxEmbedding.create();
+}
+
+/** An LLM summarizer when an OpenAI-compatible endpoint is configured, the local rule-based extractor otherwise. */
+export function summarizerFor(config: Config): Summarizer {
+  const openai = config.providers.openai;
+  if (!openai || !config.providers.llm.includes('openai')) return ruleBasedSummarizer;
+  return createLlmSummarizer(
+    new OpenAILlm({ model: config.providers.llmModel, apiKey: openai.apiKey, baseURL: openai.baseURL }),
+  );
+}
+
+/** Standalone worker (docker-compose): `tsx workflows/src/worker.ts`, with DATABASE_URL and TEMPORAL_ADDRESS. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  if (!config.databaseUrl || !config.temporal.address) {
+    // The embedded database lives inside the API process; only the API can run the worker then.
+    throw new Error(
+      'a standalone worker needs DATABASE_URL and TEMPORAL_ADDRESS (on the embedded setup the API runs it)',
+    );
+  }
+  quietTemporalRuntime();
+  const db = await openDatabase({ url: config.databaseUrl, migrate: false });
+  const worker = await startWorker({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    deps: { db, embedding: await embeddingFor(config), summarize: summarizerFor(config), logger },
+  });
+  logger.info({ taskQueue: worker.taskQueue, address: config.temporal.address }, 'temporal worker polling');
+  const shutdown = async () => {
+    await worker.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,38 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type Alignment, type AlignmentInput, FAILURE, MAX_WORKFLOW_TEXT_CHARS } from '../shared';
+
+const nonRetryableErrorTypes = [FAILURE.notFound, FAILURE.badInput];
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+});
+
+// Decoding takes about a tenth of the audio's duration; a few attempts cover a busy machine.
+const aligner = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Word and phone timings for TTS audio that came without them, stored on the turn for replay and visemes. */
+export async function phonemeAlignmentWorkflow(input: AlignmentInput): Promise<Alignment> {
+  const text = input.text ?? (await db.loadTurnText(input.turnId));
+  if (text.trim() === '') {
+    throw ApplicationFailure.create({
+      message: 'nothing to align: text is empty',
+      type: FAILURE.badInput,
+      nonRetryable: true,
+    });
+  }
+  if (text.length > MAX_WORKFLOW_TEXT_CHARS) {
+    throw ApplicationFailure.create({
+      message: `text longer than ${MAX_WORKFLOW_TEXT_CHARS} characters`,
+      type: FAILURE.badInput,
+      nonRetryable: true,
+    });
+  }
+  const alignment = await aligner.alignSpeech({ wavPath: input.wavPath, text });
+  await db.saveTurnAlignment({ turnId: input.turnId, alignment });
+  return alignment;
+}
