@@ -29,9 +29,12 @@ fi
 stamp=node_modules/.setup-lock-hash
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" >"$stamp"
+  log "installing npm packages"
+  # `npm install` rather than `npm ci`: the registry mirror lacks some of Biome's optional per-platform packages,
+  # which `npm ci` reports as a lock mismatch; `npm install` still installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
+  # npm install may normalise the lock file; stamp what is on disk now.
+  sha256sum package-lock.json | cut -d' ' -f1 >"$stamp"
 fi
 
 # 3. Temporal dev server (the `temporal` CLI), built once from the Go module proxy into .tools/bin.
@@ -49,4 +52,13 @@ fi
 if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
   log "generating the Prisma client"
   bash scripts/prisma-generate.sh
+fi
+
+# 5. The admin console (served at /console), rebuilt when its sources changed.
+if [ -d console/src ]; then
+  stamp=console/dist/index.html
+  if [ ! -f "$stamp" ] || [ -n "$(find console/src console/index.html console/vite.config.ts -newer "$stamp" -print -quit)" ]; then
+    log "building the admin console"
+    npm run build -w console --silent >/dev/null
+  fi
 fi

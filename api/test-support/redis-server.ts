@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from './ports';
+import { freePort } from '../../workflows/src/dev-server';
 
 export interface RedisServer {
   url: string;

@@ -41,16 +41,11 @@ export interface MemorySearch {
   candidates?: number;
 }
 
-interface CandidateRow {
-  id: string;
-  text: string;
-  kind: string;
-  importance: number;
-  similarity: number;
-  createdAt: Date;
-  lastAccessedAt: Date | null;
-  sourceSessionId: string | null;
-}
+/** Postgres drivers may hand numeric columns back as strings; they are converted after the query. */
+type CandidateRow = Omit<MemoryCandidate, 'importance' | 'similarity'> & {
+  importance: number | string;
+  similarity: number | string;
+};
 
 /** pgvector's input format: a JSON array literal cast with `::vector`. */
 export function toVectorLiteral(embedding: number[]): string {

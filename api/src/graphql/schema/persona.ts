@@ -27,44 +27,30 @@ export const PersonaRef = builder.prismaNode('Persona', {
   }),
 });
 
-const PersonaCreateInput = builder.inputType('PersonaCreateInput', {
-  fields: (t) => ({
-    name: t.string({ required: true, validate: rules.name }),
-    description: t.string({ validate: rules.description }),
-    systemPrompt: t.string({ required: true, validate: rules.systemPrompt }),
-    greeting: t.string({ validate: rules.greeting }),
-    safeFallback: t.string({ validate: rules.safeFallback }),
-    voice: t.string({ validate: rules.voice }),
-    ttsProvider: t.string({ validate: rules.provider }),
-    sttProvider: t.string({ validate: rules.provider }),
-    llmProvider: t.string({ validate: rules.provider }),
-    llmModel: t.string({ validate: rules.llmModel }),
-    avatarRig: t.string({ validate: rules.avatarRig }),
-    visemeMap: t.field({ type: 'JSON', validate: rules.visemeMap }),
-    gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
-    defaultEmotion: t.string({ validate: rules.defaultEmotion }),
-    capabilities: t.stringList({ validate: rules.capabilities }),
-  }),
+type InputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+
+/** Create and update share every field and rule; only name and system prompt are required on create. */
+const personaFields = <Creating extends boolean>(t: InputFieldBuilder, creating: Creating) => ({
+  name: t.string({ required: creating, validate: rules.name }),
+  description: t.string({ validate: rules.description }),
+  systemPrompt: t.string({ required: creating, validate: rules.systemPrompt }),
+  greeting: t.string({ validate: rules.greeting }),
+  safeFallback: t.string({ validate: rules.safeFallback }),
+  voice: t.string({ validate: rules.voice }),
+  ttsProvider: t.string({ validate: rules.provider }),
+  sttProvider: t.string({ validate: rules.provider }),
+  llmProvider: t.string({ validate: rules.provider }),
+  llmModel: t.string({ validate: rules.llmModel }),
+  avatarRig: t.string({ validate: rules.avatarRig }),
+  visemeMap: t.field({ type: 'JSON', validate: rules.visemeMap }),
+  gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
+  defaultEmotion: t.string({ validate: rules.defaultEmotion }),
+  capabilities: t.stringList({ validate: rules.capabilities }),
 });
 
+const PersonaCreateInput = builder.inputType('PersonaCreateInput', { fields: (t) => personaFields(t, true) });
 const PersonaUpdateInput = builder.inputType('PersonaUpdateInput', {
-  fields: (t) => ({
-    name: t.string({ validate: rules.name }),
-    description: t.string({ validate: rules.description }),
-    systemPrompt: t.string({ validate: rules.systemPrompt }),
-    greeting: t.string({ validate: rules.greeting }),
-    safeFallback: t.string({ validate: rules.safeFallback }),
-    voice: t.string({ validate: rules.voice }),
-    ttsProvider: t.string({ validate: rules.provider }),
-    sttProvider: t.string({ validate: rules.provider }),
-    llmProvider: t.string({ validate: rules.provider }),
-    llmModel: t.string({ validate: rules.llmModel }),
-    avatarRig: t.string({ validate: rules.avatarRig }),
-    visemeMap: t.field({ type: 'JSON', validate: rules.visemeMap }),
-    gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
-    defaultEmotion: t.string({ validate: rules.defaultEmotion }),
-    capabilities: t.stringList({ validate: rules.capabilities }),
-  }),
+  fields: (t) => personaFields(t, false),
 });
 
 /** GraphQL leaves omitted optional inputs as null or undefined; Prisma must only see the fields that were sent. */
