@@ -47,6 +47,8 @@ const envSchema = z.object({
   OIDC_DOMAIN: z.string().optional(),
   OIDC_AUDIENCE: z.string().optional(),
   OIDC_ROLE_CLAIM: z.string().default('https://avatar-platform/role'),
+  OIDC_ISSUER: z.string().optional(),
+  OIDC_JWKS_URI: z.url().optional(),
   CORS_ORIGINS: z.string().default('*'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().optional(),
@@ -78,7 +80,7 @@ export interface Config {
     sessionTokenTtlSeconds: number;
     devUsers: DevUser[];
     apiKeys: ApiKey[];
-    oidc?: { domain: string; audience: string; roleClaim: string };
+    oidc?: { domain: string; audience: string; roleClaim: string; issuer: string; jwksUri?: string };
   };
   corsOrigins: string[] | '*';
   providers: {
@@ -156,7 +158,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKeys: parseTriples(e.API_KEYS, 'API_KEYS', (key, username, role) => ({ key, username, role })),
       oidc:
         e.OIDC_DOMAIN && e.OIDC_AUDIENCE
-          ? { domain: e.OIDC_DOMAIN, audience: e.OIDC_AUDIENCE, roleClaim: e.OIDC_ROLE_CLAIM }
+          ? {
+              domain: e.OIDC_DOMAIN,
+              audience: e.OIDC_AUDIENCE,
+              roleClaim: e.OIDC_ROLE_CLAIM,
+              // Auth0's conventions by default; other issuers (Keycloak, Entra...) name theirs.
+              issuer: e.OIDC_ISSUER ?? `https://${e.OIDC_DOMAIN}/`,
+              jwksUri: e.OIDC_JWKS_URI,
+            }
           : undefined,
     },
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),

@@ -69,7 +69,7 @@ export async function viewerFromOidc(
   deps: { config: Config; db: Database },
 ): Promise<Viewer> {
   const oidc = deps.config.auth.oidc;
-  const externalId = `${claims.iss ?? oidc?.domain}|${claims.sub}`;
+  const externalId = `${claims.iss ?? oidc?.issuer}|${claims.sub}`;
   const roleClaim = oidc ? claims[oidc.roleClaim] : undefined;
   const role = (typeof roleClaim === 'string' && ROLE_BY_NAME[roleClaim.toLowerCase()]) || 'USER';
   const preferred = [claims.preferred_username, claims.email, claims.nickname].find(

@@ -7,6 +7,16 @@ import { Prisma } from '../generated/prisma/client';
 function fromKnownCauses(err: unknown): AppError | undefined {
   // Malformed global IDs, bad pagination arguments.
   if (err instanceof PothosValidationError) return new AppError('BAD_INPUT', err.message);
+  // An OIDC token that failed verification (jsonwebtoken / jwks-rsa errors from @envelop/auth0).
+  if (
+    err instanceof Error &&
+    /^(JsonWebTokenError|TokenExpiredError|NotBeforeError|SigningKeyNotFoundError)$/.test(err.name)
+  ) {
+    return new AppError(
+      'UNAUTHENTICATED',
+      err.name === 'TokenExpiredError' ? 'Token expired' : 'Invalid token',
+    );
+  }
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
   const model = String(err.meta?.modelName ?? 'record');
   // Driver adapters report some failures with Prisma's code (P2002) and others with Postgres's SQLSTATE (23505).

@@ -60,11 +60,13 @@ export function createGraphQLServer(
     }),
   ];
   if (oidc) {
-    const issuer = `https://${oidc.domain}/`;
+    const { issuer } = oidc;
     plugins.push(
       useAuth0({
         domain: oidc.domain,
         audience: oidc.audience,
+        jwksClientOptions: oidc.jwksUri ? { jwksUri: oidc.jwksUri } : undefined,
+        jwtVerifyOptions: { issuer },
         extendContextField: OIDC_FIELD,
         preventUnauthenticatedAccess: false,
         // Only tokens from the configured issuer go to JWKS verification; our own JWTs are checked by useViewer.
