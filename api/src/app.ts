@@ -229,6 +229,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await closed;
       }
       await hub.closeAll();
+      await sharedEspeakProcess().close();
       await workflows.stop();
       await events.flush();
       await redis?.quit();

@@ -58,7 +58,6 @@ const envSchema = z.object({
   TTS_PROVIDERS: z.string().default('local'),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
-  MAX_TEXT_CHARS: z.coerce.number().int().positive().default(4000),
 });
 
 export interface Config {
@@ -92,7 +91,6 @@ export interface Config {
     embedding: 'local' | 'openai';
   };
   endOfTurnSilenceMs: number;
-  maxTextChars: number;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +177,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embedding: e.EMBEDDING_PROVIDER,
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
-    maxTextChars: e.MAX_TEXT_CHARS,
   };
 }
