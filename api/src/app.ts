@@ -18,7 +18,8 @@ import { createGoogleStt } from './adapters/stt/google';
 import { OpenAiStt } from './adapters/stt/openai';
 import { PocketsphinxStt } from './adapters/stt/pocketsphinx';
 import type { STTAdapter } from './adapters/stt/types';
-import { EspeakTts, sharedEspeakProcess } from './adapters/tts/espeak';
+import { EspeakTts } from './adapters/tts/espeak';
+import { EspeakProcess } from './adapters/tts/espeak-process';
 import { GoogleTts } from './adapters/tts/google';
 import { OpenAITts } from './adapters/tts/openai';
 import type { TTSAdapter } from './adapters/tts/types';
@@ -124,6 +125,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (workflows.client) {
     await workflows.client.startMemoryMaintenance({}, MAINTENANCE_SCHEDULE);
   }
+  // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
+  const espeak = new EspeakProcess();
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
   const animator = new Wav2ArkitAnimator(await createWav2ArkitSession());
   const hub = new RealtimeHub({
@@ -132,7 +135,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     sessions,
     events,
     logger,
-    providers: await speechProviders(config, overrides.providers),
+    providers: await speechProviders(config, espeak, overrides.providers),
     vad: new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 }),
     resamplers: new ResamplerPool(),
     history,
@@ -229,7 +232,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await closed;
       }
       await hub.closeAll();
-      await sharedEspeakProcess().close();
+      await espeak.close();
       await workflows.stop();
       await events.flush();
       await redis?.quit();
@@ -247,7 +250,7 @@ const MAINTENANCE_SCHEDULE = '0 3 * * *';
 const FIRST_CHUNK_TIMEOUT_MS = { stt: 15_000, llm: 10_000, tts: 8_000 };
 
 /** The configured providers of each capability, in order, with the adapter behind each configured name. */
-async function speechProviders(config: Config, fakes: AppOverrides['providers'] = {}) {
+async function speechProviders(config: Config, espeak: EspeakProcess, fakes: AppOverrides['providers'] = {}) {
   const openai = config.providers.openai;
   const build = async <P extends LabelledProvider>(
     kind: 'stt' | 'llm' | 'tts',
@@ -294,7 +297,7 @@ async function speechProviders(config: Config, fakes: AppOverrides['providers'] 
     tts: await build<TTSAdapter>(
       'tts',
       {
-        local: () => new EspeakTts({ process: sharedEspeakProcess() }),
+        local: () => new EspeakTts({ process: espeak }),
         openai: () => new OpenAITts(needOpenAI('TTS_PROVIDERS')),
         google: () => new GoogleTts(),
       },

@@ -4,7 +4,6 @@ import { Button } from '@mui/material';
 import { useState } from 'react';
 import { Confirm, TopToolbar, useListContext, useNotify, useRefresh } from 'react-admin';
 import { request } from '../api/client';
-import { fromGlobalId } from '../api/relay';
 import type { PrivacyRequestFieldsFragment } from '../gql/graphql';
 import { download } from '../sessions/log';
 import { PrivacyRequestQuery, RequestDataDeletionMutation, RequestDataExportMutation } from './operations';
@@ -32,8 +31,7 @@ export function UserDataActions() {
   const refresh = useRefresh();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState<'export' | 'delete' | null>(null);
-  const userGlobalId = filterValues.userId as string | undefined;
-  const userId = userGlobalId ? fromGlobalId(userGlobalId) : undefined;
+  const userId = filterValues.userId as string | undefined;
 
   const exportData = async () => {
     if (!userId) return;

@@ -1,6 +1,5 @@
 import { request } from '../api/client';
 import { pageOf, type ResourceProvider } from '../api/dataProvider';
-import { fromGlobalId } from '../api/relay';
 import {
   DeleteMemoryMutation,
   MemoriesQuery,
@@ -21,8 +20,7 @@ export const memoriesProvider: ResourceProvider = {
       const { memories } = await request(MemoriesQuery, {
         first,
         after,
-        // memories(userId:) takes the raw user id, the users query gives Relay IDs.
-        userId: userId ? fromGlobalId(userId) : undefined,
+        userId,
         search: params.filter?.q || undefined,
       });
       return memories;

@@ -101,7 +101,7 @@ function BulkReviewButton({ decision }: { decision: ReviewDecision }) {
 
 /** What was flagged and what the user heard instead, with a link to the conversation for context. */
 function FlagContext() {
-  const flag = useRecordContext<{ text: string; replacement?: string | null; sessionGlobalId: string }>();
+  const flag = useRecordContext<{ text: string; replacement?: string | null; sessionId: string }>();
   if (!flag) return null;
   return (
     <Box>
@@ -115,7 +115,7 @@ function FlagContext() {
       ) : null}
       <Box>
         <Link
-          to={`/sessions/${encodeURIComponent(flag.sessionGlobalId)}/show`}
+          to={`/sessions/${encodeURIComponent(flag.sessionId)}/show`}
           onClick={(e) => e.stopPropagation()}
         >
           Open the conversation

@@ -1,6 +1,5 @@
 import { request } from '../api/client';
 import { pageOf, type ResourceProvider } from '../api/dataProvider';
-import { fromGlobalId, toGlobalId } from '../api/relay';
 import type {
   FlagStatus,
   ModerationPolicyFieldsFragment,
@@ -18,31 +17,24 @@ import {
   UpdateModerationPolicyMutation,
 } from './operations';
 
-/** Flags point at their session by raw id; the console links to it by Relay ID. */
-const withSessionLink = <T extends { sessionId: string }>(flag: T) => ({
-  ...flag,
-  sessionGlobalId: toGlobalId('Session', flag.sessionId),
-});
-
 async function getFlag(id: string) {
   const { node } = await request(ModerationFlagQuery, { id });
   if (node?.__typename !== 'ModerationFlag') throw new Error(`Flag ${id} not found`);
-  return withSessionLink(node);
+  return node;
 }
 
 async function review(ids: string[], decision: ReviewDecision, note?: string) {
   const { reviewModerationFlags } = await request(ReviewModerationFlagsMutation, { ids, decision, note });
-  return reviewModerationFlags.map(withSessionLink);
+  return reviewModerationFlags;
 }
 
 export const moderationFlagsProvider: ResourceProvider = {
   async getList(params) {
     const status = (params.filter?.status as FlagStatus | undefined) || undefined;
-    const page = await pageOf(params.pagination, async (first, after) => {
+    return pageOf(params.pagination, async (first, after) => {
       const { moderationFlags } = await request(ModerationFlagsQuery, { first, after, status });
       return moderationFlags;
     });
-    return { ...page, data: page.data.map(withSessionLink) };
   },
   async getOne(params) {
     return { data: await getFlag(String(params.id)) };
@@ -61,9 +53,8 @@ export const moderationFlagsProvider: ResourceProvider = {
   },
 };
 
-/** Policies name their persona by raw id; the persona picker works with Relay IDs. */
 function fromApi(policy: ModerationPolicyFieldsFragment) {
-  return { ...policy, personaId: policy.personaId ? toGlobalId('Persona', policy.personaId) : null };
+  return { ...policy, personaId: policy.personaId ?? null };
 }
 
 function toInput(data: Record<string, unknown>): ModerationPolicyInput {
@@ -74,7 +65,7 @@ function toInput(data: Record<string, unknown>): ModerationPolicyInput {
     allowTerms: (data.allowTerms as string[] | undefined) ?? [],
     action: data.action as ModerationPolicyInput['action'],
     enabled: Boolean(data.enabled),
-    personaId: data.personaId ? fromGlobalId(String(data.personaId)) : undefined,
+    personaId: data.personaId ? String(data.personaId) : undefined,
   };
 }
 

@@ -2,13 +2,10 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleBasedSummarizer } from '../../../../workflows/src/activities/summarizers';
 import type { WorkflowsClient } from '../../../../workflows/src/client';
-import { startWorkflowRuntime, type WorkflowRuntime } from '../../../../workflows/src/runtime';
-import { bundleWorkflows, quietTemporalRuntime } from '../../../../workflows/src/worker';
-import type { TestApp } from '../../../test-support/harness';
+import { quietTemporalRuntime } from '../../../../workflows/src/worker';
+import { startTestApp, type TestApp } from '../../../test-support/harness';
 import { FakeEmbedding } from '../../adapters/embedding/testing/fake';
-import { MemoryService } from '../../db/memory-repository';
 import { seedConversation } from '../../db/memory-test-fixtures';
 import { ModerationService } from '../../moderation/moderation-service';
 
@@ -55,7 +52,6 @@ const PrivacyRequestQuery = op<{
 
 describe('memory, moderation and privacy over GraphQL', () => {
   let t: TestApp;
-  let runtime: WorkflowRuntime;
   let workflows: WorkflowsClient;
   let admin: string;
   let alice: string;
@@ -64,33 +60,13 @@ describe('memory, moderation and privacy over GraphQL', () => {
 
   beforeAll(async () => {
     quietTemporalRuntime('ERROR');
-    // Registers the fields before the app builds its schema, whether or not schema/index.ts imports them yet.
-    await Promise.all([import('./memory'), import('./moderation'), import('./privacy')]);
-    const { startTestApp } = await import('../../../test-support/harness');
-    let bundle: Awaited<ReturnType<typeof bundleWorkflows>>;
-    [t, bundle] = await Promise.all([startTestApp(), bundleWorkflows()]);
-    const db = t.app.services.db;
-    const logger = { info: () => undefined, warn: () => undefined };
-    // The embedded default, as app.ts runs it: a local dev server (SQLite under DATA_DIR) and an in-process worker.
-    runtime = await startWorkflowRuntime(
-      t.app.services.config,
-      { db, embedding, summarize: ruleBasedSummarizer, logger },
-      { workflowBundle: bundle },
-    );
-    expect(runtime.mode).toBe('embedded');
-    workflows = runtime.client!;
-    Object.assign(t.app.services, {
-      memories: new MemoryService(db, embedding),
-      moderation: new ModerationService({ db, logger, cacheTtlMs: 0 }),
-      workflows,
-    });
+    // The embedded default as npm start runs it: a local Temporal dev server and an in-process worker.
+    t = await startTestApp({ env: { WORKFLOWS: 'embedded' }, overrides: { embedding } });
+    workflows = t.app.services.workflows!;
     [admin, alice, bob] = await Promise.all([t.token('admin'), t.token('alice'), t.token('bob')]);
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await t?.stop();
-  });
+  afterAll(() => t?.stop());
 
   const userId = (username: string) =>
     t.app.services.db.prisma.user.findUniqueOrThrow({ where: { username } }).then((u) => u.id);
@@ -123,12 +99,16 @@ describe('memory, moderation and privacy over GraphQL', () => {
     expect(all.map((m) => m.text)).toEqual(
       expect.arrayContaining(["The user's name is Alice.", 'The user loves jazz.']),
     );
-    expect(all.every((m) => m.sourceSessionId === s.sessionId)).toBe(true);
+    expect(all.every((m) => m.sourceSessionId === encodeGlobalID('Session', s.sessionId))).toBe(true);
 
     expect((await t.gql(MemoriesQuery, {}, bob)).data!.memories.edges).toEqual([]);
-    const snoop = await t.gql(MemoriesQuery, { userId: await userId('alice') }, bob);
+    const snoop = await t.gql(MemoriesQuery, { userId: encodeGlobalID('User', await userId('alice')) }, bob);
     expect(snoop.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
-    const asAdmin = await t.gql(MemoriesQuery, { userId: await userId('alice'), search: 'jazz' }, admin);
+    const asAdmin = await t.gql(
+      MemoriesQuery,
+      { userId: encodeGlobalID('User', await userId('alice')), search: 'jazz' },
+      admin,
+    );
     const texts = asAdmin.data!.memories.edges.map((e) => e.node.text);
     expect(texts).toContain('The user loves jazz.');
     expect(texts.every((text) => text.toLowerCase().includes('jazz'))).toBe(true);
@@ -136,7 +116,11 @@ describe('memory, moderation and privacy over GraphQL', () => {
 
   it('searches by meaning, edits importance and forgets a memory; others cannot touch it', async () => {
     const s = await aliceMemories();
-    const found = await t.gql(SearchMemoriesQuery, { personaId: s.personaId, query: 'loves jazz' }, alice);
+    const found = await t.gql(
+      SearchMemoriesQuery,
+      { personaId: encodeGlobalID('Persona', s.personaId), query: 'loves jazz' },
+      alice,
+    );
     expect(found.data!.searchMemories[0]!.memory.text).toBe('The user loves jazz.');
     const listed = (await t.gql(MemoriesQuery, { search: 'jazz' }, alice)).data!.memories.edges;
     const id = listed.find((e) => e.node.text === 'The user loves jazz.')!.node.id;

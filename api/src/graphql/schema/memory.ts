@@ -1,31 +1,10 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import type { WorkflowsClient } from '../../../../workflows/src/client';
-import type { MemoryService } from '../../db/memory-repository';
-import { AppError, ForbiddenError, NotFoundError } from '../../errors';
-import type { ModerationService } from '../../moderation/moderation-service';
+import { ForbiddenError, NotFoundError } from '../../errors';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
-
-/** Services these schema files need from `AppServices` (wired in app.ts). */
-export interface MemoryFeatureServices {
-  memories: MemoryService;
-  moderation: ModerationService;
-  /** Null when background workflows are off (WORKFLOWS=off). */
-  workflows: WorkflowsClient | null;
-}
-
-/** The memory, moderation and privacy services, or UNAVAILABLE when the app was built without them. */
-export function featureServices(ctx: GraphQLContext): MemoryFeatureServices {
-  const services = ctx.services as GraphQLContext['services'] & Partial<MemoryFeatureServices>;
-  if (!services.memories || !services.moderation) {
-    throw new AppError('UNAVAILABLE', 'Memory and moderation services are not configured');
-  }
-  return {
-    memories: services.memories,
-    moderation: services.moderation,
-    workflows: services.workflows ?? null,
-  };
-}
+import { PersonaRef } from './persona';
+import { UserRef } from './user';
 
 /** The user whose data an operation touches: yourself, or anyone for an admin. */
 export function ownerFor(ctx: GraphQLContext, requestedUserId: string | null | undefined): string {
@@ -47,9 +26,12 @@ export const MemoryRef = builder.prismaNode('Memory', {
     text: t.exposeString('text'),
     kind: t.expose('kind', { type: MemoryKindEnum }),
     importance: t.exposeFloat('importance'),
-    userId: t.exposeID('userId'),
-    personaId: t.exposeID('personaId'),
-    sourceSessionId: t.exposeID('sourceSessionId', { nullable: true }),
+    userId: t.id({ resolve: (m) => encodeGlobalID('User', m.userId) }),
+    personaId: t.id({ resolve: (m) => encodeGlobalID('Persona', m.personaId) }),
+    sourceSessionId: t.id({
+      nullable: true,
+      resolve: (m) => (m.sourceSessionId ? encodeGlobalID('Session', m.sourceSessionId) : null),
+    }),
     sourceSession: t.relation('sourceSession', { nullable: true }),
     persona: t.relation('persona'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -87,17 +69,17 @@ builder.queryFields((t) => ({
     authScopes: { user: true },
     description: 'Live memories, newest first: your own, or any user’s for admins.',
     args: {
-      userId: t.arg.id({ required: false }),
-      personaId: t.arg.id({ required: false }),
+      userId: t.arg.globalID({ required: false, for: UserRef }),
+      personaId: t.arg.globalID({ required: false, for: PersonaRef }),
       search: t.arg.string({ required: false, description: 'Case-insensitive text filter.' }),
     },
     resolve: (query, _root, args, ctx) =>
       ctx.services.db.prisma.memory.findMany({
         ...query,
         where: {
-          userId: ownerFor(ctx, args.userId ? String(args.userId) : null),
+          userId: ownerFor(ctx, args.userId?.id),
           deletedAt: null,
-          ...(args.personaId ? { personaId: String(args.personaId) } : {}),
+          ...(args.personaId ? { personaId: args.personaId.id } : {}),
           ...(args.search ? { text: { contains: args.search, mode: 'insensitive' } } : {}),
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -108,17 +90,17 @@ builder.queryFields((t) => ({
     authScopes: { user: true },
     description: 'Memories by meaning (vector similarity, importance, recency), as the avatar recalls them.',
     args: {
-      personaId: t.arg.id({ required: true }),
+      personaId: t.arg.globalID({ required: true, for: PersonaRef }),
       query: t.arg.string({ required: true, validate: z.string().trim().min(1).max(2_000) }),
-      userId: t.arg.id({ required: false }),
+      userId: t.arg.globalID({ required: false, for: UserRef }),
       limit: t.arg.int({ required: false, defaultValue: 8, validate: z.number().int().min(1).max(50) }),
     },
     resolve: async (_root, args, ctx) => {
-      const { memories } = featureServices(ctx);
+      const { memories } = ctx.services;
       const [embedding] = await memories.embedding.embed([args.query]);
       return memories.repository.search({
-        userId: ownerFor(ctx, args.userId ? String(args.userId) : null),
-        personaId: String(args.personaId),
+        userId: ownerFor(ctx, args.userId?.id),
+        personaId: args.personaId.id,
         embedding: embedding!,
         limit: args.limit ?? 8,
         tokenBudget: 100_000,
@@ -137,7 +119,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, { id, importance }, ctx) => {
       await ownMemory(ctx, id.id);
-      await featureServices(ctx).memories.repository.setImportance(id.id, importance);
+      await ctx.services.memories.repository.setImportance(id.id, importance);
       return ctx.services.db.prisma.memory.findUniqueOrThrow({ ...query, where: { id: id.id } });
     },
   }),
@@ -147,7 +129,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: MemoryRef }) },
     resolve: async (_root, { id }, ctx) => {
       await ownMemory(ctx, id.id);
-      await featureServices(ctx).memories.repository.softDelete(id.id);
+      await ctx.services.memories.repository.softDelete(id.id);
       return true;
     },
   }),

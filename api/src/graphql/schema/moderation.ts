@@ -1,7 +1,9 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { policyCategoriesSchema } from '../../domain/moderation';
 import { builder } from '../builder';
-import { featureServices } from './memory';
+import { PersonaRef } from './persona';
+import { SessionRef } from './session';
 
 const ModerationActionEnum = builder.enumType('ModerationAction', { values: ['REPLACE', 'FLAG'] as const });
 const FlagStatusEnum = builder.enumType('FlagStatus', {
@@ -19,7 +21,10 @@ export const ModerationPolicyRef = builder.prismaNode('ModerationPolicy', {
     allowTerms: t.exposeStringList('allowTerms'),
     action: t.expose('action', { type: ModerationActionEnum }),
     enabled: t.exposeBoolean('enabled'),
-    personaId: t.exposeID('personaId', { nullable: true }),
+    personaId: t.id({
+      nullable: true,
+      resolve: (p) => (p.personaId ? encodeGlobalID('Persona', p.personaId) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -29,7 +34,7 @@ export const ModerationFlagRef = builder.prismaNode('ModerationFlag', {
   id: { field: 'id' },
   authScopes: { admin: true },
   fields: (t) => ({
-    sessionId: t.exposeID('sessionId'),
+    sessionId: t.id({ resolve: (f) => encodeGlobalID('Session', f.sessionId) }),
     turnId: t.exposeID('turnId', { nullable: true }),
     policyId: t.exposeID('policyId', { nullable: true }),
     text: t.exposeString('text', { description: 'What the model produced (never spoken when replaced).' }),
@@ -53,7 +58,7 @@ const PolicyInput = builder.inputType('ModerationPolicyInput', {
     allowTerms: t.stringList({ validate: terms }),
     action: t.field({ type: ModerationActionEnum }),
     enabled: t.boolean(),
-    personaId: t.id(),
+    personaId: t.globalID({ for: PersonaRef }),
   }),
 });
 
@@ -81,14 +86,14 @@ builder.queryFields((t) => ({
     description: 'The review queue, oldest first.',
     args: {
       status: t.arg({ type: FlagStatusEnum, required: false }),
-      sessionId: t.arg.id({ required: false }),
+      sessionId: t.arg.globalID({ required: false, for: SessionRef }),
     },
     resolve: (query, _root, args, ctx) =>
       ctx.services.db.prisma.moderationFlag.findMany({
         ...query,
         where: {
           status: args.status ?? undefined,
-          sessionId: args.sessionId ? String(args.sessionId) : undefined,
+          sessionId: args.sessionId?.id,
         },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       }),
@@ -101,12 +106,12 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: PolicyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { moderation } = featureServices(ctx);
+      const { moderation } = ctx.services;
       const { name, personaId, ...rest } = sent(input);
       const created = await moderation.repository.createPolicy({
         ...rest,
         name: name ?? '',
-        personaId: personaId ? String(personaId) : null,
+        personaId: personaId?.id ?? null,
       });
       moderation.invalidate();
       return ctx.services.db.prisma.moderationPolicy.findUniqueOrThrow({
@@ -123,11 +128,11 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: PolicyInput, required: true }),
     },
     resolve: async (query, _root, { id, input }, ctx) => {
-      const { moderation } = featureServices(ctx);
+      const { moderation } = ctx.services;
       const { personaId, ...rest } = sent(input);
       await moderation.repository.updatePolicy(id.id, {
         ...rest,
-        ...(personaId !== undefined ? { personaId: String(personaId) } : {}),
+        ...(personaId !== undefined ? { personaId: personaId?.id ?? null } : {}),
       });
       moderation.invalidate();
       return ctx.services.db.prisma.moderationPolicy.findUniqueOrThrow({ ...query, where: { id: id.id } });
@@ -137,7 +142,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.globalID({ required: true, for: ModerationPolicyRef }) },
     resolve: async (_root, { id }, ctx) => {
-      const { moderation } = featureServices(ctx);
+      const { moderation } = ctx.services;
       await moderation.repository.deletePolicy(id.id);
       moderation.invalidate();
       return true;
@@ -158,7 +163,7 @@ builder.mutationFields((t) => ({
       note: t.arg.string({ required: false, validate: z.string().max(2_000) }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const { moderation, workflows } = featureServices(ctx);
+      const { moderation, workflows } = ctx.services;
       const ids = args.ids.map((id) => id.id);
       const reviewed = await moderation.review(
         ids,

@@ -1,6 +1,9 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { AppError, NotFoundError } from '../../errors';
 import { builder } from '../builder';
-import { featureServices, ownerFor } from './memory';
+import type { GraphQLContext } from '../context';
+import { ownerFor } from './memory';
+import { UserRef } from './user';
 
 const PrivacyRequestKindEnum = builder.enumType('PrivacyRequestKind', {
   values: ['EXPORT', 'DELETE'] as const,
@@ -15,7 +18,7 @@ export const PrivacyRequestRef = builder.prismaNode('PrivacyRequest', {
   fields: (t) => ({
     kind: t.expose('kind', { type: PrivacyRequestKindEnum }),
     status: t.expose('status', { type: PrivacyRequestStatusEnum }),
-    userId: t.exposeID('userId'),
+    userId: t.id({ resolve: (r) => encodeGlobalID('User', r.userId) }),
     workflowId: t.exposeString('workflowId', { nullable: true }),
     result: t.expose('result', {
       type: 'JSON',
@@ -29,8 +32,8 @@ export const PrivacyRequestRef = builder.prismaNode('PrivacyRequest', {
   }),
 });
 
-function workflowsOf(ctx: Parameters<typeof featureServices>[0]) {
-  const { workflows } = featureServices(ctx);
+function workflowsOf(ctx: GraphQLContext) {
+  const { workflows } = ctx.services;
   if (!workflows)
     throw new AppError('UNAVAILABLE', 'Background workflows are off (WORKFLOWS=off)', { retryable: false });
   return workflows;
@@ -59,9 +62,9 @@ builder.mutationFields((t) => ({
     authScopes: { user: true },
     description:
       'Starts an export of everything stored about you (admins: about `userId`); poll privacyRequest for it.',
-    args: { userId: t.arg.id({ required: false }) },
+    args: { userId: t.arg.globalID({ required: false, for: UserRef }) },
     resolve: async (query, _root, args, ctx) => {
-      const userId = ownerFor(ctx, args.userId ? String(args.userId) : null);
+      const userId = ownerFor(ctx, args.userId?.id);
       const { requestId } = await workflowsOf(ctx).startPrivacyExport(userId);
       return ctx.services.db.prisma.privacyRequest.findUniqueOrThrow({ ...query, where: { id: requestId } });
     },
@@ -70,9 +73,9 @@ builder.mutationFields((t) => ({
     type: 'PrivacyRequest',
     authScopes: { user: true },
     description: 'Deletes your memories, sessions, turns and events durably (the account stays).',
-    args: { userId: t.arg.id({ required: false }) },
+    args: { userId: t.arg.globalID({ required: false, for: UserRef }) },
     resolve: async (query, _root, args, ctx) => {
-      const userId = ownerFor(ctx, args.userId ? String(args.userId) : null);
+      const userId = ownerFor(ctx, args.userId?.id);
       const { requestId } = await workflowsOf(ctx).startPrivacyDelete(userId);
       return ctx.services.db.prisma.privacyRequest.findUniqueOrThrow({ ...query, where: { id: requestId } });
     },
