@@ -4,10 +4,11 @@
  * passes 50 ms. Each session gets a 20 ms PCM chunk every 20 ms, like a client; latency is from the chunk's
  * arrival to its VAD result. Conversations are no-ops: this measures the always-on part of each session.
  */
+
+import { ResamplerPool } from '../src/adapters/audio/resampler';
 import { synthesizeSpeech } from '../src/adapters/stt/testing/speech';
 import { createSileroSession, SileroBatchRunner } from '../src/adapters/vad/silero';
 import { MicrophoneInput } from '../src/realtime/microphone-input';
-import { ResamplerPool } from '../src/realtime/resampler';
 
 const CHUNK_MS = 20;
 const RUN_MS = 4000;

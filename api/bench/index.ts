@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { benchCapacity } from './capacity.bench';
+import { benchDelivery } from './delivery.bench';
 import { benchMemory } from './memory.bench';
 import { benchPipeline } from './pipeline.bench';
 import { benchVad } from './vad.bench';
@@ -12,6 +13,7 @@ import { benchWav2Arkit } from './wav2arkit.bench';
 
 const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = {
   pipeline: benchPipeline,
+  delivery: benchDelivery,
   vad: benchVad,
   capacity: benchCapacity,
   wav2arkit: benchWav2Arkit,

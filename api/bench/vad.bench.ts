@@ -4,13 +4,14 @@
  * Measures process CPU time (user + system) as well as wall time, since ONNX Runtime runs on its own
  * thread. Target: at most 0.2 ms of CPU per frame.
  */
+
+import { float32ToInt16, StreamingResampler } from '../src/adapters/audio/resampler';
 import {
   createSileroSession,
   SILERO_FRAME_SIZE,
   SileroBatchRunner,
   SileroVad,
 } from '../src/adapters/vad/silero';
-import { float32ToInt16, StreamingResampler } from '../src/realtime/resampler';
 
 const FRAMES_PER_STREAM = 300; // ~10 s of audio per stream
 const WARMUP_FRAMES = 30;

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { startWorkflowRuntime } from '../../workflows/src/runtime';
 import { summarizerFor } from '../../workflows/src/worker';
+import { ResamplerPool } from './adapters/audio/resampler';
 import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from './adapters/blendshapes/wav2arkit-session';
 import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
@@ -37,7 +38,6 @@ import { OpenAIModerator } from './moderation/openai-moderation';
 import { type HistoryStore, InMemoryHistoryStore, RedisHistoryStore } from './realtime/history-store';
 import { type ProviderSet, RealtimeHub } from './realtime/hub';
 import { SessionLimits } from './realtime/limits';
-import { ResamplerPool } from './realtime/resampler';
 import { createAvatarSpeechRenderer } from './realtime/speech-renderer';
 import type { AppServices } from './services';
 import { SessionEventPublisher } from './services/session-events';
@@ -128,7 +128,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
   const espeak = new EspeakProcess();
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
-  const animator = new Wav2ArkitAnimator(await createWav2ArkitSession());
+  const resamplers = new ResamplerPool();
+  const animator = new Wav2ArkitAnimator(await createWav2ArkitSession(), resamplers);
   const hub = new RealtimeHub({
     db,
     tokens,
@@ -137,7 +138,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logger,
     providers: await speechProviders(config, espeak, overrides.providers),
     vad: new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 }),
-    resamplers: new ResamplerPool(),
+    resamplers,
     history,
     limits: new SessionLimits({ redis }),
     moderation,
@@ -233,6 +234,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       }
       await hub.closeAll();
       await espeak.close();
+      resamplers.clear();
       await workflows.stop();
       await events.flush();
       await redis?.quit();

@@ -1,3 +1,4 @@
+import type { ResamplerPool } from '../adapters/audio/resampler';
 import type { LabelledProvider, ProviderChain } from '../adapters/failover';
 import { FailoverLlm, FailoverStt, FailoverTts } from '../adapters/failover';
 import type { LLMAdapter } from '../adapters/llm/types';
@@ -16,7 +17,6 @@ import type { AudioSession, AudioSink, ClientChannel } from '../transport/audio-
 import type { HistoryStore } from './history-store';
 import type { SessionLimits } from './limits';
 import { MicrophoneInput } from './microphone-input';
-import type { ResamplerPool } from './resampler';
 import { type ModerationResult, SessionRuntime, type SpeechRenderer } from './session-runtime';
 
 /** A capability's providers in the configured order, and the adapter label behind each configured name. */

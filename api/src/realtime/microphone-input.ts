@@ -1,7 +1,12 @@
+import {
+  FrameAssembler,
+  float32ToInt16,
+  type ResamplerPool,
+  type StreamingResampler,
+} from '../adapters/audio/resampler';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { InputSampleRate, PcmAudio } from '../domain/audio';
 import type { AudioSink, ClientChannel } from '../transport/audio-socket';
-import { FrameAssembler, float32ToInt16, type ResamplerPool, type StreamingResampler } from './resampler';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
 /** What the microphone path drives in the session (a SessionRuntime). */

@@ -70,6 +70,8 @@ export interface SpeechRenderer {
     plan: PlannedGesture[],
     emotion: string | null,
   ): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
+  /** The answer's audio is over (or was cut off): last buffered events, and resources handed back. Called once. */
+  end?(): SpeechEventPayload[] | Promise<SpeechEventPayload[]>;
 }
 
 export interface TurnRecord {
@@ -391,6 +393,12 @@ export class SessionRuntime {
     const stopLlm = () => llmController.abort(signal.reason);
     signal.addEventListener('abort', stopLlm, { once: true });
     const renderer = this.createRenderer(response.id);
+    let rendererEnded = false;
+    const endRenderer = async () => {
+      if (rendererEnded || !renderer.end) return [];
+      rendererEnded = true;
+      return renderer.end();
+    };
     const defaults = { emotion: this.config.persona.defaultEmotion };
     let result: Outcome = { emotion: defaults.emotion, actions: [], usage: null };
     // A model failing mid-answer does not cut the sentences it already completed: they are still spoken.
@@ -491,8 +499,12 @@ export class SessionRuntime {
           await this.renderGestures(response, renderer);
         }
         await this.renderGestures(response, renderer);
+        this.sendSpeech(response, await endRenderer());
       } catch (err) {
         response.fail(err);
+      } finally {
+        // An interrupted or failed answer still hands its resources back; what it would send is dropped.
+        await endRenderer();
       }
     };
 

@@ -35,6 +35,7 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
   let gestures: GesturePayload[] = [];
   let frames: BlendshapeStream | null = null;
   let framesRate = 0;
+  let lastSeq = -1;
 
   const render = async (
     pieces: SpeechPiece[],
@@ -43,6 +44,7 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
   ) => {
     const events: SpeechEventPayload[] = [];
     for (const piece of pieces) {
+      lastSeq = piece.seq;
       words.push(...piece.words);
       const end = piece.startMs + piece.durationMs;
       events.push({
@@ -69,6 +71,7 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
       if (opts.animator) {
         if (!frames || framesRate !== piece.sampleRate) {
           // A provider switch mid-answer can change the rate; frames restart on the new timeline.
+          await frames?.flush();
           frames = opts.animator.createStream(piece.sampleRate, { onWarning: opts.onWarning });
           framesRate = piece.sampleRate;
         }
@@ -115,6 +118,23 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
       for (const warning of planned.warnings) opts.onWarning?.(warning);
       gestures = planned.gestures;
       return planned.gestures.map((g): SpeechEventPayload => ({ type: 'GestureEvent', ...g }));
+    },
+    end: async () => {
+      // The model's look-ahead holds back the last frames until the audio is known to be over.
+      const stream = frames;
+      frames = null;
+      const last = stream ? await stream.flush() : [];
+      if (last.length === 0) return [];
+      return [
+        {
+          type: 'BlendshapeFrames',
+          responseId: opts.responseId,
+          chunkSeq: Math.max(0, lastSeq),
+          fps: BLENDSHAPE_FPS,
+          sampleRate: framesRate,
+          frames: last,
+        },
+      ];
     },
   };
 }

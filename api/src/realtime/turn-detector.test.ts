@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FrameAssembler, StreamingResampler } from '../adapters/audio/resampler';
 import { synthesizeSpeech } from '../adapters/stt/testing/speech';
 import { createSileroSession, SileroVad } from '../adapters/vad/silero';
-import { FrameAssembler, StreamingResampler } from './resampler';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
 /** Feeds probabilities frame by frame and records each event with the frame that caused it. */

@@ -1,4 +1,5 @@
 import { ARKIT_BLENDSHAPES, ARKIT_INDEX } from '../../domain/arkit';
+import { ResamplerPool } from '../audio/resampler';
 import { type FrameModel, FrameStream } from './frame-stream';
 import { FRAMES_PER_OUTPUT, MEL_BINS, MEL_MAX_HZ, MEL_MIN_HZ } from './log-mel';
 import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStreamOptions } from './types';
@@ -87,7 +88,9 @@ export class EnergyBaselineAnimator implements BlendshapeAnimator {
   readonly label = 'energy-baseline';
   readonly capabilities: BlendshapeAnimatorCapabilities = { lookaheadMs: 0, learned: false };
 
+  constructor(private readonly resamplers = new ResamplerPool()) {}
+
   createStream(sampleRate: number, options?: BlendshapeStreamOptions): FrameStream {
-    return new FrameStream(new EnergyBandModel(), sampleRate, options);
+    return new FrameStream(new EnergyBandModel(), sampleRate, options ?? {}, this.resamplers);
   }
 }

@@ -1,7 +1,7 @@
 import { ARKIT_BLENDSHAPES, frameCountFor, frameSampleRange, neutralWeights } from '../../domain/arkit';
 import type { BlendshapeFrame } from '../../domain/session-events';
+import type { ResamplerPool, StreamingResampler } from '../audio/resampler';
 import { FEATURE_SAMPLE_RATE, FRAMES_PER_OUTPUT, HOP, LogMelExtractor, MEL_BINS } from './log-mel';
-import { StreamingResampler } from './resample';
 import type { BlendshapeStream, BlendshapeStreamOptions } from './types';
 
 const WEIGHTS = ARKIT_BLENDSHAPES.length;
@@ -28,7 +28,8 @@ export interface FrameModel {
  * sample ranges at the session rate. Pushes run one at a time in arrival order.
  */
 export class FrameStream implements BlendshapeStream {
-  private readonly resampler: StreamingResampler | null;
+  /** Borrowed from the pool on the first push, handed back at the end of the stream. */
+  private resampler: StreamingResampler | null = null;
   private readonly extractor = new LogMelExtractor();
   /** Pending feature frames, frame-major, and the energy of each one's hop. */
   private pending = new Float32Array(MEL_BINS * FRAMES_PER_OUTPUT * MAX_BLOCK_OUTPUTS);
@@ -47,12 +48,12 @@ export class FrameStream implements BlendshapeStream {
   constructor(
     private readonly model: FrameModel,
     readonly sampleRate: number,
-    private readonly options: BlendshapeStreamOptions = {},
+    private readonly options: BlendshapeStreamOptions,
+    private readonly resamplers: ResamplerPool,
   ) {
     this.validRate =
       Number.isInteger(sampleRate) && sampleRate >= MIN_SAMPLE_RATE && sampleRate <= MAX_SAMPLE_RATE;
     if (!this.validRate) this.warn(`sample rate ${sampleRate} is not usable; this stream gives no frames`);
-    this.resampler = this.validRate ? new StreamingResampler(sampleRate, FEATURE_SAMPLE_RATE) : null;
   }
 
   push(samples: Int16Array | Float32Array): Promise<BlendshapeFrame[]> {
@@ -73,16 +74,17 @@ export class FrameStream implements BlendshapeStream {
   }
 
   private async pushNow(samples: Int16Array | Float32Array): Promise<BlendshapeFrame[]> {
-    if (!this.validRate || !this.resampler || samples.length === 0) return [];
+    if (!this.validRate || samples.length === 0) return [];
+    this.resampler ??= await this.resamplers.acquire(this.sampleRate, FEATURE_SAMPLE_RATE);
     this.inputSamples += samples.length;
-    this.addFeatures(await this.resampler.process(this.sanitise(samples)));
+    this.addFeatures(this.resampler.pushFloat(this.sanitise(samples)));
     return this.run(Number.POSITIVE_INFINITY);
   }
 
   private async flushNow(): Promise<BlendshapeFrame[]> {
     if (!this.validRate || !this.resampler || this.inputSamples === 0) return this.resetNow([]);
     const expected = Math.round((this.inputSamples * FEATURE_SAMPLE_RATE) / this.sampleRate);
-    const tail = await this.resampler.drain();
+    const tail = this.resampler.flush();
     this.addFeatures(tail.subarray(0, Math.max(0, expected - this.featureSamples)));
     const frameCount = frameCountFor(this.inputSamples, this.sampleRate);
     // Silence after the end lets the model see its look-ahead for the last frames.
@@ -92,7 +94,8 @@ export class FrameStream implements BlendshapeStream {
   }
 
   private resetNow(frames: BlendshapeFrame[]): BlendshapeFrame[] {
-    this.resampler?.reset();
+    if (this.resampler) this.resamplers.release(this.resampler);
+    this.resampler = null;
     this.extractor.reset();
     this.model.reset();
     this.pendingFrames = 0;

@@ -1,3 +1,4 @@
+import { ResamplerPool } from '../audio/resampler';
 import { FrameStream } from './frame-stream';
 import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStreamOptions } from './types';
 import { WAV2ARKIT_LOOKAHEAD_FRAMES, Wav2ArkitModel, type Wav2ArkitSession } from './wav2arkit-session';
@@ -11,9 +12,13 @@ export class Wav2ArkitAnimator implements BlendshapeAnimator {
   };
 
   /** Takes a session from `createWav2ArkitSession`, made once at start-up and shared by all streams. */
-  constructor(private readonly session: Wav2ArkitSession) {}
+  constructor(
+    private readonly session: Wav2ArkitSession,
+    /** Resamplers are costly to create (a WASM instance each): streams borrow them from here. */
+    private readonly resamplers = new ResamplerPool(),
+  ) {}
 
   createStream(sampleRate: number, options?: BlendshapeStreamOptions): FrameStream {
-    return new FrameStream(new Wav2ArkitModel(this.session), sampleRate, options);
+    return new FrameStream(new Wav2ArkitModel(this.session), sampleRate, options ?? {}, this.resamplers);
   }
 }

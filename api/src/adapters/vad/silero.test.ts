@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors';
-import { FrameAssembler, int16ToFloat32 } from '../../realtime/resampler';
+import { FrameAssembler, int16ToFloat32 } from '../audio/resampler';
 import { silence, synthesizeSpeech } from '../stt/testing/speech';
 import {
   createSileroSession,

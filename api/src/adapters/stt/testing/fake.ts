@@ -1,5 +1,6 @@
 import type { PcmAudio } from '../../../domain/audio';
 import { ProviderError } from '../../../errors';
+import { sleep } from '../../testing/sleep';
 import type { STTAdapter, SttCapabilities, SttResult } from '../types';
 
 export interface FakeSttScript {
@@ -52,20 +53,4 @@ export class FakeStt implements STTAdapter {
     const confidence = script.confidence ?? 0.9;
     yield { text, isFinal: true, confidence, alternatives: script.alternatives ?? [] };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PcmAudio } from '../../../domain/audio';
-import { concatFloat32, float32ToInt16, StreamingResampler } from '../../../realtime/resampler';
+import { concatFloat32, float32ToInt16, StreamingResampler } from '../../audio/resampler';
 import { decodeWav } from '../wav';
 
 const run = promisify(execFile);

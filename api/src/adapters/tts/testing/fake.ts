@@ -1,5 +1,6 @@
 import type { PhonemeTiming, WordTiming } from '../../../domain/audio';
 import { ProviderError } from '../../../errors';
+import { sleep } from '../../testing/sleep';
 import type { TTSAdapter, TtsCapabilities, TtsChunk } from '../types';
 import { spokenWord, textWords } from '../words';
 
@@ -110,20 +111,4 @@ function proportionalWords(text: string, msPerChar: number): WordTiming[] {
     startMs: offset * msPerChar,
     endMs: (offset + token.length) * msPerChar,
   }));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

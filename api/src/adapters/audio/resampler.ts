@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { AppError } from '../errors';
+import { AppError } from '../../errors';
 
 // The package is CommonJS without named ESM exports; require() keeps its real types.
 const require = createRequire(import.meta.url);

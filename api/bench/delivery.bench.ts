@@ -1,0 +1,158 @@
+/**
+ * End of user speech → first SpeechChunk delivered to a graphql-ws subscriber, through the whole real server:
+ * audio socket, microphone input and VAD, the session runtime, the speech renderer (visemes, wav2arkit frames),
+ * the event log and pub/sub, graphql-ws. STT, LLM and TTS are zero-latency fakes, so only our own overhead is
+ * timed. "End of speech" is the client's `control.end_turn` (the VAD's silence wait is a setting, not overhead).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { FakeLlm } from '../src/adapters/llm/testing/fake';
+import { FakeStt } from '../src/adapters/stt/testing/fake';
+import { synthesizeSpeech } from '../src/adapters/stt/testing/speech';
+import { FakeTts } from '../src/adapters/tts/testing/fake';
+import { buildApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/db/database';
+import {
+  CreatePersonaMutation,
+  CreateSessionMutation,
+  SessionEventsSubscription,
+} from '../test-support/operations';
+
+// Stays under the per-session limit of 30 turns a minute.
+const TURNS = 25;
+/** First turns pay one-off costs (JIT, model warm-up, resampler creation) and are not counted. */
+const WARMUP_TURNS = 3;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+export async function benchDelivery(): Promise<Record<string, number | string>> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'avatar-bench-'));
+  const database = await openDatabase({});
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    WORKFLOWS: 'off',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+    AUTH_USERS: 'admin:pw:admin',
+  });
+  const app = await buildApp(config, {
+    database,
+    providers: {
+      stt: [new FakeStt({ transcript: 'when does the museum open' })],
+      llm: [
+        new FakeLlm({
+          content: JSON.stringify({ text: 'We open at nine. See you then!', emotion: 'happy' }),
+        }),
+      ],
+      tts: [new FakeTts({ script: { msPerChar: 60, chunkMs: 200, latencyMs: 0, interChunkDelayMs: 0 } })],
+    },
+  });
+  const { url } = await app.start();
+  try {
+    const token = await fetch(`${url}/api/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'pw' }),
+    }).then(async (r) => ((await r.json()) as { accessToken: string }).accessToken);
+    const gql = async <R>(doc: Parameters<typeof print>[0], variables: Record<string, unknown>) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: print(doc), variables }),
+      });
+      return ((await res.json()) as { data: R }).data;
+    };
+    const persona = await gql<{ createPersona: { id: string } }>(CreatePersonaMutation, {
+      input: {
+        name: 'Bench',
+        systemPrompt: 'x',
+        capabilities: ['speech', 'visemes', 'blendshapes', 'gestures'],
+      },
+    });
+    const { createSession } = await gql<{
+      createSession: { session: { id: string }; sessionToken: string; audioUrl: string; graphqlUrl: string };
+    }>(CreateSessionMutation, { input: { personaId: persona.createPersona.id } });
+
+    let onChunk: () => void = () => undefined;
+    let onDone: () => void = () => undefined;
+    const client = createClient({
+      url: createSession.graphqlUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${createSession.sessionToken}` },
+    });
+    client.subscribe(
+      { query: print(SessionEventsSubscription), variables: { sessionId: createSession.session.id } },
+      {
+        next: ({ data }) => {
+          const type = (data as { sessionEvents?: { __typename: string } } | undefined)?.sessionEvents
+            ?.__typename;
+          if (type === 'SpeechChunk') onChunk();
+          if (type === 'ResponseDone') onDone();
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    const socket = new WebSocket(`${createSession.audioUrl}?token=${createSession.sessionToken}`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const speech = (await synthesizeSpeech('When does the museum open?')).samples;
+
+    const latencies: number[] = [];
+    for (let turn = 0; turn < WARMUP_TURNS + TURNS; turn++) {
+      socket.send(JSON.stringify({ type: 'audio.start', sampleRate: 16_000, encoding: 'pcm16' }));
+      // Real time, like a microphone: 20 ms of audio every 20 ms, so the server is never behind.
+      const started = performance.now();
+      for (let i = 0, n = 1; i < speech.length; i += 320, n++) {
+        socket.send(Buffer.from(speech.slice(i, i + 320).buffer));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(0, started + n * 20 - performance.now())),
+        );
+      }
+      const firstChunk = new Promise<void>((resolve) => {
+        onChunk = resolve;
+      });
+      const done = new Promise<void>((resolve) => {
+        onDone = resolve;
+      });
+      const endedAt = performance.now();
+      socket.send(JSON.stringify({ type: 'control.end_turn' }));
+      const answered = await Promise.race([
+        firstChunk.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
+      ]);
+      if (!answered) throw new Error(`turn ${turn}: no SpeechChunk within 10 s of the end of speech`);
+      if (turn >= WARMUP_TURNS) latencies.push(performance.now() - endedAt);
+      onChunk = () => undefined;
+      await done;
+      // Let the answer "play out" on the server clock so the next turn is not a barge-in.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.send(JSON.stringify({ type: 'interrupt' }));
+    }
+    socket.close();
+    await client.dispose();
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      'delivery.turns': TURNS,
+      'delivery.end_of_speech_to_first_chunk_p50_ms': round(percentile(latencies, 50)),
+      'delivery.end_of_speech_to_first_chunk_p95_ms': round(percentile(latencies, 95)),
+      'delivery.target_p95_ms': 30,
+    };
+  } finally {
+    await app.stop();
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
