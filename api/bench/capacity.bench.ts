@@ -6,7 +6,7 @@
  */
 
 import { ResamplerPool } from '../src/adapters/audio/resampler';
-import { synthesizeSpeech } from '../src/adapters/stt/testing/speech';
+import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import { createSileroSession, SileroBatchRunner } from '../src/adapters/vad/silero';
 import { MicrophoneInput } from '../src/realtime/microphone-input';
 

@@ -1,6 +1,5 @@
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import { EnergyBaselineAnimator } from '../src/adapters/blendshapes/energy-baseline';
-import { speak } from '../src/adapters/blendshapes/testing/speech';
 import type { BlendshapeAnimator } from '../src/adapters/blendshapes/types';
 import { Wav2ArkitAnimator } from '../src/adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from '../src/adapters/blendshapes/wav2arkit-session';
@@ -11,19 +10,14 @@ const RUNS = 5;
 
 /** ~20 s of real espeak-ng speech at 24 kHz (the rate of e.g. OpenAI TTS PCM). */
 async function speech(): Promise<Float32Array> {
-  const parts = [
-    'Hello! I am your avatar, and I can move my lips while I speak to you.',
-    'Please bring the big blue map, five violins and a bowl of warm soup.',
-    'The quick brown fox jumps over the lazy dog, then sleeps beside the fire.',
-  ].map((text) => speak(text, 'en-us'));
-  const source = parts[0]!.sampleRate;
-  const joined = Float32Array.from(parts.flatMap((p) => Array.from(p.samples, (s) => s / 32768)));
-  const src = await libsamplerate.create(1, source, SAMPLE_RATE, {
-    converterType: libsamplerate.ConverterType.SRC_SINC_MEDIUM_QUALITY,
-  });
-  const resampled = src.simple(joined);
-  src.destroy();
-  return resampled;
+  const parts = await Promise.all(
+    [
+      'Hello! I am your avatar, and I can move my lips while I speak to you.',
+      'Please bring the big blue map, five violins and a bowl of warm soup.',
+      'The quick brown fox jumps over the lazy dog, then sleeps beside the fire.',
+    ].map((text) => synthesizeSpeech(text, SAMPLE_RATE, 'en-us')),
+  );
+  return Float32Array.from(parts.flatMap((p) => Array.from(p.samples, (s) => s / 32768)));
 }
 
 /** CPU milliseconds (user + system, this process) per second of audio, median of RUNS, streaming in 200 ms chunks. */

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { synthesizeSpeech } from '../src/adapters/stt/testing/speech';
+import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import type { PcmAudio } from '../src/domain/audio';
 import type { SessionEventsSubscription as SessionEventsResult } from '../test-support/gql/graphql';
 import {

@@ -4,12 +4,10 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import { startWorkflowRuntime } from '../../workflows/src/runtime';
-import { summarizerFor } from '../../workflows/src/worker';
+import { embeddingFor, summarizerFor } from '../../workflows/src/worker';
 import { ResamplerPool } from './adapters/audio/resampler';
 import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from './adapters/blendshapes/wav2arkit-session';
-import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
-import { OpenAIEmbedding } from './adapters/embedding/openai';
 import type { EmbeddingAdapter } from './adapters/embedding/types';
 import { type LabelledProvider, ProviderChain } from './adapters/failover';
 import { LocalResponderLlm } from './adapters/llm/local-responder';
@@ -109,7 +107,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : undefined,
   });
   const visemes = new ProfileVisemeService();
-  const embedding = overrides.embedding ?? (await embeddingAdapter(config));
+  const embedding = overrides.embedding ?? (await embeddingFor(config));
   const memories = new MemoryService(db, embedding);
   const workflows = await startWorkflowRuntime(config, {
     db,
@@ -306,14 +304,4 @@ async function speechProviders(config: Config, espeak: EspeakProcess, fakes: App
       fakes.tts,
     ),
   };
-}
-
-/** Embeddings for long-term memory: OpenAI when asked for, else the local ONNX model (which must load at start). */
-async function embeddingAdapter(config: Config): Promise<EmbeddingAdapter> {
-  if (config.providers.embedding === 'openai') {
-    const openai = config.providers.openai;
-    if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
-    return new OpenAIEmbedding(openai);
-  }
-  return LocalOnnxEmbedding.create();
 }

@@ -25,10 +25,11 @@
  *   as floats or base64 (the SDK asks for base64 by default).
  * - POST /moderations: flags inputs containing any of `script.flaggedTerms` (case-insensitive).
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
+import { encodeWav } from '../src/adapters/audio/wav';
 
 export interface FakeChatBehaviour {
   /** The full assistant content; streamed in `chunks` or in 4-character tokens. */
@@ -298,18 +299,18 @@ async function chatCompletions(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function speech(body: Record<string, unknown>, source: 'sine' | 'espeak', res: ServerResponse) {
+async function speech(body: Record<string, unknown>, source: 'sine' | 'espeak', res: ServerResponse) {
   const text = typeof body.input === 'string' ? body.input : '';
   if (!text) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error');
-  const samples = source === 'espeak' ? espeakSpeech(text) : sineSpeech(text);
-  const pcm = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const samples =
+    source === 'espeak' ? (await synthesizeSpeech(text, FAKE_SPEECH_SAMPLE_RATE)).samples : sineSpeech(text);
   if (body.response_format === 'pcm') {
     res.writeHead(200, { 'content-type': 'audio/pcm' });
-    res.end(pcm);
+    res.end(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
     return;
   }
   res.writeHead(200, { 'content-type': 'audio/wav' });
-  res.end(Buffer.concat([wavHeader(pcm.length, FAKE_SPEECH_SAMPLE_RATE), pcm]));
+  res.end(encodeWav({ samples, sampleRate: FAKE_SPEECH_SAMPLE_RATE }));
 }
 
 function sineSpeech(text: string): Int16Array {
@@ -318,45 +319,6 @@ function sineSpeech(text: string): Int16Array {
     samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / FAKE_SPEECH_SAMPLE_RATE));
   }
   return samples;
-}
-
-/** Real speech from espeak-ng (22.05 kHz), linearly resampled to the 24 kHz OpenAI's `pcm` format promises. */
-function espeakSpeech(text: string): Int16Array {
-  const out = spawnSync('espeak-ng', ['--stdout', text], { maxBuffer: 64 * 1024 * 1024 });
-  if (out.status !== 0) throw new Error(`espeak-ng failed: ${out.stderr.toString()}`);
-  const wav = out.stdout;
-  const dataAt = wav.indexOf('data', 12);
-  const sourceRate = wav.readUInt32LE(24);
-  const pcm = wav.subarray(dataAt + 8);
-  const source = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
-  const ratio = sourceRate / FAKE_SPEECH_SAMPLE_RATE;
-  const target = new Int16Array(Math.floor(source.length / ratio));
-  for (let i = 0; i < target.length; i++) {
-    const pos = i * ratio;
-    const left = Math.floor(pos);
-    const a = source[left] ?? 0;
-    const b = source[left + 1] ?? a;
-    target[i] = Math.round(a + (b - a) * (pos - left));
-  }
-  return target;
-}
-
-function wavHeader(dataBytes: number, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
 }
 
 function transcription(

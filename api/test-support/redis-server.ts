@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../../workflows/src/dev-server';
 
 export interface RedisServer {
@@ -37,5 +39,28 @@ export async function startRedisServer(): Promise<RedisServer> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * For a test file: a real redis-server for the whole file and a connected ioredis client, closed afterwards.
+ * Read `.client` inside tests (it exists once `beforeAll` ran).
+ */
+export function useRedisServer(): { readonly client: Redis } {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get client() {
+      if (!client) throw new Error('redis-server is not started yet');
+      return client;
+    },
   };
 }

@@ -86,13 +86,15 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   };
 }
 
-/** The embedding adapter the configuration asks for. */
+/**
+ * The embedding adapter the configuration asks for: OpenAI when asked for, else the local ONNX model. The API and
+ * the standalone worker both take it from here, so memories are written and searched with the same model.
+ */
 export async function embeddingFor(config: Config): Promise<EmbeddingAdapter> {
   if (config.providers.embedding === 'openai') {
-    return new OpenAIEmbedding({
-      apiKey: config.providers.openai?.apiKey,
-      baseURL: config.providers.openai?.baseURL,
-    });
+    const openai = config.providers.openai;
+    if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
+    return new OpenAIEmbedding(openai);
   }
   return LocalOnnxEmbedding.create();
 }

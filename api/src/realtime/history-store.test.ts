@@ -1,26 +1,18 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
+import { describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../test-support/redis-server';
 import { type HistoryStore, InMemoryHistoryStore, RedisHistoryStore } from './history-store';
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.port, '127.0.0.1');
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const redisServer = useRedisServer();
 
 let sessionCounter = 0;
 const newSession = () => `session-${++sessionCounter}`;
 
 const stores: [string, (maxTurns: number) => HistoryStore][] = [
   ['InMemoryHistoryStore', (maxTurns) => new InMemoryHistoryStore({ maxTurns })],
-  ['RedisHistoryStore', (maxTurns) => new RedisHistoryStore(redis, { maxTurns, ttlSeconds: 60 })],
+  [
+    'RedisHistoryStore',
+    (maxTurns) => new RedisHistoryStore(redisServer.client, { maxTurns, ttlSeconds: 60 }),
+  ],
 ];
 
 describe.each(stores)('%s', (_name, create) => {
@@ -72,16 +64,20 @@ describe.each(stores)('%s', (_name, create) => {
 
 describe('RedisHistoryStore specifics', () => {
   it('sets a TTL on the session list so abandoned sessions expire', async () => {
-    const store = new RedisHistoryStore(redis, { ttlSeconds: 120, keyPrefix: 'test:history:' });
+    const store = new RedisHistoryStore(redisServer.client, { ttlSeconds: 120, keyPrefix: 'test:history:' });
     await store.append('ttl', { role: 'user', text: 'hi' });
-    const ttl = await redis.ttl('test:history:ttl');
+    const ttl = await redisServer.client.ttl('test:history:ttl');
     expect(ttl).toBeGreaterThan(100);
     expect(ttl).toBeLessThanOrEqual(120);
   });
 
   it('skips corrupted entries instead of failing the whole history', async () => {
-    const store = new RedisHistoryStore(redis, { keyPrefix: 'test:history:' });
-    await redis.rpush('test:history:corrupt', 'not json', JSON.stringify({ role: 'user', text: 'ok' }));
+    const store = new RedisHistoryStore(redisServer.client, { keyPrefix: 'test:history:' });
+    await redisServer.client.rpush(
+      'test:history:corrupt',
+      'not json',
+      JSON.stringify({ role: 'user', text: 'ok' }),
+    );
     expect(await store.recent('corrupt')).toEqual([{ role: 'user', text: 'ok' }]);
   });
 });

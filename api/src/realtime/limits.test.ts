@@ -1,25 +1,17 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../test-support/redis-server';
+import { describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../test-support/redis-server';
 import { AppError } from '../errors';
 import { SessionLimits, type SessionLimitsOptions } from './limits';
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.port, '127.0.0.1');
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const redisServer = useRedisServer();
 
 let counter = 0;
 const variants: [string, (opts: SessionLimitsOptions) => SessionLimits][] = [
   ['memory', (opts) => new SessionLimits(opts)],
-  ['redis', (opts) => new SessionLimits({ ...opts, redis, keyPrefix: `test${++counter}` })],
+  [
+    'redis',
+    (opts) => new SessionLimits({ ...opts, redis: redisServer.client, keyPrefix: `test${++counter}` }),
+  ],
 ];
 
 describe.each(variants)('SessionLimits (%s)', (_name, create) => {

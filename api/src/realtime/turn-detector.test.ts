@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameAssembler, StreamingResampler } from '../adapters/audio/resampler';
-import { synthesizeSpeech } from '../adapters/stt/testing/speech';
+import { synthesizeSpeech } from '../adapters/audio/testing/speech';
 import { createSileroSession, SileroVad } from '../adapters/vad/silero';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 

@@ -1,14 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARKIT_BLENDSHAPES, ARKIT_INDEX } from '../../domain/arkit';
 import type { BlendshapeFrame } from '../../domain/session-events';
+import { ESPEAK_NATIVE_RATE, synthesizeSpeech } from '../audio/testing/speech';
 import { EnergyBaselineAnimator } from './energy-baseline';
-import { speak } from './testing/speech';
 import type { BlendshapeAnimator } from './types';
 import { Wav2ArkitAnimator } from './wav2arkit';
 import { createWav2ArkitSession } from './wav2arkit-session';
 
 const JAW = ARKIT_INDEX.get('jawOpen')!;
-const SPEECH = speak('Hello there. Bob bought a map of the moon, and it was perfect.', 'en-us+f3');
+const SPEECH = await synthesizeSpeech(
+  'Hello there. Bob bought a map of the moon, and it was perfect.',
+  ESPEAK_NATIVE_RATE,
+  'en-us+f3',
+);
 
 function expectValid(frames: BlendshapeFrame[]): void {
   for (const frame of frames) {

@@ -1,8 +1,8 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, toFile } from 'openai';
 import type { PcmAudio } from '../../domain/audio';
+import { encodeWav } from '../audio/wav';
 import { retryableHttpStatus, sttFailure } from './provider-error';
 import type { STTAdapter, SttCapabilities, SttResult } from './types';
-import { encodeWav } from './wav';
 
 export interface OpenAiSttOptions {
   /** Defaults to the SDK's own environment lookup (OPENAI_API_KEY) when neither client nor key is given. */

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PcmAudio } from '../../domain/audio';
 import { AppError, BadInputError, ProviderError } from '../../errors';
+import { synthesizeSpeech } from '../audio/testing/speech';
 import { PocketsphinxStt, parseOutput } from './pocketsphinx';
-import { synthesizeSpeech } from './testing/speech';
 import type { SttResult } from './types';
 
 async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PcmAudio } from '../../domain/audio';
 import { BadInputError, ProviderError } from '../../errors';
+import { encodeWav } from '../audio/wav';
 import { sttFailure } from './provider-error';
 import type { STTAdapter, SttCapabilities, SttResult } from './types';
-import { encodeWav } from './wav';
 
 export interface PocketsphinxOptions {
   /** Debian's `pocketsphinx` package binary. */

@@ -5,7 +5,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors';
 import { FrameAssembler, int16ToFloat32 } from '../audio/resampler';
-import { silence, synthesizeSpeech } from '../stt/testing/speech';
+import { silence, synthesizeSpeech } from '../audio/testing/speech';
 import {
   createSileroSession,
   resolveSileroModelPath,

@@ -1,5 +1,6 @@
 import { protos } from '@google-cloud/text-to-speech';
 import { grpc } from 'google-gax';
+import { encodeWav } from '../../audio/wav';
 
 const messages = protos.google.cloud.texttospeech.v1beta1;
 type Request = protos.google.cloud.texttospeech.v1beta1.ISynthesizeSpeechRequest;
@@ -75,10 +76,10 @@ export async function startFakeGoogleTts(): Promise<FakeGoogleTts> {
     );
     const sampleRate = call.request.audioConfig?.sampleRateHertz || 24_000;
     callback(null, {
-      audioContent: wav(
-        tone(Math.round((sampleRate * MS_PER_WORD * marks.length) / 1000), sampleRate),
+      audioContent: encodeWav({
+        samples: tone(Math.round((sampleRate * MS_PER_WORD * marks.length) / 1000), sampleRate),
         sampleRate,
-      ),
+      }),
       timepoints: marks.map((markName, i) => ({ markName, timeSeconds: (i * MS_PER_WORD) / 1000 })),
     });
   }
@@ -106,21 +107,4 @@ function tone(count: number, sampleRate: number): Int16Array {
   return Int16Array.from({ length: count }, (_, i) =>
     Math.round(6000 * Math.sin((2 * Math.PI * 180 * i) / sampleRate)),
   );
-}
-
-function wav(samples: Int16Array, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples.byteLength, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples.byteLength, 40);
-  return Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]);
 }

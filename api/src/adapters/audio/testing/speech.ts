@@ -4,17 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PcmAudio } from '../../../domain/audio';
-import { concatFloat32, float32ToInt16, StreamingResampler } from '../../audio/resampler';
+import { concatFloat32, float32ToInt16, StreamingResampler } from '../resampler';
 import { decodeWav } from '../wav';
 
 const run = promisify(execFile);
 
-/** Real synthetic speech for tests: espeak-ng speaks `text` (22.05 kHz), resampled to `sampleRate`. */
-export async function synthesizeSpeech(text: string, sampleRate = 16_000): Promise<PcmAudio> {
+/** espeak-ng's own output rate: ask for it to get the audio untouched. */
+export const ESPEAK_NATIVE_RATE = 22_050;
+
+/**
+ * Real synthetic speech for tests and benchmarks: espeak-ng speaks `text` (in `voice`, else its default voice;
+ * 22.05 kHz), resampled to `sampleRate`.
+ */
+export async function synthesizeSpeech(text: string, sampleRate = 16_000, voice?: string): Promise<PcmAudio> {
   const dir = await mkdtemp(join(tmpdir(), 'espeak-'));
   try {
     const file = join(dir, 'speech.wav');
-    await run('espeak-ng', ['-w', file, text]);
+    await run('espeak-ng', [...(voice ? ['-v', voice] : []), '-w', file, text]);
     const spoken = decodeWav(await readFile(file));
     if (spoken.sampleRate === sampleRate) return spoken;
     const resampler = await StreamingResampler.create({
