@@ -36,31 +36,23 @@ function fromKnownCauses(err: unknown): AppError | undefined {
 }
 
 /**
- * graphql ships CJS and ESM builds, and the executor may create its errors from the other one than ours, so
- * `instanceof GraphQLError` is not reliable here.
- */
-function isGraphQLError(err: unknown): err is GraphQLError {
-  return err instanceof GraphQLError || (err instanceof Error && err.name === 'GraphQLError');
-}
-
-/**
  * The one mapping from errors to what GraphQL clients see: AppErrors keep their code, message and details;
  * anything unexpected becomes INTERNAL with a generic message (and is logged by the caller).
  */
 export function maskError(error: unknown, fallbackMessage: string): GraphQLError {
   // Resolver errors arrive wrapped (sometimes twice) in GraphQLErrors.
   let original: unknown = error;
-  while (isGraphQLError(original) && original.originalError) original = original.originalError;
+  while (original instanceof GraphQLError && original.originalError) original = original.originalError;
   const appError = original instanceof AppError ? original : fromKnownCauses(original);
   if (appError) {
     return new GraphQLError(appError.message, {
-      nodes: isGraphQLError(error) ? error.nodes : undefined,
-      path: isGraphQLError(error) ? error.path : undefined,
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
       extensions: toErrorExtensions(appError),
     });
   }
   // Errors raised by GraphQL itself (syntax, validation, unknown fields) are safe and useful as they are.
-  if (isGraphQLError(error) && !error.originalError) {
+  if (error instanceof GraphQLError && !error.originalError) {
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,
@@ -68,8 +60,8 @@ export function maskError(error: unknown, fallbackMessage: string): GraphQLError
     });
   }
   return new GraphQLError(fallbackMessage, {
-    nodes: isGraphQLError(error) ? error.nodes : undefined,
-    path: isGraphQLError(error) ? error.path : undefined,
+    nodes: error instanceof GraphQLError ? error.nodes : undefined,
+    path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: 'INTERNAL', retryable: false },
   });
 }
