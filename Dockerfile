@@ -13,7 +13,7 @@ COPY . .
 RUN bash scripts/prisma-generate.sh && npm run build -w console
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 EXPOSE 4000
-CMD ["npx", "tsx", "api/src/main.ts"]
+CMD ["npx", "tsx", "main.ts"]
 
 FROM nginx:1.27-alpine AS console
 COPY deploy/console-nginx.conf /etc/nginx/conf.d/default.conf

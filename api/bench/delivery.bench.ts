@@ -10,7 +10,6 @@ import path from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import { FakeLlm } from '../src/adapters/llm/testing/fake';
 import { FakeStt } from '../src/adapters/stt/testing/fake';
 import { FakeTts } from '../src/adapters/tts/testing/fake';
@@ -22,6 +21,7 @@ import {
   CreateSessionMutation,
   SessionEventsSubscription,
 } from '../test-support/operations';
+import { synthesizeSpeech } from '../test-support/speech';
 
 // Stays under the per-session limit of 30 turns a minute.
 const TURNS = 25;

@@ -11,13 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowsClient } from '../../workflows/src/client';
 import { startDevServer } from '../../workflows/src/dev-server';
-import type { Summarizer } from '../../workflows/src/shared';
 import { bundleWorkflows, quietTemporalRuntime, startWorker } from '../../workflows/src/worker';
 import { LocalOnnxEmbedding } from '../src/adapters/embedding/local-onnx';
+import type { Summarizer } from '../src/adapters/summarizer/types';
 import { loadConfig } from '../src/config';
 import { type Database, openDatabase } from '../src/db/database';
 import { MemoryRepository } from '../src/db/memory-repository';
-import { seedConversation } from '../src/db/memory-test-fixtures';
+import { seedConversation } from '../test-support/seed';
 
 /**
  * 100k memories of one owner take about 5 minutes to index in embedded PGlite on the 2-core machine (pgvector's

@@ -9,13 +9,14 @@ import { FakeLlm } from '../src/adapters/llm/testing/fake';
 import type { LLMAdapter } from '../src/adapters/llm/types';
 import { FakeStt } from '../src/adapters/stt/testing/fake';
 import { FakeTts } from '../src/adapters/tts/testing/fake';
-import { InMemoryHistoryStore } from '../src/realtime/history-store';
+import { InMemoryConversationHistory } from '../src/db/conversation-history';
 import { SessionRuntime } from '../src/realtime/session-runtime';
 
 const TURNS = 200;
 const WARMUP_TURNS = 20;
 
 const persona = {
+  id: 'bench-persona',
   name: 'Ada',
   systemPrompt: 'You are a friendly museum guide. Keep answers short.',
   gestureLibrary: ['nod', 'wave', 'smile'],
@@ -33,17 +34,19 @@ async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
   let utteranceAt = 0;
   let firstSpeechAt: number | null = null;
   const runtime = new SessionRuntime(
-    { sessionId: 'bench', persona },
+    { sessionId: 'bench', userId: 'bench-user', persona },
     {
       stt: new FakeStt({ transcript: 'when does the museum open and where are the impressionists' }),
       llm,
       tts: new FakeTts({ script: { msPerChar: 60, chunkMs: 200, latencyMs: 0, interChunkDelayMs: 0 } }),
-      moderate: async (text) => ({ allowed: true, text }),
-      retrieveMemories: async () => ['The user visited last spring', 'The user likes Monet'],
-      history: new InMemoryHistoryStore(),
-      saveTurn: async () => ({ id: 'turn' }),
-      emit: (payload) => {
-        if (payload.type === 'SpeechChunk' && firstSpeechAt === null) firstSpeechAt = performance.now();
+      moderator: { moderate: async ({ text }) => ({ allowed: true, text }), attachTurn: async () => {} },
+      memory: { recallTexts: async () => ['The user visited last spring', 'The user likes Monet'] },
+      history: new InMemoryConversationHistory(),
+      turns: { save: async () => ({ id: 'turn' }), truncate: async () => {} },
+      events: {
+        emit: (_sessionId, payload) => {
+          if (payload.type === 'SpeechChunk' && firstSpeechAt === null) firstSpeechAt = performance.now();
+        },
       },
     },
   );

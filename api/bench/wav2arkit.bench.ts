@@ -1,8 +1,8 @@
-import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import { EnergyBaselineAnimator } from '../src/adapters/blendshapes/energy-baseline';
 import type { BlendshapeAnimator } from '../src/adapters/blendshapes/types';
 import { Wav2ArkitAnimator } from '../src/adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from '../src/adapters/blendshapes/wav2arkit-session';
+import { synthesizeSpeech } from '../test-support/speech';
 
 const SAMPLE_RATE = 24000;
 const CHUNK_MS = 200;

@@ -11,7 +11,6 @@ import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import type { PcmAudio } from '../src/domain/audio';
 import type { SessionEventsSubscription as SessionEventsResult } from '../test-support/gql/graphql';
 import {
@@ -22,6 +21,7 @@ import {
   SessionEventsSubscription,
   SessionQuery,
 } from '../test-support/operations';
+import { synthesizeSpeech } from '../test-support/speech';
 
 type SessionEvent = SessionEventsResult['sessionEvents'];
 

@@ -28,8 +28,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { synthesizeSpeech } from '../src/adapters/audio/testing/speech';
 import { encodeWav } from '../src/adapters/audio/wav';
+import { synthesizeSpeech } from './speech';
 
 export interface FakeChatBehaviour {
   /** The full assistant content; streamed in `chunks` or in 4-character tokens. */

@@ -5,6 +5,8 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { startWorkflowRuntime } from '../../workflows/src/runtime';
+import { quietTemporalRuntime } from '../../workflows/src/worker';
 import { type App, type AppOverrides, buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
@@ -56,7 +58,9 @@ export async function startTestApp(
   });
   const ownDatabase = !opts.overrides?.database;
   const database = opts.overrides?.database ?? (await openDatabase({}));
-  const app = await buildApp(config, { ...opts.overrides, database });
+  // Workflows failing on purpose in tests would log warnings.
+  if (config.temporal.mode !== 'off') quietTemporalRuntime('ERROR');
+  const app = await buildApp(config, { background: startWorkflowRuntime, ...opts.overrides, database });
   const { url } = await app.start();
   const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
   const clients: Client[] = [];

@@ -1,6 +1,7 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Database } from '../../api/src/db/database';
 import { PrivacyRepository } from '../../api/src/db/privacy-repository';
+import type { BackgroundWork } from '../../api/src/services/background';
 import {
   type AlignmentInput,
   type MaintenanceInput,
@@ -19,8 +20,8 @@ export interface WorkflowsClientOptions {
   db: Database;
 }
 
-/** What the API starts in the background. Every method returns the workflow id, stable per subject. */
-export class WorkflowsClient {
+/** What the API starts in the background, on Temporal. Every method returns the workflow id, stable per subject. */
+export class WorkflowsClient implements BackgroundWork {
   private constructor(
     readonly client: Client,
     private readonly connection: Connection,

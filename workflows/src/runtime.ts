@@ -1,30 +1,22 @@
 import path from 'node:path';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../../api/src/config';
-import type { ActivityDeps } from './activities';
+import {
+  BACKGROUND_OFF,
+  type BackgroundDeps,
+  type BackgroundRuntime,
+} from '../../api/src/services/background';
 import { WorkflowsClient } from './client';
 import { type DevServer, startDevServer } from './dev-server';
 import { quietTemporalRuntime, type RunningWorker, startWorker } from './worker';
 
-export interface WorkflowRuntime {
-  /** Null when WORKFLOWS=off. */
-  readonly client: WorkflowsClient | null;
-  /** `embedded` (a dev server this process started), `remote` (TEMPORAL_ADDRESS) or `off`. */
-  readonly mode: 'embedded' | 'remote' | 'off';
-  stop(): Promise<void>;
-}
-
 /**
- * What app.ts calls: on the embedded default it starts a local Temporal dev server (SQLite under DATA_DIR, so
- * workflows survive restarts) and runs the worker in this process; with TEMPORAL_ADDRESS it only connects a client,
- * and the worker runs as its own service (docker-compose), unless WORKFLOWS=embedded asks for one here too.
+ * The API's background runtime (`StartBackground`): on the embedded default it starts a local Temporal dev server
+ * (SQLite under DATA_DIR, so workflows survive restarts) and runs the worker in this process; with
+ * TEMPORAL_ADDRESS it only connects a client, and the worker runs as its own service (docker-compose), unless
+ * WORKFLOWS=embedded asks for one here too.
  */
-export async function startWorkflowRuntime(
-  config: Config,
-  deps: ActivityDeps,
-  opts: { workflowBundle?: WorkflowBundleWithSourceMap } = {},
-): Promise<WorkflowRuntime> {
-  if (config.temporal.mode === 'off') return { client: null, mode: 'off', stop: async () => undefined };
+export async function startWorkflowRuntime(config: Config, deps: BackgroundDeps): Promise<BackgroundRuntime> {
+  if (config.temporal.mode === 'off') return BACKGROUND_OFF;
   quietTemporalRuntime();
   let server: DevServer | undefined;
   let worker: RunningWorker | undefined;
@@ -38,12 +30,7 @@ export async function startWorkflowRuntime(
         });
     const address = config.temporal.address ?? server!.address;
     if (server || config.temporal.mode === 'embedded') {
-      worker = await startWorker({
-        address,
-        namespace: config.temporal.namespace,
-        deps,
-        workflowBundle: opts.workflowBundle,
-      });
+      worker = await startWorker({ address, namespace: config.temporal.namespace, deps });
     }
     client = await WorkflowsClient.connect({ address, namespace: config.temporal.namespace, db: deps.db });
   } catch (err) {
@@ -53,7 +40,7 @@ export async function startWorkflowRuntime(
   }
   const ready = client;
   return {
-    client: ready,
+    work: ready,
     mode: server ? 'embedded' : 'remote',
     async stop() {
       await ready.close();

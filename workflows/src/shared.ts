@@ -1,4 +1,6 @@
 /** What workflows, activities, the worker and the API's client facade agree on: queue names, ids and I/O shapes. */
+import type { TranscriptTurn } from '../../api/src/adapters/summarizer/types';
+import type { MaintenanceOptions } from '../../api/src/services/background';
 
 export const TASK_QUEUE = 'avatar-background';
 
@@ -17,29 +19,6 @@ export const workflowIds = {
   privacy: (requestId: string) => `privacy-${requestId}`,
   maintenance: 'memory-maintenance',
 };
-
-export type MemoryKindName = 'FACT' | 'PREFERENCE' | 'EVENT' | 'SUMMARY';
-
-export interface TranscriptTurn {
-  id: string;
-  role: 'USER' | 'ASSISTANT';
-  text: string;
-}
-
-export interface ExtractedMemory {
-  text: string;
-  kind: MemoryKindName;
-  /** 0..1: how much this is worth remembering. */
-  importance: number;
-}
-
-export interface ConversationSummary {
-  summary: string;
-  memories: ExtractedMemory[];
-}
-
-/** Summarizes a conversation into a summary and durable memories: a local rule-based extractor or an LLM. */
-export type Summarizer = (turns: TranscriptTurn[]) => Promise<ConversationSummary>;
 
 export interface SessionSummaryInput {
   sessionId: string;
@@ -62,18 +41,7 @@ export interface SessionSummaryResult {
   withheldTurns: number;
 }
 
-export interface MaintenanceInput {
-  /** Recency half-life for decay, in days (default 30). */
-  halfLifeDays?: number;
-  /** Memories whose importance × recency falls below this are pruned (default 0.05). */
-  pruneBelow?: number;
-  /** Memories older than this many days are compacted into one summary memory per user and persona (default 90). */
-  compactAfterDays?: number;
-  /** Compaction only pays off from this many old memories (default 5). */
-  compactMinCount?: number;
-  /** Soft-deleted memories older than this many days are purged (default 0: all). */
-  purgeAfterDays?: number;
-}
+export type MaintenanceInput = MaintenanceOptions;
 
 export interface MaintenanceResult {
   owners: number;

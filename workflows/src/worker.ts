@@ -7,16 +7,12 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { LocalOnnxEmbedding } from '../../api/src/adapters/embedding/local-onnx';
-import { OpenAIEmbedding } from '../../api/src/adapters/embedding/openai';
-import type { EmbeddingAdapter } from '../../api/src/adapters/embedding/types';
-import { OpenAILlm } from '../../api/src/adapters/llm/openai';
-import { type Config, loadConfig } from '../../api/src/config';
+import { loadConfig } from '../../api/src/config';
 import { openDatabase } from '../../api/src/db/database';
 import { createLogger } from '../../api/src/logger';
+import { embeddingFor, summarizerFor } from '../../api/src/providers';
 import { type Activities, type ActivityDeps, createActivities } from './activities';
-import { createLlmSummarizer, ruleBasedSummarizer } from './activities/summarizers';
-import { type Summarizer, TASK_QUEUE } from './shared';
+import { TASK_QUEUE } from './shared';
 
 export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, 'workflows/index.ts');
 
@@ -84,28 +80,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       return stopped;
     },
   };
-}
-
-/**
- * The embedding adapter the configuration asks for: OpenAI when asked for, else the local ONNX model. The API and
- * the standalone worker both take it from here, so memories are written and searched with the same model.
- */
-export async function embeddingFor(config: Config): Promise<EmbeddingAdapter> {
-  if (config.providers.embedding === 'openai') {
-    const openai = config.providers.openai;
-    if (!openai) throw new Error('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL');
-    return new OpenAIEmbedding(openai);
-  }
-  return LocalOnnxEmbedding.create();
-}
-
-/** An LLM summarizer when an OpenAI-compatible endpoint is configured, the local rule-based extractor otherwise. */
-export function summarizerFor(config: Config): Summarizer {
-  const openai = config.providers.openai;
-  if (!openai || !config.providers.llm.includes('openai')) return ruleBasedSummarizer;
-  return createLlmSummarizer(
-    new OpenAILlm({ model: config.providers.llmModel, apiKey: openai.apiKey, baseURL: openai.baseURL }),
-  );
 }
 
 /** Standalone worker (docker-compose): `tsx workflows/src/worker.ts`, with DATABASE_URL and TEMPORAL_ADDRESS. */

@@ -7,13 +7,13 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEmbedding } from '../../api/src/adapters/embedding/testing/fake';
+import { ruleBasedSummarizer } from '../../api/src/adapters/summarizer/summarizers';
 import { type Database, openDatabase } from '../../api/src/db/database';
 import { MemoryRepository } from '../../api/src/db/memory-repository';
-import { seedConversation } from '../../api/src/db/memory-test-fixtures';
 import { NotFoundError, ProviderError } from '../../api/src/errors';
-import { ModerationService } from '../../api/src/moderation/moderation-service';
+import { ModerationService } from '../../api/src/services/moderation';
+import { seedConversation } from '../../api/test-support/seed';
 import { type ActivityDeps, createActivities } from './activities';
-import { ruleBasedSummarizer } from './activities/summarizers';
 import { WorkflowsClient } from './client';
 import { type DevServer, startDevServer } from './dev-server';
 import {

@@ -119,14 +119,15 @@ type NextResult<T> = { kind: 'item'; result: IteratorResult<T> } | { kind: 'time
  * from a second LLM would not continue the first one.
  */
 export class ProviderChain<P extends LabelledProvider> {
-  private current: readonly P[];
+  readonly providers: readonly P[];
 
   private constructor(
     providers: readonly P[],
     private readonly options: ProviderChainOptions,
     private readonly registry: MetricsRegistry,
   ) {
-    this.current = ProviderChain.validated(providers);
+    if (providers.length === 0) throw new Error('A provider chain needs at least one provider');
+    this.providers = [...providers];
   }
 
   static create<P extends LabelledProvider>(
@@ -136,23 +137,9 @@ export class ProviderChain<P extends LabelledProvider> {
     return new ProviderChain(providers, options, new MetricsRegistry());
   }
 
-  private static validated<P extends LabelledProvider>(providers: readonly P[]): readonly P[] {
-    if (providers.length === 0) throw new Error('A provider chain needs at least one provider');
-    return [...providers];
-  }
-
-  get providers(): readonly P[] {
-    return this.current;
-  }
-
   /** The provider a call tries first; its capabilities describe what the chain usually delivers. */
   get primary(): P {
-    return this.current[0]!;
-  }
-
-  /** Replaces the order (or the set) for calls started from now on; calls in flight keep theirs. */
-  setProviders(providers: readonly P[]): void {
-    this.current = ProviderChain.validated(providers);
+    return this.providers[0]!;
   }
 
   /**
@@ -161,16 +148,17 @@ export class ProviderChain<P extends LabelledProvider> {
    */
   withOrder(labels: readonly string[]): ProviderChain<P> {
     const picked = labels.map((label) => {
-      const provider = this.current.find((p) => p.label === label);
+      const provider = this.providers.find((p) => p.label === label);
       if (!provider)
         throw new Error(
-          `Unknown provider "${label}" (known: ${this.current.map((p) => p.label).join(', ')})`,
+          `Unknown provider "${label}" (known: ${this.providers.map((p) => p.label).join(', ')})`,
         );
       return provider;
     });
     return new ProviderChain(picked, this.options, this.registry);
   }
 
+  /** Per-provider call counts and first-chunk latencies, shared by every chain derived from this one. */
   metrics(): ProviderMetricsSnapshot[] {
     return this.registry.snapshot();
   }
@@ -183,7 +171,7 @@ export class ProviderChain<P extends LabelledProvider> {
     signal: AbortSignal,
     invoke: (provider: P, signal: AbortSignal) => AsyncIterable<T>,
   ): AsyncGenerator<T> {
-    const providers = this.current;
+    const providers = this.providers;
     const errors: Error[] = [];
     for (const [index, provider] of providers.entries()) {
       if (signal.aborted) throw abortReason(signal);
@@ -348,8 +336,12 @@ export class FailoverStt extends ChainAdapter<STTAdapter> implements STTAdapter 
   }
 }
 
+/** Like voices, model names belong to one provider: a requested model goes to the chain's first provider only. */
 export class FailoverLlm extends ChainAdapter<LLMAdapter> implements LLMAdapter {
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {
-    return this.chain.stream(req.signal, (provider, signal) => provider.stream({ ...req, signal }));
+    const primary = this.chain.primary;
+    return this.chain.stream(req.signal, (provider, signal) =>
+      provider.stream({ ...req, model: provider === primary ? req.model : undefined, signal }),
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedConversation } from '../../test-support/seed';
 import { FakeEmbedding } from '../adapters/embedding/testing/fake';
 import { BadInputError, NotFoundError } from '../errors';
 import { type Database, openDatabase } from './database';
-import { MemoryRepository, MemoryService } from './memory-repository';
-import { seedConversation } from './memory-test-fixtures';
+import { MemoryRepository } from './memory-repository';
 
 describe('memory repository on embedded Postgres with pgvector', () => {
   let db: Database;
@@ -111,21 +111,6 @@ describe('memory repository on embedded Postgres with pgvector', () => {
     await expect(store(a.userId, a.personaId, ['x'.repeat(5_000)])).rejects.toBeInstanceOf(BadInputError);
     await expect(store(a.userId, a.personaId, ['ok'], 3)).rejects.toBeInstanceOf(BadInputError);
     await expect(repo.setImportance('no-such-id', 0.5)).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('recalls for a prompt: embeds the query, returns relevant memories and marks them recalled', async () => {
-    const service = new MemoryService(db, embedder);
-    const a = await seedConversation(db);
-    await store(a.userId, a.personaId, ['has a cat named Tom']);
-    const found = await service.recall({
-      userId: a.userId,
-      personaId: a.personaId,
-      query: 'what is the name of my cat',
-    });
-    expect(found.map((m) => m.text)).toEqual(['has a cat named Tom']);
-    const stored = await db.prisma.memory.findFirstOrThrow({ where: { userId: a.userId } });
-    expect(stored.lastAccessedAt).not.toBeNull();
-    expect(await service.recall({ userId: a.userId, personaId: a.personaId, query: '   ' })).toEqual([]);
   });
 
   it('answers nearest-neighbour queries through the HNSW index', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EMBEDDING_DIMENSIONS, type EmbeddingAdapter } from '../adapters/embedding/types';
+import { EMBEDDING_DIMENSIONS } from '../adapters/embedding/types';
 import {
   DEFAULT_DEDUPE_THRESHOLD,
   type MemoryCandidate,
@@ -234,36 +234,5 @@ function validateMemory(memory: NewMemory): void {
     throw new BadInputError(`embedding must be ${EMBEDDING_DIMENSIONS} finite numbers`, {
       field: 'embedding',
     });
-  }
-}
-
-/** Long-term memory as the rest of the app uses it: texts in, embedded and ranked by the configured adapter. */
-export class MemoryService {
-  readonly repository: MemoryRepository;
-
-  constructor(
-    db: Database,
-    readonly embedding: EmbeddingAdapter,
-  ) {
-    this.repository = new MemoryRepository(db);
-  }
-
-  /**
-   * Memories relevant to what the user just said, for the prompt: ranked, within `tokenBudget`, and marked as
-   * recalled (which keeps them from decaying). Returns [] for an empty query.
-   */
-  async recall(q: {
-    userId: string;
-    personaId: string;
-    query: string;
-    limit?: number;
-    tokenBudget?: number;
-    signal?: AbortSignal;
-  }): Promise<RankedMemory[]> {
-    if (q.query.trim() === '') return [];
-    const [embedding] = await this.embedding.embed([q.query.slice(0, 2_000)], { signal: q.signal });
-    const found = await this.repository.search({ ...q, embedding: embedding! });
-    await this.repository.markAccessed(found.map((m) => m.id));
-    return found;
   }
 }

@@ -75,9 +75,12 @@ export class ModerationRepository {
   }
 
   /** Links a flag to the turn stored after it (the pipeline moderates before the turn exists). */
-  async attachTurn(flagId: string, turnId: string): Promise<void> {
-    await this.requireFlag(flagId);
-    await this.db.prisma.moderationFlag.update({ where: { id: flagId }, data: { turnId } });
+  async attachTurn(flagIds: readonly string[], turnId: string): Promise<void> {
+    const { count } = await this.db.prisma.moderationFlag.updateMany({
+      where: { id: { in: [...flagIds] } },
+      data: { turnId },
+    });
+    if (count !== new Set(flagIds).size) throw new NotFoundError('ModerationFlag', flagIds.join(','));
   }
 
   async listFlags(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WordTiming } from './audio';
-import { DEFAULT_GESTURE_MS, DEFAULT_INTENSITY, planGestures } from './gesture-plan';
+import { DEFAULT_GESTURE_MS, DEFAULT_INTENSITY, parseGesturePlan, planGestures } from './gesture-plan';
 
 const WORDS: WordTiming[] = ['Well,', 'I', 'think', 'that', 'is', 'great!'].map((word, index) => ({
   word,
@@ -15,7 +15,7 @@ describe('planGestures', () => {
   it('starts a gesture on the word it names by index', () => {
     const { gestures, warnings } = planGestures({
       ...base,
-      plan: [{ gesture: 'nod', word_index: 3, intensity: 0.9 }],
+      plan: [{ gesture: 'nod', wordIndex: 3, intensity: 0.9 }],
     });
     expect(warnings).toEqual([]);
     expect(gestures).toEqual([
@@ -33,11 +33,11 @@ describe('planGestures', () => {
   it('finds the word by text, ignoring case and punctuation', () => {
     const { gestures } = planGestures({
       ...base,
-      plan: [{ gesture: 'think', at_word: 'THINK', duration_ms: 400 }],
+      plan: [{ gesture: 'think', atWord: 'THINK', durationMs: 400 }],
     });
     expect(gestures[0]).toMatchObject({ startMs: 600, durationMs: 400, wordIndex: 2 });
     expect(
-      planGestures({ ...base, plan: [{ gesture: 'wave', at_word: 'great' }] }).gestures[0]!.wordIndex,
+      planGestures({ ...base, plan: [{ gesture: 'wave', atWord: 'great' }] }).gestures[0]!.wordIndex,
     ).toBe(5);
   });
 
@@ -61,7 +61,7 @@ describe('planGestures', () => {
   });
 
   it('adds a sentence-long gesture for the emotion unless the plan already has it', () => {
-    const happy = planGestures({ ...base, plan: [{ gesture: 'nod', word_index: 1 }], emotion: 'Happy' });
+    const happy = planGestures({ ...base, plan: [{ gesture: 'nod', wordIndex: 1 }], emotion: 'Happy' });
     expect(happy.gestures.map((g) => [g.gesture, g.startMs, g.durationMs])).toEqual([
       ['smile', 0, 1750],
       ['nod', 300, DEFAULT_GESTURE_MS],
@@ -73,28 +73,28 @@ describe('planGestures', () => {
     expect(planGestures({ ...base, plan: [], emotion: 'happy', library: ['nod'] }).gestures).toEqual([]);
   });
 
-  it('never throws on malformed plans: bad anchors start with the sentence, bad fields get defaults', () => {
-    const { gestures, warnings } = planGestures({
-      ...base,
-      plan: [
-        { gesture: 'nod', word_index: 42 },
-        { gesture: 'wave', at_word: 'banana' },
-        { gesture: 'shrug', duration_ms: -5, intensity: Number.NaN },
-        { gesture: 'think', intensity: 7 },
-        { word_index: 2 },
-        42,
-        null,
-        'eyebrow_raise',
-      ],
-    });
-    expect(gestures.map((g) => g.gesture).sort()).toEqual(['eyebrow_raise', 'nod', 'shrug', 'think', 'wave']);
+  it('never throws on malformed plans: bad entries are dropped, bad anchors start with the sentence, bad fields get defaults', () => {
+    const parsed = parseGesturePlan([
+      { gesture: 'nod', word_index: 42 },
+      { gesture: 'wave', at_word: 'banana' },
+      { gesture: 'shrug', duration_ms: -5, intensity: Number.NaN },
+      { gesture: 'think', intensity: 7 },
+      { word_index: 2 },
+      42,
+      null,
+      'eyebrow_raise',
+    ]);
+    const { gestures, warnings } = planGestures({ ...base, plan: parsed.plan });
+    expect(gestures.map((g) => g.gesture).sort()).toEqual(['nod', 'shrug', 'think', 'wave']);
     expect(gestures.every((g) => g.startMs === 0 && g.durationMs >= 100)).toBe(true);
     expect(gestures.find((g) => g.gesture === 'shrug')!.intensity).toBe(DEFAULT_INTENSITY);
     expect(gestures.find((g) => g.gesture === 'think')!.intensity).toBe(1);
-    expect(warnings).toHaveLength(5);
-    expect(planGestures({ ...base, plan: 'nod please' }).warnings).toEqual([
-      'gesture_plan is not a list; ignored',
-    ]);
-    expect(planGestures({ ...base, plan: undefined, words: [] })).toEqual({ gestures: [], warnings: [] });
+    expect([...parsed.warnings, ...warnings]).toHaveLength(6);
+    expect(parseGesturePlan('nod please')).toEqual({
+      plan: [],
+      warnings: ['gesture_plan is not a list; ignored'],
+    });
+    expect(parseGesturePlan(undefined)).toEqual({ plan: [], warnings: [] });
+    expect(planGestures({ ...base, plan: [], words: [] })).toEqual({ gestures: [], warnings: [] });
   });
 });

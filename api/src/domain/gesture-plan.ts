@@ -1,19 +1,20 @@
 import type { WordTiming } from './audio';
 import type { GesturePayload } from './session-events';
 
-/** One entry of the LLM's `gesture_plan`, as the model writes it (snake_case, every field but `gesture` optional). */
-export interface GesturePlanItem {
+/** One gesture of an answer's plan, validated: the model names a gesture and, optionally, where and how. */
+export interface PlannedGesture {
   gesture: string;
-  word_index?: number;
-  at_word?: string;
-  duration_ms?: number;
+  /** 0-based index of the word in the answer's text where the gesture starts. */
+  wordIndex?: number;
+  /** The word itself, when the model named it instead of its index. */
+  atWord?: string;
+  durationMs?: number;
   intensity?: number;
 }
 
 export interface GesturePlanInput {
   responseId: string;
-  /** The raw `gesture_plan` value from the LLM: validated here, never trusted. */
-  plan: unknown;
+  plan: readonly PlannedGesture[];
   emotion?: string | null;
   /** Word timings relative to the start of the response's audio. */
   words: readonly WordTiming[];
@@ -44,33 +45,60 @@ export const EMOTION_GESTURES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Turns a gesture plan and emotion into timed gestures anchored to the spoken words: a gesture naming a word
- * (`word_index`, else `at_word`) starts on it; one naming none spans the whole sentence (e.g. smile). Unknown
- * gestures, bad fields and unmatched anchors produce warnings, never exceptions.
+ * The model's `gesture_plan` (snake_case, as the answer contract names its fields), validated once. Lenient on
+ * purpose: a bad field costs that field, an entry that is not an object with a gesture name costs that entry,
+ * never the answer.
+ */
+export function parseGesturePlan(raw: unknown): { plan: PlannedGesture[]; warnings: string[] } {
+  if (raw === undefined || raw === null) return { plan: [], warnings: [] };
+  if (!Array.isArray(raw)) return { plan: [], warnings: ['gesture_plan is not a list; ignored'] };
+  const plan: PlannedGesture[] = [];
+  const warnings: string[] = [];
+  raw.forEach((item, position) => {
+    const parsed = asPlannedGesture(item);
+    if (parsed) plan.push(parsed);
+    else warnings.push(`gesture_plan[${position}] has no gesture name; dropped`);
+  });
+  return { plan, warnings };
+}
+
+function asPlannedGesture(raw: unknown): PlannedGesture | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const record = raw as Record<string, unknown>;
+  if (typeof record.gesture !== 'string' || !record.gesture.trim()) return null;
+  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  const gesture: PlannedGesture = { gesture: record.gesture.trim() };
+  const wordIndex = number(record.word_index);
+  if (wordIndex !== undefined && Number.isInteger(wordIndex) && wordIndex >= 0) gesture.wordIndex = wordIndex;
+  if (typeof record.at_word === 'string') gesture.atWord = record.at_word;
+  const durationMs = number(record.duration_ms);
+  if (durationMs !== undefined && Number.isFinite(durationMs) && durationMs > 0)
+    gesture.durationMs = durationMs;
+  const intensity = number(record.intensity);
+  if (intensity !== undefined && Number.isFinite(intensity))
+    gesture.intensity = Math.min(1, Math.max(0, intensity));
+  return gesture;
+}
+
+/**
+ * Turns a validated gesture plan and emotion into timed gestures anchored to the spoken words: a gesture naming
+ * a word (`wordIndex`, else `atWord`) starts on it; one naming none spans the whole sentence (e.g. smile).
+ * Unknown gestures and unmatched anchors produce warnings, never exceptions.
  */
 export function planGestures(input: GesturePlanInput): { gestures: GesturePayload[]; warnings: string[] } {
   const warnings: string[] = [];
   const library = new Set(input.library);
   const sentenceMs = speechLength(input);
   const gestures: GesturePayload[] = [];
-  const items = Array.isArray(input.plan) ? input.plan : [];
-  if (!Array.isArray(input.plan) && input.plan !== undefined && input.plan !== null) {
-    warnings.push('gesture_plan is not a list; ignored');
-  }
 
-  items.forEach((raw, position) => {
-    const item = asItem(raw);
-    if (!item) {
-      warnings.push(`gesture_plan[${position}] has no gesture name; dropped`);
-      return;
-    }
+  for (const item of input.plan) {
     if (!library.has(item.gesture)) {
       warnings.push(`gesture "${item.gesture}" is not in the persona's gesture library; dropped`);
-      return;
+      continue;
     }
     const anchor = findAnchor(item, input.words, warnings);
     const startMs = anchor?.startMs ?? 0;
-    const requested = positiveOrUndefined(item.duration_ms);
+    const requested = item.durationMs;
     const durationMs = Math.max(
       MIN_GESTURE_MS,
       requested ?? (anchor ? DEFAULT_GESTURE_MS : Math.max(sentenceMs - startMs, DEFAULT_GESTURE_MS)),
@@ -80,10 +108,10 @@ export function planGestures(input: GesturePlanInput): { gestures: GesturePayloa
       gesture: item.gesture,
       startMs,
       durationMs,
-      intensity: clampIntensity(item.intensity, DEFAULT_INTENSITY),
+      intensity: item.intensity ?? DEFAULT_INTENSITY,
       wordIndex: anchor?.index ?? null,
     });
-  });
+  }
 
   const emotionGesture = input.emotion ? EMOTION_GESTURES[input.emotion.toLowerCase()] : undefined;
   const alreadySentenceLong = gestures.some((g) => g.gesture === emotionGesture && g.wordIndex === null);
@@ -100,36 +128,22 @@ export function planGestures(input: GesturePlanInput): { gestures: GesturePayloa
   return { gestures: gestures.sort((a, b) => a.startMs - b.startMs), warnings };
 }
 
-function asItem(raw: unknown): GesturePlanItem | null {
-  if (typeof raw === 'string' && raw.trim()) return { gesture: raw.trim() };
-  if (raw === null || typeof raw !== 'object') return null;
-  const record = raw as Record<string, unknown>;
-  if (typeof record.gesture !== 'string' || !record.gesture.trim()) return null;
-  return {
-    gesture: record.gesture.trim(),
-    word_index: typeof record.word_index === 'number' ? record.word_index : undefined,
-    at_word: typeof record.at_word === 'string' ? record.at_word : undefined,
-    duration_ms: typeof record.duration_ms === 'number' ? record.duration_ms : undefined,
-    intensity: typeof record.intensity === 'number' ? record.intensity : undefined,
-  };
-}
-
 const bare = (word: string) => word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, '');
 
-function findAnchor(item: GesturePlanItem, words: readonly WordTiming[], warnings: string[]) {
-  if (item.word_index !== undefined) {
-    const byIndex = words.find((w) => w.index === item.word_index);
+function findAnchor(item: PlannedGesture, words: readonly WordTiming[], warnings: string[]) {
+  if (item.wordIndex !== undefined) {
+    const byIndex = words.find((w) => w.index === item.wordIndex);
     if (byIndex) return byIndex;
     warnings.push(
-      `gesture "${item.gesture}" names word ${item.word_index}, which is not spoken; starts with the sentence`,
+      `gesture "${item.gesture}" names word ${item.wordIndex}, which is not spoken; starts with the sentence`,
     );
   }
-  if (item.at_word !== undefined) {
-    const wanted = bare(item.at_word);
+  if (item.atWord !== undefined) {
+    const wanted = bare(item.atWord);
     const byText = words.find((w) => bare(w.word) === wanted);
     if (byText) return byText;
     warnings.push(
-      `gesture "${item.gesture}" names the word "${item.at_word}", which is not spoken; starts with the sentence`,
+      `gesture "${item.gesture}" names the word "${item.atWord}", which is not spoken; starts with the sentence`,
     );
   }
   return null;
@@ -140,12 +154,4 @@ function speechLength(input: GesturePlanInput): number {
     return Math.max(0, input.speechDurationMs);
   }
   return input.words.reduce((end, w) => (Number.isFinite(w.endMs) ? Math.max(end, w.endMs) : end), 0);
-}
-
-function positiveOrUndefined(value: number | undefined): number | undefined {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-function clampIntensity(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : fallback;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type PlannedGesture, parseGesturePlan } from '../domain/gesture-plan';
 
 const TERMINATORS = new Set(['.', '!', '?', '…']);
 /** Full-width terminators end a sentence without a following space. */
@@ -82,40 +82,6 @@ export class SentenceSplitter {
   }
 }
 
-const GestureSchema = z.object({
-  gesture: z.string().trim().min(1),
-  word_index: z.number().int().nonnegative().optional().catch(undefined),
-  at_word: z.string().optional().catch(undefined),
-  duration_ms: z.number().positive().optional().catch(undefined),
-  intensity: z
-    .number()
-    .transform((v) => Math.min(1, Math.max(0, v)))
-    .optional()
-    .catch(undefined),
-});
-
-/** Lenient on purpose: one bad field costs that field (or that gesture), never the whole answer. */
-const AvatarJsonSchema = z.object({
-  text: z.string().catch(''),
-  gesture_plan: z
-    .array(z.unknown())
-    .catch([])
-    .transform((items) => items.flatMap((item) => GestureSchema.safeParse(item).data ?? [])),
-  emotion: z.string().trim().min(1).optional().catch(undefined),
-  actions: z
-    .array(z.unknown())
-    .catch([])
-    .transform((items) => items.filter((a): a is string => typeof a === 'string')),
-});
-
-export interface PlannedGesture {
-  gesture: string;
-  wordIndex?: number;
-  atWord?: string;
-  durationMs?: number;
-  intensity?: number;
-}
-
 export interface AvatarResponse {
   text: string;
   gesturePlan: PlannedGesture[];
@@ -123,9 +89,11 @@ export interface AvatarResponse {
   actions: string[];
   /** `json`: the model kept the contract; `plain`: its output was spoken as plain text. */
   format: 'json' | 'plain';
+  /** What of the answer had to be dropped or guessed (bad gesture entries). */
+  warnings: string[];
 }
 
-export type ParserEvent = { type: 'text'; delta: string } | { type: 'sentence'; text: string; index: number };
+export type ParserEvent = { type: 'sentence'; text: string; index: number };
 
 /** Keys a model may use instead of `text` when it half-follows the contract. */
 const TEXT_ALIASES = ['text', 'response', 'answer', 'reply', 'message', 'content'];
@@ -136,10 +104,10 @@ type Mode = 'undecided' | 'json' | 'plain';
  * Incremental parser for the avatar answer contract
  * `{ "text": string, "gesture_plan": [...], "emotion": string, "actions": string[] }`.
  *
- * `push(chunk)` returns text deltas while the top-level "text" value is still streaming (escapes and
- * `\u` sequences decoded even when split across chunks, keys in any order) and each sentence as soon as it
- * is complete; `end()` returns the rest and a validated result with defaults. Output that is not JSON, or
- * JSON without a usable text, is treated as plain text. Nothing here throws on model output.
+ * `push(chunk)` decodes the top-level "text" value while it is still streaming (escapes and `\u` sequences
+ * decoded even when split across chunks, keys in any order) and returns each sentence as soon as it is
+ * complete; `end()` returns the rest and a validated result with defaults. Output that is not JSON, or JSON
+ * without a usable text, is treated as plain text. Nothing here throws on model output.
  */
 export class AvatarResponseParser {
   private raw = '';
@@ -147,7 +115,7 @@ export class AvatarResponseParser {
   private readonly splitter = new SentenceSplitter();
   private sentenceCount = 0;
   private streamedText = '';
-  private pendingDelta = '';
+  private pendingText = '';
   private textState: 'before' | 'streaming' | 'done' = 'before';
 
   // Structural scanner state (JSON mode), enough to find the top-level "text" value.
@@ -169,10 +137,10 @@ export class AvatarResponseParser {
     const events: ParserEvent[] = [];
     if (this.mode === 'undecided') this.decideMode();
     if (this.mode === 'plain') {
-      this.emitText(this.raw.slice(this.scanned), events);
+      this.addText(this.raw.slice(this.scanned), events);
       this.scanned = this.raw.length;
     } else if (this.mode === 'json') this.scan(events);
-    this.flushDelta(events, false);
+    this.splitPending(events, false);
     return events;
   }
 
@@ -182,31 +150,29 @@ export class AvatarResponseParser {
     let text: string;
     if (this.textState !== 'before') {
       // What was streamed is what was spoken: keep the result consistent with it even if the JSON broke later.
-      text = this.streamedText + this.pendingDelta;
+      text = this.streamedText + this.pendingText;
     } else {
       text = parsed ? textFrom(parsed) : this.raw.replace(/^\s*```[a-z]*\s*|\s*```\s*$/gi, '');
-      if (this.mode === 'plain') text = this.streamedText + this.pendingDelta;
-      else this.emitText(text, events);
+      if (this.mode === 'plain') text = this.streamedText + this.pendingText;
+      else this.addText(text, events);
     }
-    this.flushDelta(events, true);
+    this.splitPending(events, true);
     for (const sentence of this.splitter.flush())
       events.push({ type: 'sentence', text: sentence, index: this.sentenceCount++ });
 
-    const validated = parsed ? AvatarJsonSchema.safeParse(parsed).data : undefined;
+    // Lenient on purpose: one bad field costs that field, never the whole answer.
+    const gestures = parseGesturePlan(parsed?.gesture_plan);
+    const emotion = typeof parsed?.emotion === 'string' ? parsed.emotion.trim() : '';
+    const actions = Array.isArray(parsed?.actions) ? parsed.actions : [];
     return {
       events,
       result: {
         text: text.trim(),
-        gesturePlan: (validated?.gesture_plan ?? []).map((g) => ({
-          gesture: g.gesture,
-          wordIndex: g.word_index,
-          atWord: g.at_word,
-          durationMs: g.duration_ms,
-          intensity: g.intensity,
-        })),
-        emotion: validated?.emotion ?? this.defaults.emotion,
-        actions: validated?.actions ?? [],
+        gesturePlan: gestures.plan,
+        emotion: emotion || this.defaults.emotion,
+        actions: actions.filter((a): a is string => typeof a === 'string'),
         format: parsed && this.mode === 'json' ? 'json' : 'plain',
+        warnings: gestures.warnings,
       },
     };
   }
@@ -285,37 +251,36 @@ export class AvatarResponseParser {
       if (ch === '\\') this.escape = '';
       else if (ch === '"') {
         this.textState = 'done';
-        this.flushDelta(events, true);
+        this.splitPending(events, true);
         for (const s of this.splitter.flush())
           events.push({ type: 'sentence', text: s, index: this.sentenceCount++ });
-      } else this.pendingDelta += ch;
+      } else this.pendingText += ch;
       return;
     }
     this.escape += ch;
     if (this.escape.startsWith('u')) {
       if (this.escape.length < 5) return;
       const code = Number.parseInt(this.escape.slice(1), 16);
-      this.pendingDelta += Number.isNaN(code) ? '' : String.fromCharCode(code);
+      this.pendingText += Number.isNaN(code) ? '' : String.fromCharCode(code);
     } else {
-      this.pendingDelta += SIMPLE_ESCAPES[ch] ?? ch;
+      this.pendingText += SIMPLE_ESCAPES[ch] ?? ch;
     }
     this.escape = null;
   }
 
-  private emitText(text: string, events: ParserEvent[]): void {
-    this.pendingDelta += text;
-    this.flushDelta(events, false);
+  private addText(text: string, events: ParserEvent[]): void {
+    this.pendingText += text;
+    this.splitPending(events, false);
   }
 
-  /** Emits the pending text, holding back a dangling high surrogate so no delta carries half a character. */
-  private flushDelta(events: ParserEvent[], final: boolean): void {
-    let delta = this.pendingDelta;
+  /** Feeds the pending text to the sentence splitter, holding back a dangling high surrogate (half a character). */
+  private splitPending(events: ParserEvent[], final: boolean): void {
+    let delta = this.pendingText;
     const last = delta.charCodeAt(delta.length - 1);
     if (!final && last >= 0xd800 && last <= 0xdbff) delta = delta.slice(0, -1);
     if (!delta) return;
-    this.pendingDelta = this.pendingDelta.slice(delta.length);
+    this.pendingText = this.pendingText.slice(delta.length);
     this.streamedText += delta;
-    events.push({ type: 'text', delta });
     for (const s of this.splitter.push(delta))
       events.push({ type: 'sentence', text: s, index: this.sentenceCount++ });
   }

@@ -1,23 +1,31 @@
 import type { ResamplerPool } from '../adapters/audio/resampler';
-import type { LabelledProvider, ProviderChain } from '../adapters/failover';
-import { FailoverLlm, FailoverStt, FailoverTts } from '../adapters/failover';
+import {
+  FailoverLlm,
+  FailoverStt,
+  FailoverTts,
+  type LabelledProvider,
+  type ProviderChain,
+} from '../adapters/failover';
 import type { LLMAdapter } from '../adapters/llm/types';
 import type { STTAdapter } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
-import type { TokenService } from '../auth/tokens';
-import type { Database } from '../db/database';
-import { AppError, ForbiddenError } from '../errors';
-import type { Persona, Session } from '../generated/prisma/client';
+import type { VisemeService } from '../adapters/visemes/types';
 import type { Logger } from '../logger';
-import type { Conversations } from '../services';
-import type { SessionEventPublisher } from '../services/session-events';
-import type { SessionService } from '../services/sessions';
-import type { AudioSession, AudioSink, ClientChannel } from '../transport/audio-socket';
-import type { HistoryStore } from './history-store';
-import type { SessionLimits } from './limits';
 import { MicrophoneInput } from './microphone-input';
-import { type ModerationResult, SessionRuntime, type SpeechRenderer } from './session-runtime';
+import type {
+  ClientChannel,
+  ConversationHistory,
+  EventSink,
+  MemoryRecall,
+  MicrophoneSink,
+  Moderator,
+  SessionActivity,
+  TurnLimits,
+  TurnStore,
+} from './ports';
+import { type AnswerFeatures, type RuntimePersona, SessionRuntime } from './session-runtime';
+import type { AvatarLook, SpeechRenderer } from './speech-renderer';
 
 /** A capability's providers in the configured order, and the adapter label behind each configured name. */
 export interface ProviderSet<P extends LabelledProvider> {
@@ -32,170 +40,163 @@ export interface SpeechProviderChains {
   tts: ProviderSet<TTSAdapter>;
 }
 
+/** The persona as the pipeline uses it (a stored Persona row fits). */
+export interface LivePersona extends Omit<RuntimePersona, 'voice' | 'greeting'> {
+  voice: string;
+  greeting: string;
+  sttProvider: string | null;
+  llmProvider: string | null;
+  ttsProvider: string | null;
+  avatarRig: string;
+  visemeMap: unknown;
+  /** Persona switches: speech, visemes, blendshapes, gestures, memory. */
+  capabilities: readonly string[];
+}
+
+/** A session to bring live: read once by the caller, with its persona. */
+export interface LiveSession {
+  session: {
+    id: string;
+    userId: string;
+    traceId: string;
+    /** What the client renders: audio, text, visemes, blendshapes, gestures. */
+    capabilities: readonly string[];
+  };
+  persona: LivePersona;
+}
+
 export interface RealtimeHubDeps {
-  db: Database;
-  tokens: TokenService;
-  sessions: SessionService;
-  events: SessionEventPublisher;
-  logger: Logger;
   providers: SpeechProviderChains;
   vad: { createStream(): VoiceActivityDetector };
   resamplers: ResamplerPool;
-  history: HistoryStore;
-  limits?: SessionLimits;
-  moderation: {
-    moderate(input: {
-      sessionId: string;
-      personaId: string;
-      text: string;
-    }): Promise<ModerationResult & { flagId?: string }>;
-    attachTurn(flagId: string, turnId: string): Promise<void>;
-  };
-  /** Long-term memories relevant to the text, as prompt lines. */
-  retrieveMemories(input: { userId: string; personaId: string; query: string }): Promise<string[]>;
-  createSpeechRenderer(responseId: string, context: { persona: Persona; session: Session }): SpeechRenderer;
+  visemes: VisemeService;
+  /** Each answer's speech renderer, for what the session's avatar shows. */
+  renderers(responseId: string, look: AvatarLook): SpeechRenderer;
+  events: EventSink;
+  turns: TurnStore;
+  history: ConversationHistory;
+  memory: MemoryRecall;
+  moderator: Moderator;
+  activity: SessionActivity;
+  limits?: TurnLimits;
+  logger: Logger;
   endOfTurnSilenceMs: number;
 }
 
-interface LiveSession {
-  session: Session;
-  runtime: SessionRuntime;
+/** What a session's answers carry and show, from the persona's switches and the client's capabilities. */
+export function answerFeatures(
+  persona: readonly string[],
+  client: readonly string[],
+): AnswerFeatures & { visemes: boolean; blendshapes: boolean; gestures: boolean } {
+  const both = (feature: string) => persona.includes(feature) && client.includes(feature);
+  const speech = persona.includes('speech') && client.includes('audio');
+  return {
+    speech,
+    text: client.includes('text'),
+    memory: persona.includes('memory'),
+    visemes: speech && both('visemes'),
+    blendshapes: speech && both('blendshapes'),
+    gestures: speech && both('gestures'),
+  };
 }
 
 /**
- * Owns the live conversations of this node: one SessionRuntime per active session, created on its first
- * input (text or audio) with the providers its persona asks for, and the microphone pipelines of its audio
- * sockets. Implements the `Conversations` the GraphQL mutations use.
+ * The live conversations of this node: one SessionRuntime per live session, started on its first input with
+ * the providers its persona asks for, and the microphone inputs of its clients.
  */
-export class RealtimeHub implements Conversations {
-  private readonly live = new Map<string, Promise<LiveSession>>();
+export class RealtimeHub {
+  private readonly live = new Map<string, Promise<SessionRuntime>>();
 
   constructor(private readonly deps: RealtimeHubDeps) {}
 
-  async sendText(session: Session, text: string): Promise<{ utteranceId: string }> {
-    const { runtime } = await this.liveSession(session);
+  /** Sessions with a runtime on this node. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Typed text, answered like speech; resolves with the utterance id its events carry. */
+  async sendText(live: LiveSession, text: string): Promise<{ utteranceId: string }> {
+    const runtime = await this.runtime(live);
     return { utteranceId: runtime.userText(text) };
   }
 
-  async interrupt(session: Session): Promise<boolean> {
-    const live = await this.live.get(session.id);
-    if (!live?.runtime.speaking) return false;
-    live.runtime.interrupt();
+  /** Says the persona's greeting, e.g. when a client opens the session. */
+  async greet(live: LiveSession): Promise<void> {
+    (await this.runtime(live)).greet();
+  }
+
+  /** Stops the avatar mid-answer; false when it was not speaking (or the session is not live here). */
+  async interrupt(sessionId: string): Promise<boolean> {
+    const runtime = await this.live.get(sessionId)?.catch(() => undefined);
+    if (!runtime?.speaking) return false;
+    runtime.interrupt();
     return true;
   }
 
-  async close(sessionId: string): Promise<void> {
-    const live = this.live.get(sessionId);
-    this.live.delete(sessionId);
-    await (await live?.catch(() => undefined))?.runtime.close();
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.live.keys()].map((id) => this.close(id)));
-  }
-
-  /** Audio socket authentication: only a session token opens a session's microphone. */
-  async authenticateAudio(token: string): Promise<AudioSession> {
-    const viewer = await this.deps.tokens.verify(token);
-    if (viewer.scope !== 'session' || !viewer.sessionId) {
-      throw new ForbiddenError('The audio socket needs the session token from createSession');
-    }
-    const session = await this.deps.sessions.get(viewer, viewer.sessionId, 'control');
-    await this.deps.sessions.assertOpen(session);
-    return { sessionId: session.id, userId: session.userId };
-  }
-
-  async openMicrophone(audio: AudioSession, client: ClientChannel): Promise<AudioSink> {
-    const session = await this.deps.db.prisma.session.findUniqueOrThrow({ where: { id: audio.sessionId } });
-    if (session.status === 'ENDED') throw new AppError('SESSION_ENDED', `Session ${session.id} has ended`);
-    const { runtime } = await this.liveSession(session);
+  /** A client's microphone stream for the session. */
+  async openMicrophone(live: LiveSession, client: ClientChannel): Promise<MicrophoneSink> {
+    const runtime = await this.runtime(live);
     return new MicrophoneInput({
       conversation: runtime,
       vad: this.deps.vad.createStream(),
       resamplers: this.deps.resamplers,
       client,
       endOfTurnSilenceMs: this.deps.endOfTurnSilenceMs,
+      onWarning: (message) => this.deps.logger.warn({ sessionId: live.session.id }, message),
     });
   }
 
-  private liveSession(session: Session): Promise<LiveSession> {
-    let live = this.live.get(session.id);
-    if (!live) {
-      live = this.start(session);
-      this.live.set(session.id, live);
-      live.catch(() => this.live.delete(session.id));
-    }
-    return live;
+  /** Stops the session's runtime and forgets it. */
+  async close(sessionId: string): Promise<void> {
+    const live = this.live.get(sessionId);
+    this.live.delete(sessionId);
+    await (await live?.catch(() => undefined))?.close();
   }
 
-  private async start(session: Session): Promise<LiveSession> {
-    const { db, providers, logger } = this.deps;
-    const persona = await db.prisma.persona.findUniqueOrThrow({ where: { id: session.personaId } });
-    await this.deps.sessions.markActive(session.id);
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.close(id)));
+  }
+
+  private runtime(live: LiveSession): Promise<SessionRuntime> {
+    const id = live.session.id;
+    let runtime = this.live.get(id);
+    if (!runtime) {
+      runtime = this.start(live);
+      this.live.set(id, runtime);
+      runtime.catch(() => this.live.delete(id));
+    }
+    return runtime;
+  }
+
+  private async start({ session, persona }: LiveSession): Promise<SessionRuntime> {
+    const { providers, logger } = this.deps;
+    await this.deps.activity.markActive(session.id);
     const log = logger.child({ sessionId: session.id, traceId: session.traceId });
-    // Flags raised while answering are linked to the assistant turn once it is stored, so the summarizer can
-    // hold that turn back from memory until a reviewer decides.
-    let unlinkedFlags: string[] = [];
+    const features = answerFeatures(persona.capabilities, session.capabilities);
+    const look: AvatarLook = {
+      rig: this.deps.visemes.resolveRig(persona.avatarRig, persona.visemeMap).rig,
+      visemes: features.visemes,
+      blendshapes: features.blendshapes,
+      gestureLibrary: features.gestures ? persona.gestureLibrary : [],
+    };
     const runtime = new SessionRuntime(
-      {
-        sessionId: session.id,
-        persona: {
-          name: persona.name,
-          description: persona.description,
-          systemPrompt: persona.systemPrompt,
-          gestureLibrary: persona.gestureLibrary,
-          defaultEmotion: persona.defaultEmotion,
-          voice: persona.voice,
-        },
-      },
+      { sessionId: session.id, userId: session.userId, persona, features },
       {
         stt: new FailoverStt(preferred(providers.stt, persona.sttProvider, log)),
         llm: new FailoverLlm(preferred(providers.llm, persona.llmProvider, log)),
         tts: new FailoverTts(preferred(providers.tts, persona.ttsProvider, log)),
-        createSpeechRenderer: (responseId) =>
-          this.deps.createSpeechRenderer(responseId, { persona, session }),
-        moderate: async (text) => {
-          const outcome = await this.deps.moderation.moderate({
-            sessionId: session.id,
-            personaId: persona.id,
-            text,
-          });
-          if (outcome.flagId) unlinkedFlags.push(outcome.flagId);
-          return outcome;
-        },
-        retrieveMemories: async (query) =>
-          persona.capabilities.includes('memory')
-            ? this.deps.retrieveMemories({ userId: session.userId, personaId: persona.id, query })
-            : [],
+        createSpeechRenderer: (responseId) => this.deps.renderers(responseId, look),
+        moderator: this.deps.moderator,
+        memory: this.deps.memory,
         history: this.deps.history,
+        turns: this.deps.turns,
         limits: this.deps.limits,
-        saveTurn: async (turn) => {
-          const saved = await db.prisma.turn.create({
-            data: { ...turn, sessionId: session.id, endedAt: new Date() },
-            select: { id: true },
-          });
-          if (turn.role === 'ASSISTANT' && unlinkedFlags.length > 0) {
-            const flags = unlinkedFlags;
-            unlinkedFlags = [];
-            await Promise.all(flags.map((flagId) => this.deps.moderation.attachTurn(flagId, saved.id)));
-          }
-          return saved;
-        },
-        truncateTurn: async (turnId, heardText) => {
-          await db.prisma.turn.update({
-            where: { id: turnId },
-            data: { text: heardText, interrupted: true },
-          });
-        },
-        emit: (payload) => {
-          this.deps.events
-            .emit(session.id, payload)
-            .catch((err) => log.error({ err }, 'failed to emit event'));
-        },
+        events: this.deps.events,
+        onWarning: (message) => log.warn(message),
       },
     );
     log.info({ persona: persona.name }, 'session live');
-    return { session, runtime };
+    return runtime;
   }
 }
 

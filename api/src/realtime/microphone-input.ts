@@ -1,17 +1,17 @@
 import {
-  FrameAssembler,
   float32ToInt16,
   type ResamplerPool,
   type StreamingResampler,
+  WindowAssembler,
 } from '../adapters/audio/resampler';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { InputSampleRate, PcmAudio } from '../domain/audio';
-import type { AudioSink, ClientChannel } from '../transport/audio-socket';
+import type { ClientChannel, MicrophoneSink } from './ports';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
 /** What the microphone path drives in the session (a SessionRuntime). */
 export interface ConversationInput {
-  userUtterance(audio: PcmAudio): void;
+  userUtterance(audio: PcmAudio, utteranceId: string): void;
   userSpeechStarted(): void;
   interrupt(): void;
 }
@@ -24,53 +24,60 @@ export interface MicrophoneInputOptions {
   endOfTurnSilenceMs: number;
   /** Audio kept from before the VAD fired, so the first phoneme is not clipped. */
   preRollMs?: number;
-  /** Longest utterance kept; older audio is dropped (and counted) so memory stays bounded. */
+  /** Longest utterance kept; older audio is dropped (and reported) so memory stays bounded. */
   maxUtteranceMs?: number;
-  onFirstAudio?: () => void;
+  onWarning?: (message: string) => void;
 }
 
 /**
- * One socket's microphone stream: resample to the VAD's 16 kHz, cut into 32 ms frames, run Silero, detect
+ * One client's microphone stream: resample to the VAD's 16 kHz, cut into 32 ms windows, run Silero, detect
  * speech start (barge-in) and end of turn, and hand each finished utterance to the conversation.
+ *
+ * Utterance ids: the first utterance of a stream carries the id from `audio.start`; each later one in the same
+ * stream gets that id with a running suffix (`abc`, `abc.2`, `abc.3`), announced in `speech.started`, so the
+ * socket's messages and the session's `TranscriptFinal`/`ResponseStarted` name the same utterance.
  */
-export class MicrophoneInput implements AudioSink {
+export class MicrophoneInput implements MicrophoneSink {
   private resampler: StreamingResampler | null = null;
-  private readonly frames: FrameAssembler;
+  private readonly windows: WindowAssembler;
   private readonly detector: TurnDetector;
-  /** Recent frames while silent (pre-roll), then the utterance's frames while speaking. */
+  /** Recent windows while silent (pre-roll), then the utterance's windows while speaking. */
   private buffered: Float32Array[] = [];
-  private utteranceId = '';
-  private readonly maxFrames: number;
-  private readonly preRollFrames: number;
-  private started = false;
-  droppedFrames = 0;
+  private streamId = '';
+  private utterances = 0;
+  private droppedWindows = 0;
+  private readonly maxWindows: number;
+  private readonly preRollWindows: number;
 
   constructor(private readonly opts: MicrophoneInputOptions) {
-    const frameMs = (opts.vad.frameSize / opts.vad.sampleRate) * 1000;
-    this.frames = new FrameAssembler(opts.vad.frameSize);
-    this.detector = new TurnDetector({ frameMs, endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
-    this.maxFrames = Math.ceil((opts.maxUtteranceMs ?? 30_000) / frameMs);
-    this.preRollFrames = Math.ceil((opts.preRollMs ?? 256) / frameMs);
+    const windowMs = (opts.vad.windowSize / opts.vad.sampleRate) * 1000;
+    this.windows = new WindowAssembler(opts.vad.windowSize);
+    this.detector = new TurnDetector({ windowMs, endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
+    this.maxWindows = Math.ceil((opts.maxUtteranceMs ?? 30_000) / windowMs);
+    this.preRollWindows = Math.ceil((opts.preRollMs ?? 256) / windowMs);
+  }
+
+  /** The id of the utterance being heard (or the next one). */
+  get utteranceId(): string {
+    return this.utterances === 0 ? this.streamId : `${this.streamId}.${this.utterances + 1}`;
   }
 
   async start(utteranceId: string, sampleRate: InputSampleRate): Promise<void> {
-    this.finishUtterance(this.detector.cancel());
+    // A new stream abandons whatever the previous one was saying.
+    this.detector.cancel();
     this.release();
     this.resampler = await this.opts.resamplers.acquire(sampleRate, this.opts.vad.sampleRate);
-    this.utteranceId = utteranceId;
-    this.frames.reset();
+    this.streamId = utteranceId;
+    this.utterances = 0;
+    this.windows.reset();
     this.buffered = [];
-    if (!this.started) {
-      this.started = true;
-      this.opts.onFirstAudio?.();
-    }
   }
 
   async audio(pcm: Int16Array): Promise<void> {
     if (!this.resampler) return;
-    for (const frame of this.frames.push(this.resampler.push(pcm))) {
-      this.keep(frame);
-      const probability = await this.opts.vad.process(frame);
+    for (const window of this.windows.push(this.resampler.push(pcm))) {
+      this.keep(window);
+      const probability = await this.opts.vad.process(window);
       this.handle(this.detector.push(probability));
     }
   }
@@ -79,7 +86,7 @@ export class MicrophoneInput implements AudioSink {
     const events = this.detector.endTurn();
     // An explicit end of turn without detected speech still answers whatever the client sent.
     const end = events.find((e) => e.type === 'speechEnd');
-    if (end && end.type === 'speechEnd' && !end.hadSpeech && this.buffered.length > 0) {
+    if (end?.type === 'speechEnd' && !end.hadSpeech && this.buffered.length > 0) {
       this.emitUtterance();
       return;
     }
@@ -90,8 +97,12 @@ export class MicrophoneInput implements AudioSink {
     this.opts.conversation.interrupt();
   }
 
-  vadHint(): void {
-    // The server's VAD decides; client hints are accepted for protocol compatibility only.
+  /**
+   * The client's own VAD. Its "stopped speaking" ends the turn early when the server's VAD already hears
+   * silence, saving the rest of the silence wait; a start is left to the server's VAD, which decides barge-in.
+   */
+  vadHint(speaking: boolean): void {
+    if (!speaking) this.handle(this.detector.endIfSilent());
   }
 
   close(): void {
@@ -100,50 +111,50 @@ export class MicrophoneInput implements AudioSink {
     this.buffered = [];
   }
 
-  private keep(frame: Float32Array): void {
-    this.buffered.push(frame);
-    const limit = this.detector.speaking ? this.maxFrames : this.preRollFrames;
+  private keep(window: Float32Array): void {
+    this.buffered.push(window);
+    const limit = this.detector.speaking ? this.maxWindows : this.preRollWindows;
     while (this.buffered.length > limit) {
       this.buffered.shift();
-      if (this.detector.speaking) this.droppedFrames++;
+      if (this.detector.speaking) this.droppedWindows++;
     }
   }
 
   private handle(events: TurnEvent[]): void {
     for (const event of events) {
+      const utteranceId = this.utteranceId;
       if (event.type === 'speechStart') {
-        this.opts.client.send({ type: 'speech.started', utteranceId: this.utteranceId, atMs: event.atMs });
+        this.opts.client.speechStarted({ utteranceId, atMs: event.atMs });
         this.opts.conversation.userSpeechStarted();
-      } else {
-        this.opts.client.send({
-          type: 'speech.ended',
-          utteranceId: this.utteranceId,
-          atMs: event.atMs,
-          endOfTurn: event.endOfTurn,
-        });
-        if (event.endOfTurn && event.hadSpeech) this.emitUtterance();
-        else this.buffered = [];
+        continue;
       }
+      this.opts.client.speechEnded({ utteranceId, atMs: event.atMs, endOfTurn: event.endOfTurn });
+      if (event.endOfTurn && event.hadSpeech) this.emitUtterance();
+      else this.buffered = [];
     }
-  }
-
-  private finishUtterance(events: TurnEvent[]): void {
-    if (events.length > 0) this.buffered = [];
   }
 
   private emitUtterance(): void {
-    const total = this.buffered.reduce((n, f) => n + f.length, 0);
+    const total = this.buffered.reduce((n, w) => n + w.length, 0);
     const samples = new Float32Array(total);
     let offset = 0;
-    for (const frame of this.buffered) {
-      samples.set(frame, offset);
-      offset += frame.length;
+    for (const window of this.buffered) {
+      samples.set(window, offset);
+      offset += window.length;
     }
     this.buffered = [];
-    this.opts.conversation.userUtterance({
-      samples: float32ToInt16(samples),
-      sampleRate: this.opts.vad.sampleRate,
-    });
+    if (this.droppedWindows > 0) {
+      this.opts.onWarning?.(
+        `utterance longer than ${this.opts.maxUtteranceMs ?? 30_000} ms: its first ${this.droppedWindows} VAD windows were dropped`,
+      );
+      this.droppedWindows = 0;
+    }
+    const utteranceId = this.utteranceId;
+    this.utterances++;
+    this.opts.conversation.userUtterance(
+      { samples: float32ToInt16(samples), sampleRate: this.opts.vad.sampleRate },
+      utteranceId,
+    );
   }
 
   private release(): void {

@@ -6,20 +6,15 @@ import { FakeLlm, type FakeLlmTurn } from '../adapters/llm/testing/fake';
 import type { LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import { FakeStt } from '../adapters/stt/testing/fake';
 import { FakeTts, type FakeTtsScript } from '../adapters/tts/testing/fake';
+import { InMemoryConversationHistory } from '../db/conversation-history';
 import type { SessionEventPayload } from '../domain/session-events';
 import { AppError, ProviderError } from '../errors';
-import { InMemoryHistoryStore } from './history-store';
-import {
-  createBasicSpeechRenderer,
-  heardTextAt,
-  type ModerationResult,
-  SessionRuntime,
-  type SessionRuntimeDeps,
-  type SpeechRenderer,
-  type TurnRecord,
-} from './session-runtime';
+import type { ModerationVerdict, TurnRecord } from './ports';
+import { SessionRuntime, type SessionRuntimeDeps } from './session-runtime';
+import { createBasicSpeechRenderer, type SpeechRenderer } from './speech-renderer';
 
 const persona = {
+  id: 'p1',
   name: 'Ada',
   systemPrompt: 'Be brief.',
   gestureLibrary: ['nod', 'wave'],
@@ -49,7 +44,7 @@ function setup(
     llm?: FakeLlmTurn | FakeLlmTurn[];
     tts?: Partial<FakeTtsScript>;
     transcript?: string;
-    moderate?: (text: string) => ModerationResult;
+    moderate?: (text: string) => ModerationVerdict;
     deps?: Partial<SessionRuntimeDeps>;
   } = {},
 ) {
@@ -58,29 +53,34 @@ function setup(
   const llm = new FakeLlm(opts.llm ?? { content: answer('Hello there. How are you?') });
   const tts = new FakeTts({ script: { msPerChar: 50, chunkMs: 200, ...opts.tts } });
   const stt = new FakeStt({ transcript: opts.transcript ?? 'hi there' });
-  const history = new InMemoryHistoryStore();
+  const history = new InMemoryConversationHistory();
   const turns: (TurnRecord & { id: string })[] = [];
   const truncated: { id: string; heardText: string }[] = [];
   const deps: SessionRuntimeDeps = {
     stt,
     llm: markingLlm(llm, log),
     tts,
-    moderate: async (text) => opts.moderate?.(text) ?? { allowed: true, text },
-    retrieveMemories: async () => ['The user likes tea'],
+    moderator: {
+      moderate: async ({ text }) => opts.moderate?.(text) ?? { allowed: true, text },
+      attachTurn: async () => {},
+    },
+    memory: { recallTexts: async () => ['The user likes tea'] },
     history,
-    saveTurn: async (turn) => {
-      const id = `turn-${turns.length + 1}`;
-      turns.push({ ...turn, id });
-      return { id };
+    turns: {
+      save: async (_sessionId, turn) => {
+        const id = `turn-${turns.length + 1}`;
+        turns.push({ ...turn, id });
+        return { id };
+      },
+      truncate: async (id, heardText) => {
+        truncated.push({ id, heardText });
+      },
     },
-    truncateTurn: async (id, heardText) => {
-      truncated.push({ id, heardText });
-    },
-    emit: (payload) => log.push(payload),
+    events: { emit: (_sessionId, payload) => log.push(payload) },
     clock,
     ...opts.deps,
   };
-  const runtime = new SessionRuntime({ sessionId: 's1', persona }, deps);
+  const runtime = new SessionRuntime({ sessionId: 's1', userId: 'u1', persona }, deps);
   const events = () => log.filter((e): e is SessionEventPayload => e.type !== 'llm-finished');
   const types = () => events().map((e) => e.type);
   return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated };
@@ -454,8 +454,8 @@ describe('SessionRuntime failures', () => {
   it('masks unexpected errors as INTERNAL', async () => {
     const { runtime, events } = setup({
       deps: {
-        retrieveMemories: async () => [],
-        history: Object.assign(new InMemoryHistoryStore(), {
+        memory: { recallTexts: async () => [] },
+        history: Object.assign(new InMemoryConversationHistory(), {
           recent: async () => {
             throw new TypeError('redis exploded');
           },
@@ -519,33 +519,6 @@ describe('SessionRuntime speech renderer', () => {
     expect(order.indexOf('GestureEvent')).toBeGreaterThan(order.indexOf('SpeechChunk'));
     expect(order.indexOf('GestureEvent')).toBeLessThan(order.indexOf('ResponseDone'));
     expect(new Set(pushed)).toEqual(new Set(['Hello.', 'Bye.']));
-  });
-});
-
-describe('heardTextAt', () => {
-  const segment = (text: string, startMs: number, endMs: number, words = false) => ({
-    text,
-    startMs,
-    endMs,
-    complete: true,
-    words: words
-      ? text.split(' ').map((word, index, all) => {
-          const step = (endMs - startMs) / all.length;
-          return { word, index, startMs: startMs + index * step, endMs: startMs + (index + 1) * step };
-        })
-      : [],
-  });
-
-  it('keeps whole played sentences and the played words of the cut one', () => {
-    const segments = [segment('One two.', 0, 1000, true), segment('Three four five six.', 1000, 2000, true)];
-    expect(heardTextAt(segments, 0)).toBe('');
-    expect(heardTextAt(segments, 1000)).toBe('One two.');
-    expect(heardTextAt(segments, 1400)).toBe('One two. Three four');
-    expect(heardTextAt(segments, 5000)).toBe('One two. Three four five six.');
-  });
-
-  it('estimates by the share of audio played when there are no word timings, whole words only', () => {
-    expect(heardTextAt([segment('abcd efgh ijkl mnop', 0, 1900)], 1000)).toBe('abcd efgh');
   });
 });
 

@@ -36,10 +36,11 @@ function renderer(opts: { rig?: string; animator?: FakeBlendshapeAnimator; gestu
   return createAvatarSpeechRenderer({
     responseId: 'r1',
     rig: visemes.resolveRig(opts.rig ?? 'oculus').rig,
-    visemes,
+    visemeService: visemes,
     animator: opts.animator,
+    visemes: true,
+    blendshapes: opts.animator !== undefined,
     gestureLibrary: opts.gestures ?? ['nod', 'smile'],
-    withVisemes: true,
   });
 }
 

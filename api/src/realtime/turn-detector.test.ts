@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler, StreamingResampler } from '../adapters/audio/resampler';
-import { synthesizeSpeech } from '../adapters/audio/testing/speech';
+import { synthesizeSpeech } from '../../test-support/speech';
+import { StreamingResampler, WindowAssembler } from '../adapters/audio/resampler';
 import { createSileroSession, SileroVad } from '../adapters/vad/silero';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
@@ -119,7 +119,7 @@ describe('TurnDetector on real speech', () => {
     const mic = new Int16Array(48 * 500 + spoken.samples.length + 48 * 1000);
     mic.set(spoken.samples, 48 * 500);
     const resampler = await StreamingResampler.create({ inputRate: 48_000, outputRate: 16_000 });
-    const frames = new FrameAssembler(512);
+    const frames = new WindowAssembler(512);
     const detector = new TurnDetector();
     const events: TurnEvent[] = [];
     // 20 ms packets, as a browser would send them.

@@ -1,13 +1,13 @@
 /**
- * Turns per-frame VAD probabilities into speech start / end-of-turn events. Pure: no timers, no I/O;
- * time is counted in frames, so tests and replays are deterministic.
+ * Turns per-window VAD probabilities into speech start / end-of-turn events. Pure: no timers, no I/O;
+ * time is counted in VAD windows, so tests and replays are deterministic.
  */
 export interface TurnDetectorOptions {
-  /** Duration of one VAD frame (Silero v5 at 16 kHz: 512 samples = 32 ms). */
-  frameMs?: number;
-  /** Probability at or above which a frame counts as speech. */
+  /** Duration of one VAD window (Silero v5 at 16 kHz: 512 samples = 32 ms). */
+  windowMs?: number;
+  /** Probability at or above which a window counts as speech. */
   activationThreshold?: number;
-  /** While speaking, a frame only counts as silence below this (hysteresis keeps soft syllables in). */
+  /** While speaking, a window only counts as silence below this (hysteresis keeps soft syllables in). */
   deactivationThreshold?: number;
   /** Consecutive speech needed before speechStart: coughs and clicks stay below it. */
   minSpeechMs?: number;
@@ -15,13 +15,14 @@ export interface TurnDetectorOptions {
   endOfTurnSilenceMs?: number;
 }
 
-export type SpeechEndReason = 'silence' | 'explicit' | 'cancelled';
+/** `hint`: the client's VAD said it stopped while ours already heard silence. */
+export type SpeechEndReason = 'silence' | 'explicit' | 'hint' | 'cancelled';
 
 export type TurnEvent =
-  | { type: 'speechStart' /** Start of the first speech frame, from the detector's start. */; atMs: number }
+  | { type: 'speechStart' /** Start of the first speech window, from the detector's start. */; atMs: number }
   | {
       type: 'speechEnd';
-      /** End of the last speech frame. */
+      /** End of the last speech window. */
       atMs: number;
       /** False only when cancelled: the speech ended but nothing should be answered. */
       endOfTurn: boolean;
@@ -31,7 +32,7 @@ export type TurnEvent =
     };
 
 export const DEFAULT_TURN_OPTIONS: Required<TurnDetectorOptions> = {
-  frameMs: 32,
+  windowMs: 32,
   activationThreshold: 0.5,
   deactivationThreshold: 0.35,
   minSpeechMs: 96,
@@ -40,18 +41,18 @@ export const DEFAULT_TURN_OPTIONS: Required<TurnDetectorOptions> = {
 
 export class TurnDetector {
   readonly options: Required<TurnDetectorOptions>;
-  #frames = 0;
+  #windows = 0;
   #speaking = false;
-  /** Frame index where the current run of speech-looking frames began, before it was confirmed. */
+  /** Window index where the current run of speech-looking windows began, before it was confirmed. */
   #candidateStart: number | null = null;
-  #lastSpeechFrame = -1;
-  #silentFrames = 0;
+  #lastSpeechWindow = -1;
+  #silentWindows = 0;
 
   constructor(opts: TurnDetectorOptions = {}) {
     this.options = { ...DEFAULT_TURN_OPTIONS, ...opts };
     const o = this.options;
-    if (!(o.frameMs > 0) || o.minSpeechMs < 0 || !(o.endOfTurnSilenceMs > 0)) {
-      throw new RangeError('TurnDetector: frameMs and endOfTurnSilenceMs must be > 0, minSpeechMs >= 0');
+    if (!(o.windowMs > 0) || o.minSpeechMs < 0 || !(o.endOfTurnSilenceMs > 0)) {
+      throw new RangeError('TurnDetector: windowMs and endOfTurnSilenceMs must be > 0, minSpeechMs >= 0');
     }
     if (o.deactivationThreshold > o.activationThreshold) {
       throw new RangeError('TurnDetector: deactivationThreshold must not exceed activationThreshold');
@@ -63,20 +64,20 @@ export class TurnDetector {
     return this.#speaking;
   }
 
-  /** Feeds the next frame's speech probability; returns the events it caused (usually none). */
+  /** Feeds the next window's speech probability; returns the events it caused (usually none). */
   push(probability: number): TurnEvent[] {
-    const frame = this.#frames++;
+    const window = this.#windows++;
     const o = this.options;
     const events: TurnEvent[] = [];
     if (!this.#speaking) {
       if (probability >= o.activationThreshold) {
-        this.#candidateStart ??= frame;
-        const runMs = (frame - this.#candidateStart + 1) * o.frameMs;
+        this.#candidateStart ??= window;
+        const runMs = (window - this.#candidateStart + 1) * o.windowMs;
         if (runMs >= o.minSpeechMs) {
           this.#speaking = true;
-          this.#silentFrames = 0;
-          this.#lastSpeechFrame = frame;
-          events.push({ type: 'speechStart', atMs: this.#candidateStart * o.frameMs });
+          this.#silentWindows = 0;
+          this.#lastSpeechWindow = window;
+          events.push({ type: 'speechStart', atMs: this.#candidateStart * o.windowMs });
         }
       } else {
         this.#candidateStart = null;
@@ -84,11 +85,11 @@ export class TurnDetector {
       return events;
     }
     if (probability < o.deactivationThreshold) {
-      this.#silentFrames++;
-      if (this.#silentFrames * o.frameMs >= o.endOfTurnSilenceMs) events.push(this.#end('silence', true));
+      this.#silentWindows++;
+      if (this.#silentWindows * o.windowMs >= o.endOfTurnSilenceMs) events.push(this.#end('silence', true));
     } else {
-      this.#silentFrames = 0;
-      this.#lastSpeechFrame = frame;
+      this.#silentWindows = 0;
+      this.#lastSpeechWindow = window;
     }
     return events;
   }
@@ -98,6 +99,11 @@ export class TurnDetector {
     return [this.#end('explicit', true)];
   }
 
+  /** The client says the user stopped: ends the turn now if speech is on and the last window was silent. */
+  endIfSilent(): TurnEvent[] {
+    return this.#speaking && this.#silentWindows > 0 ? [this.#end('hint', true)] : [];
+  }
+
   /** Drops the current speech without ending a turn (utterance abandoned, socket closed). */
   cancel(): TurnEvent[] {
     return this.#speaking ? [this.#end('cancelled', false)] : [];
@@ -105,21 +111,21 @@ export class TurnDetector {
 
   /** Starts over for a new utterance; time counts from zero again. */
   reset(): void {
-    this.#frames = 0;
+    this.#windows = 0;
     this.#speaking = false;
     this.#candidateStart = null;
-    this.#lastSpeechFrame = -1;
-    this.#silentFrames = 0;
+    this.#lastSpeechWindow = -1;
+    this.#silentWindows = 0;
   }
 
   #end(reason: SpeechEndReason, endOfTurn: boolean): TurnEvent {
     const hadSpeech = this.#speaking;
     const atMs = hadSpeech
-      ? (this.#lastSpeechFrame + 1) * this.options.frameMs
-      : this.#frames * this.options.frameMs;
+      ? (this.#lastSpeechWindow + 1) * this.options.windowMs
+      : this.#windows * this.options.windowMs;
     this.#speaking = false;
     this.#candidateStart = null;
-    this.#silentFrames = 0;
+    this.#silentWindows = 0;
     return { type: 'speechEnd', atMs, endOfTurn, reason, hadSpeech };
   }
 }

@@ -1,34 +1,59 @@
 import type { Database } from '../db/database';
+import { SessionEventLog } from '../db/event-log';
 import type { SessionEvent, SessionEventPayload } from '../domain/session-events';
-import type { EventBus } from '../graphql/pubsub';
 import type { Logger } from '../logger';
+import type { EventSink } from '../realtime/ports';
+import type { EventBus } from './event-bus';
 
 /**
- * Gives each event its per-session sequence number, appends it to the SessionEvent log (for replay) and fans it
- * out to subscribers. Appends are queued per session so the log keeps emission order without blocking the
+ * Gives each event its per-session sequence number, appends it to the event log (for replay) and fans it out
+ * to subscribers. Appends are queued per session so the log keeps emission order without blocking the
  * realtime path on the database.
  */
-export class SessionEventPublisher {
+export class SessionEventPublisher implements EventSink {
+  readonly log: SessionEventLog;
   private readonly nextSeq = new Map<string, number>();
   private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly bus: EventBus,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.log = new SessionEventLog(db);
+  }
 
-  async emit(sessionId: string, payload: SessionEventPayload): Promise<SessionEvent> {
+  /** The pipeline's way out: never throws, never waits; a failure is logged. */
+  emit(sessionId: string, payload: SessionEventPayload): void {
+    this.publish(sessionId, payload).catch((err: unknown) =>
+      this.logger.error({ err, sessionId, type: payload.type }, 'failed to publish a session event'),
+    );
+  }
+
+  /** Numbers, logs and fans out one event; resolves once subscribers were handed it. */
+  async publish(sessionId: string, payload: SessionEventPayload): Promise<SessionEvent> {
     const seq = await this.allocateSeq(sessionId);
     const event = { ...payload, sessionId, seq, at: new Date().toISOString() } as SessionEvent;
     const previous = this.writes.get(sessionId) ?? Promise.resolve();
-    const write = previous.then(() => this.append(event));
-    this.writes.set(sessionId, write);
+    this.writes.set(
+      sessionId,
+      previous.then(() =>
+        this.log.append(event).catch((err: unknown) => {
+          this.logger.error({ err, sessionId, seq, type: event.type }, 'failed to append session event');
+        }),
+      ),
+    );
     await this.bus.publish('sessionEvents', sessionId, event);
     return event;
   }
 
-  /** Resolves when every event emitted so far for the session is in the log. */
+  /** Stored events after `afterSeq`, including those this node emitted that are still on their way in. */
+  async replay(sessionId: string, afterSeq: number): Promise<SessionEvent[]> {
+    await this.flush(sessionId);
+    return this.log.after(sessionId, afterSeq);
+  }
+
+  /** Resolves when every event emitted so far (for one session, or all) is in the log. */
   async flush(sessionId?: string): Promise<void> {
     if (sessionId) {
       await this.writes.get(sessionId);
@@ -48,19 +73,10 @@ export class SessionEventPublisher {
     let next = this.nextSeq.get(sessionId);
     if (next === undefined) {
       // Continue after what an earlier process (or node) already logged for this session.
-      const last = await this.db.prisma.sessionEvent.aggregate({ where: { sessionId }, _max: { seq: true } });
-      next = this.nextSeq.get(sessionId) ?? (last._max.seq ?? 0) + 1;
+      const last = await this.log.lastSeq(sessionId);
+      next = this.nextSeq.get(sessionId) ?? last + 1;
     }
     this.nextSeq.set(sessionId, next + 1);
     return next;
-  }
-
-  private async append(event: SessionEvent): Promise<void> {
-    const { sessionId, seq, type, at: _at, ...rest } = event;
-    try {
-      await this.db.prisma.sessionEvent.create({ data: { sessionId, seq, type, payload: rest as object } });
-    } catch (err) {
-      this.logger.error({ err, sessionId, seq, type }, 'failed to append session event');
-    }
   }
 }

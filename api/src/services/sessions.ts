@@ -1,24 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { TokenService, Viewer } from '../auth/tokens';
 import type { Database } from '../db/database';
+import { canAccessSession, type SessionAccess } from '../domain/session-access';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
-import type { Session } from '../generated/prisma/client';
+import type { Persona, Session } from '../generated/prisma/client';
+import type { SessionActivity } from '../realtime/ports';
 import type { SessionEventPublisher } from './session-events';
-
-export type SessionAccess = 'read' | 'control';
-
-/** Whether a viewer may read (events, turns) or control (send text, interrupt, end) a session. */
-export function canAccessSession(
-  viewer: Viewer | null,
-  session: Pick<Session, 'id' | 'userId'>,
-  access: SessionAccess,
-) {
-  if (!viewer) return false;
-  if (viewer.scope === 'session') return viewer.sessionId === session.id;
-  if (viewer.role === 'ADMIN') return true;
-  if (viewer.role === 'INTEGRATOR' && access === 'read') return true;
-  return viewer.userId === session.userId;
-}
+import type { TokenService, Viewer } from './tokens';
 
 export interface CreatedSession {
   session: Session;
@@ -28,7 +15,7 @@ export interface CreatedSession {
   graphqlUrl: string;
 }
 
-export class SessionService {
+export class SessionService implements SessionActivity {
   constructor(
     private readonly deps: {
       db: Database;
@@ -46,6 +33,16 @@ export class SessionService {
     const session = await this.deps.db.prisma.session.findUnique({ where: { id } });
     if (!session || !canAccessSession(viewer, session, access)) throw new NotFoundError('Session', id);
     return session;
+  }
+
+  /** A session the viewer may control, still open, with its persona: everything a live conversation needs. */
+  async getLive(viewer: Viewer | null, id: string): Promise<{ session: Session; persona: Persona }> {
+    if (!viewer) throw new UnauthenticatedError();
+    const found = await this.deps.db.prisma.session.findUnique({ where: { id }, include: { persona: true } });
+    if (!found || !canAccessSession(viewer, found, 'control')) throw new NotFoundError('Session', id);
+    const { persona, ...session } = found;
+    await this.assertOpen(session);
+    return { session, persona };
   }
 
   async create(
@@ -106,7 +103,7 @@ export class SessionService {
       data: { status: 'ENDED', endedAt: new Date(), endReason: reason },
     });
     if (count === 0) throw new AppError('SESSION_ENDED', `Session ${id} has ended`);
-    await this.deps.events.emit(id, { type: 'SessionEnded', reason });
+    await this.deps.events.publish(id, { type: 'SessionEnded', reason });
     await this.deps.events.forget(id);
     const ended = await this.deps.db.prisma.session.findUniqueOrThrow({ where: { id } });
     this.deps.onEnded?.(ended);

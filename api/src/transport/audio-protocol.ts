@@ -8,6 +8,7 @@
  *   server → {"type":"ready",...} | {"type":"audio.started",...} | {"type":"error","code":...,"message":...} | ...
  */
 import { z } from 'zod';
+import { int16FromBytes } from '../adapters/audio/pcm';
 import { type InputSampleRate, SUPPORTED_INPUT_RATES } from '../domain/audio';
 
 /** Offered by browsers as `new WebSocket(url, [AUDIO_SUBPROTOCOL, 'bearer.' + token])`. */
@@ -149,10 +150,7 @@ export function decodeAudioFrame(
   if (bytes.byteLength % 2 !== 0) {
     return fail('odd_length', 'PCM16 frames must hold a whole number of 2-byte samples');
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const pcm = new Int16Array(bytes.byteLength / 2);
-  for (let i = 0; i < pcm.length; i++) pcm[i] = view.getInt16(i * 2, true);
-  return { ok: true, value: pcm };
+  return { ok: true, value: int16FromBytes(bytes) };
 }
 
 export type QueuedInput =

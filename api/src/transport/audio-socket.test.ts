@@ -4,13 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { InputSampleRate } from '../domain/audio';
 import { AppError, UnauthenticatedError } from '../errors';
+import type { ClientChannel, MicrophoneSink } from '../realtime/ports';
 import { AUDIO_SUBPROTOCOL, type ServerMessage } from './audio-protocol';
 import {
   type AudioSession,
-  type AudioSink,
   type AudioSocketOptions,
   type AudioSocketServer,
-  type ClientChannel,
   createAudioSocket,
 } from './audio-socket';
 
@@ -23,7 +22,7 @@ type SinkCall =
   | ['close'];
 
 /** Records every call; `gate` lets a test stall audio delivery like a slow pipeline. */
-class RecordingSink implements AudioSink {
+class RecordingSink implements MicrophoneSink {
   readonly calls: SinkCall[] = [];
   gate: Promise<void> | null = null;
   /** audio() calls begun, including one still waiting at the gate. */
@@ -45,7 +44,7 @@ class RecordingSink implements AudioSink {
   endTurn() {
     this.calls.push(['endTurn']);
     // The server side can talk back on the same socket.
-    this.client.send({ type: 'speech.ended', utteranceId: 'x', atMs: 0, endOfTurn: true });
+    this.client.speechEnded({ utteranceId: 'x', atMs: 0, endOfTurn: true });
   }
   interrupt() {
     this.calls.push(['interrupt']);
@@ -380,7 +379,7 @@ describe('audio socket: outbound backpressure', () => {
     const big = 'x'.repeat(64 * 1024);
     let skipped = 0;
     for (let i = 0; i < 200; i++) {
-      if (!channel.send({ type: 'error', code: 'test', message: big })) skipped++;
+      if (!channel.speechStarted({ utteranceId: big, atMs: i })) skipped++;
     }
     expect(skipped).toBeGreaterThan(0);
     expect(audio.stats().droppedOutboundMessages).toBe(skipped);

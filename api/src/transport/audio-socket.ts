@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { type InputSampleRate, SUPPORTED_INPUT_RATES } from '../domain/audio';
+import { SUPPORTED_INPUT_RATES } from '../domain/audio';
 import { AppError, type ErrorCode } from '../errors';
+import type { ClientChannel, MicrophoneSink } from '../realtime/ports';
 import {
   AUDIO_SUBPROTOCOL,
   BEARER_SUBPROTOCOL_PREFIX,
@@ -22,34 +23,13 @@ import {
 /** Who is on the other end of a socket, as `authenticate` resolved it. */
 export interface AudioSession {
   sessionId: string;
-  userId: string;
 }
 
-/**
- * Where one socket's microphone stream goes (the realtime session). Calls arrive in the client's order
- * and never overlap: the next one waits for the previous promise. `interrupt` is the exception: it is
- * delivered at once, ahead of queued audio (which is discarded).
- */
-export interface AudioSink {
-  start(utteranceId: string, sampleRate: InputSampleRate): void | Promise<void>;
-  audio(pcm: Int16Array): void | Promise<void>;
-  endTurn(): void | Promise<void>;
-  interrupt(): void | Promise<void>;
-  /** The client's own VAD opinion; a hint, the server's VAD decides. */
-  vadHint(speaking: boolean): void | Promise<void>;
-  close(): void | Promise<void>;
-}
-
-/** The server's way back to the client on the same socket. */
-export interface ClientChannel {
-  /** False when the message was not sent: socket closed, or the client reads too slowly (counted). */
-  send(message: ServerMessage): boolean;
-}
-
-export interface AudioSocketOptions {
+export interface AudioSocketOptions<S extends AudioSession = AudioSession> {
   /** Resolves the token to a session; throws AppError (UNAUTHENTICATED, FORBIDDEN, ...) to refuse. */
-  authenticate(token: string): Promise<AudioSession>;
-  openSink(session: AudioSession, client: ClientChannel): Promise<AudioSink>;
+  authenticate(token: string): Promise<S>;
+  /** The realtime pipeline's sink for this socket's microphone, and its channel back to the client. */
+  openSink(session: S, client: ClientChannel): Promise<MicrophoneSink>;
   /** Largest audio frame answered with a `frame_too_large` error; twice this closes the socket (1009). */
   maxFrameBytes?: number;
   maxTextBytes?: number;
@@ -62,7 +42,7 @@ export interface AudioSocketOptions {
   /** Ping interval; a client that has not answered the previous ping by the next one is cut off. */
   heartbeatMs?: number;
   /** Sink failures and other server-side problems, for logging. */
-  onError?(err: unknown, session: AudioSession | null): void;
+  onError?(err: unknown, session: S | null): void;
 }
 
 export interface AudioSocketStats {
@@ -80,6 +60,7 @@ export interface AudioSocketServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every socket (1001) and their sinks. */
   close(): Promise<void>;
+  /** Counters since start, for the health report. */
   stats(): AudioSocketStats;
 }
 
@@ -129,7 +110,7 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
+export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptions<S>): AudioSocketServer {
   const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const limits = {
     maxFrameBytes,
@@ -165,9 +146,9 @@ export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
 
   class AudioConnection {
     readonly #ws: WebSocket;
-    readonly #session: AudioSession;
+    readonly #session: S;
     readonly #queue = new BoundedAudioQueue(limits.maxQueuedAudioBytes);
-    #sink: AudioSink | null = null;
+    #sink: MicrophoneSink | null = null;
     #utteranceId: string | null = null;
     #errors = 0;
     #pumping = false;
@@ -178,7 +159,7 @@ export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
     readonly closedSink: Promise<void>;
     #resolveClosed!: () => void;
 
-    constructor(ws: WebSocket, session: AudioSession) {
+    constructor(ws: WebSocket, session: S) {
       this.#ws = ws;
       this.#session = session;
       this.closedSink = new Promise((resolve) => {
@@ -204,6 +185,7 @@ export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
       this.#ws.ping();
     }
 
+    /** False when the message was not sent: socket closed, or the client reads too slowly (counted). */
     send(message: ServerMessage): boolean {
       if (this.#ws.readyState !== WebSocket.OPEN) return false;
       if (this.#ws.bufferedAmount > limits.maxOutboundBufferedBytes) {
@@ -222,7 +204,10 @@ export function createAudioSocket(opts: AudioSocketOptions): AudioSocketServer {
 
     async #open(): Promise<void> {
       try {
-        const sink = await opts.openSink(this.#session, { send: (message) => this.send(message) });
+        const sink = await opts.openSink(this.#session, {
+          speechStarted: (event) => this.send({ type: 'speech.started', ...event }),
+          speechEnded: (event) => this.send({ type: 'speech.ended', ...event }),
+        });
         if (this.#closed) {
           await this.#call(() => sink.close());
           return;

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { signIn } from '../auth/viewer';
 import { AppError, toErrorExtensions } from '../errors';
 import type { Logger } from '../logger';
 import type { AppServices } from '../services';
+import { signIn } from '../services/sign-in';
 
 export interface HealthCheck {
   name: string;
@@ -49,6 +49,8 @@ export function useHttpRoutes(opts: {
   logger: Logger;
   version: string;
   health: HealthCheck[];
+  /** Counters reported with the health checks (sockets, provider calls and latencies). */
+  details?: () => Record<string, unknown>;
   consoleDir?: string;
 }): Plugin {
   // Slows down password guessing: 10 sign-in attempts per minute per client address.
@@ -61,7 +63,7 @@ export function useHttpRoutes(opts: {
           json({ name: 'avatar-platform', version: opts.version, status: 'ok', graphql: '/graphql' }),
         );
       } else if (route === 'GET /health') {
-        endResponse(await health(opts.health));
+        endResponse(await health(opts.health, opts.details?.() ?? {}));
       } else if (route === 'POST /api/auth/token') {
         const address =
           (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ??
@@ -95,7 +97,7 @@ export function useHttpRoutes(opts: {
   };
 }
 
-async function health(checks: HealthCheck[]) {
+async function health(checks: HealthCheck[], details: Record<string, unknown>) {
   const components = await Promise.all(
     checks.map(async (c) => {
       const started = performance.now();
@@ -123,7 +125,7 @@ async function health(checks: HealthCheck[]) {
     }),
   );
   const down = components.some((c) => c.required && c.status === 'down');
-  return json({ status: down ? 'down' : 'up', components }, down ? 503 : 200);
+  return json({ status: down ? 'down' : 'up', components, ...details }, down ? 503 : 200);
 }
 
 /** Static files of the built console; unknown paths get index.html so client-side routes work on reload. */

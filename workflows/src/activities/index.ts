@@ -1,6 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { EmbeddingAdapter } from '../../../api/src/adapters/embedding/types';
-import type { Database } from '../../../api/src/db/database';
+import type {
+  ConversationSummary,
+  ExtractedMemory,
+  TranscriptTurn,
+} from '../../../api/src/adapters/summarizer/types';
 import { MAX_MEMORY_TEXT_CHARS, MemoryRepository } from '../../../api/src/db/memory-repository';
 import { BLOCKING_FLAG_STATUSES } from '../../../api/src/db/moderation-repository';
 import {
@@ -11,27 +14,19 @@ import {
 import { retentionScore } from '../../../api/src/domain/memory-ranking';
 import { AppError } from '../../../api/src/errors';
 import type { Prisma } from '../../../api/src/generated/prisma/client';
-import type { Logger } from '../../../api/src/logger';
+import type { BackgroundDeps } from '../../../api/src/services/background';
 import {
   type Alignment,
-  type ConversationSummary,
-  type ExtractedMemory,
   FAILURE,
   MAX_WORKFLOW_TEXT_CHARS,
   type PrivacyDeleteResult,
   type PrivacyExportResult,
   type SessionTranscript,
-  type Summarizer,
-  type TranscriptTurn,
 } from '../shared';
 import { type ForcedAligner, PocketsphinxAligner } from './pocketsphinx-aligner';
 
-export interface ActivityDeps {
-  db: Database;
-  embedding: EmbeddingAdapter;
-  /** Conversation -> summary + memories: `ruleBasedSummarizer` by default, `createLlmSummarizer(llm)` when configured. */
-  summarize: Summarizer;
-  logger: Pick<Logger, 'info' | 'warn'>;
+/** The API's background dependencies, plus what tests may replace. */
+export interface ActivityDeps extends BackgroundDeps {
   aligner?: ForcedAligner;
   /** Rows per deletion step: small enough for short transactions, large enough to finish quickly. */
   deleteBatchSize?: number;

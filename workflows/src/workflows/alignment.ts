@@ -1,18 +1,14 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type Alignment, type AlignmentInput, FAILURE, MAX_WORKFLOW_TEXT_CHARS } from '../shared';
+import { retryPolicy } from './retry';
 
-const nonRetryableErrorTypes = [FAILURE.notFound, FAILURE.badInput];
-
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
-});
+const db = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: retryPolicy() });
 
 // Decoding takes about a tenth of the audio's duration; a few attempts cover a busy machine.
 const aligner = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes },
+  retry: retryPolicy({ initialInterval: '2s', maximumAttempts: 5 }),
 });
 
 /** Word and phone timings for TTS audio that came without them, stored on the turn for replay and visemes. */

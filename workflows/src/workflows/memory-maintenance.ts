@@ -1,15 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FAILURE, type MaintenanceInput, type MaintenanceResult } from '../shared';
+import type { MaintenanceInput, MaintenanceResult } from '../shared';
+import { retryPolicy } from './retry';
 
 const activities = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '5m',
-    nonRetryableErrorTypes: [FAILURE.badInput],
-  },
+  retry: retryPolicy({ initialInterval: '2s', maximumInterval: '5m' }),
 });
 
 const DAY_MS = 86_400_000;

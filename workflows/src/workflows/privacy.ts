@@ -1,20 +1,16 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FAILURE, type PrivacyDeleteResult, type PrivacyExportResult, type PrivacyInput } from '../shared';
-
-const nonRetryableErrorTypes = [FAILURE.notFound, FAILURE.badInput];
+import { retryPolicy } from './retry';
 
 // No attempt limit: a privacy request must finish, however long the database is away.
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
-});
+const db = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: retryPolicy() });
 
 // Deletion heartbeats after every batch: a worker that dies is noticed within the heartbeat timeout.
 const deletion = proxyActivities<Activities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+  retry: retryPolicy(),
 });
 
 async function start(requestId: string, expected: 'EXPORT' | 'DELETE'): Promise<string> {

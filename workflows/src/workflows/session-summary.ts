@@ -1,18 +1,14 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FAILURE, type SessionSummaryInput, type SessionSummaryResult } from '../shared';
+import type { SessionSummaryInput, SessionSummaryResult } from '../shared';
+import { retryPolicy } from './retry';
 
-const nonRetryableErrorTypes = [FAILURE.notFound, FAILURE.badInput];
-
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
-});
+const db = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: retryPolicy() });
 
 // The summarizer may be a remote LLM: a longer timeout, and a slower backoff while it is down.
 const llm = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes },
+  retry: retryPolicy({ maximumInterval: '2m' }),
 });
 
 /**

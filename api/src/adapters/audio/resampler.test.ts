@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   concatFloat32,
-  FrameAssembler,
   float32ToInt16,
   int16ToFloat32,
   ResamplerPool,
   StreamingResampler,
+  WindowAssembler,
 } from './resampler';
 
 function tone(hz: number, rate: number, seconds: number, amplitude = 0.5): Int16Array {
@@ -125,9 +125,9 @@ describe('PCM conversion', () => {
   });
 });
 
-describe('FrameAssembler', () => {
+describe('WindowAssembler', () => {
   it('cuts arbitrary chunks into fixed frames and keeps the remainder', () => {
-    const assembler = new FrameAssembler(4);
+    const assembler = new WindowAssembler(4);
     const first = assembler.push(Float32Array.from([1, 2, 3]));
     expect(first).toHaveLength(0);
     const next = assembler.push(Float32Array.from([4, 5, 6, 7, 8, 9, 10]));

@@ -174,36 +174,36 @@ export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
 }
 
 /**
- * Cuts a stream of samples into fixed-size frames (e.g. 512 samples for Silero at 16 kHz), keeping the
+ * Cuts a stream of samples into fixed-size windows (e.g. 512 samples for Silero at 16 kHz), keeping the
  * remainder for the next push.
  */
-export class FrameAssembler {
-  readonly frameSize: number;
+export class WindowAssembler {
+  readonly windowSize: number;
   readonly #pending: Float32Array;
   #filled = 0;
 
-  constructor(frameSize: number) {
-    this.frameSize = frameSize;
-    this.#pending = new Float32Array(frameSize);
+  constructor(windowSize: number) {
+    this.windowSize = windowSize;
+    this.#pending = new Float32Array(windowSize);
   }
 
   push(samples: Float32Array): Float32Array[] {
-    const frames: Float32Array[] = [];
+    const windows: Float32Array[] = [];
     let offset = 0;
     while (offset < samples.length) {
-      const n = Math.min(this.frameSize - this.#filled, samples.length - offset);
+      const n = Math.min(this.windowSize - this.#filled, samples.length - offset);
       this.#pending.set(samples.subarray(offset, offset + n), this.#filled);
       this.#filled += n;
       offset += n;
-      if (this.#filled === this.frameSize) {
-        frames.push(this.#pending.slice());
+      if (this.#filled === this.windowSize) {
+        windows.push(this.#pending.slice());
         this.#filled = 0;
       }
     }
-    return frames;
+    return windows;
   }
 
-  /** Samples waiting for a full frame. */
+  /** Samples waiting for a full window. */
   get buffered(): number {
     return this.#filled;
   }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ESPEAK_NATIVE_RATE, synthesizeSpeech } from '../../../test-support/speech';
 import { ARKIT_BLENDSHAPES, ARKIT_INDEX } from '../../domain/arkit';
 import type { BlendshapeFrame } from '../../domain/session-events';
-import { ESPEAK_NATIVE_RATE, synthesizeSpeech } from '../audio/testing/speech';
 import { EnergyBaselineAnimator } from './energy-baseline';
 import type { BlendshapeAnimator } from './types';
 import { Wav2ArkitAnimator } from './wav2arkit';

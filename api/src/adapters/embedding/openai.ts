@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../../errors';
-import { toProviderError } from '../llm/openai-errors';
+import { toProviderError } from '../openai-errors';
 import { EMBEDDING_DIMENSIONS, type EmbeddingAdapter } from './types';
 import { assertEmbeddable, normalize } from './validate';
 

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../../errors';
-import { toProviderError } from './openai-errors';
+import { toProviderError } from '../openai-errors';
 import type { LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
 
 export interface OpenAILlmOptions {
@@ -57,7 +57,7 @@ export class OpenAILlm implements LLMAdapter {
       armWatchdog();
       const stream = await this.client.chat.completions.create(
         {
-          model: this.options.model,
+          model: req.model ?? this.options.model,
           messages: req.messages,
           stream: true,
           stream_options: { include_usage: true },

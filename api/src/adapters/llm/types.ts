@@ -9,6 +9,8 @@ export interface LlmRequest {
   maxTokens?: number;
   /** Ask the provider for a JSON object (response_format) when it supports it. */
   json?: boolean;
+  /** A model other than the adapter's configured one (a persona's `llmModel`). */
+  model?: string;
 }
 
 export interface LlmCapabilities {

@@ -2,9 +2,9 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { synthesizeSpeech } from '../../../test-support/speech';
 import type { PcmAudio } from '../../domain/audio';
 import { AppError, BadInputError, ProviderError } from '../../errors';
-import { synthesizeSpeech } from '../audio/testing/speech';
 import { PocketsphinxStt, parseOutput } from './pocketsphinx';
 import type { SttResult } from './types';
 

@@ -1,8 +1,8 @@
 import { v1beta1 } from '@google-cloud/text-to-speech';
 import { googleAuthLibrary, grpc } from 'google-gax';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGoogleTts, startFakeGoogleTts } from '../../../test-support/fake-google-tts-server';
 import { GoogleTts, languageOf, markedSsml, wordTimingsFromTimepoints } from './google';
-import { type FakeGoogleTts, startFakeGoogleTts } from './testing/fake-google-tts-server';
 import type { TtsChunk } from './types';
 
 describe('Google TTS SSML marks', () => {

@@ -1,7 +1,7 @@
 import { protos, v1beta1 } from '@google-cloud/text-to-speech';
 import type { WordTiming } from '../../domain/audio';
 import { ProviderError } from '../../errors';
-import { pcm16FromWav } from './pcm';
+import { pcm16FromWav } from '../audio/pcm';
 import type { TTSAdapter, TtsCapabilities, TtsChunk } from './types';
 import { spokenWord, textWords } from './words';
 

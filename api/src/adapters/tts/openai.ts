@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../../errors';
-import { toProviderError } from '../llm/openai-errors';
-import { pcm16Chunks } from './pcm';
+import { pcm16Chunks } from '../audio/pcm';
+import { toProviderError } from '../openai-errors';
 import type { TTSAdapter, TtsCapabilities, TtsChunk } from './types';
 
 export interface OpenAITtsOptions {

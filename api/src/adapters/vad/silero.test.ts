@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silence, synthesizeSpeech } from '../../../test-support/speech';
 import { AppError } from '../../errors';
-import { FrameAssembler, int16ToFloat32 } from '../audio/resampler';
-import { silence, synthesizeSpeech } from '../audio/testing/speech';
+import { int16ToFloat32, WindowAssembler } from '../audio/resampler';
 import {
   createSileroSession,
   resolveSileroModelPath,
-  SILERO_FRAME_SIZE,
+  SILERO_WINDOW_SIZE,
   SileroBatchRunner,
   SileroVad,
 } from './silero';
 
 function framesOf(samples: Int16Array): Float32Array[] {
-  return new FrameAssembler(SILERO_FRAME_SIZE).push(int16ToFloat32(samples));
+  return new WindowAssembler(SILERO_WINDOW_SIZE).push(int16ToFloat32(samples));
 }
 
 function concatInt16(...parts: Int16Array[]): Int16Array {
@@ -80,7 +80,7 @@ describe('Silero VAD', () => {
 
   it('rejects frames that are not 512 samples', async () => {
     const vad = new SileroVad(session);
-    await expect(vad.process(new Float32Array(480))).rejects.toThrow(/512-sample frames, got 480/);
+    await expect(vad.process(new Float32Array(480))).rejects.toThrow(/512-sample windows, got 480/);
     const batched = new SileroBatchRunner(session).createStream();
     await expect(batched.process(new Float32Array(1024))).rejects.toThrow(/got 1024/);
   });
@@ -88,7 +88,7 @@ describe('Silero VAD', () => {
   it('runs many streams in one [N,512] batch with the same results as one stream at a time', async () => {
     // Streams start at different points of the recording and one is noise, so states really differ.
     const noise = Array.from({ length: 40 }, () =>
-      new Float32Array(SILERO_FRAME_SIZE).map(() => Math.random() - 0.5),
+      new Float32Array(SILERO_WINDOW_SIZE).map(() => Math.random() - 0.5),
     );
     const inputs = [
       speechFrames,
@@ -116,8 +116,8 @@ describe('Silero VAD', () => {
       });
     }
     // Proof it really batched: far fewer inferences than frames.
-    expect(runner.stats.frames).toBe(inputs.reduce((n, f) => n + f.length, 0));
-    expect(runner.stats.batches).toBeLessThan(runner.stats.frames / 3);
+    expect(runner.stats.windows).toBe(inputs.reduce((n, f) => n + f.length, 0));
+    expect(runner.stats.batches).toBeLessThan(runner.stats.windows / 3);
   });
 
   it('keeps one stream in order when it queues several frames before a batch runs', async () => {

@@ -7,10 +7,10 @@ import type { VoiceActivityDetector } from './types';
 
 export const SILERO_SAMPLE_RATE = 16_000;
 /** 512 samples at 16 kHz = 32 ms, the only window Silero v5 accepts at this rate. */
-export const SILERO_FRAME_SIZE = 512;
+export const SILERO_WINDOW_SIZE = 512;
 /** Silero v5 was trained with the last 64 samples of the previous window prepended (as its own wrapper does). */
 const CONTEXT_SIZE = 64;
-const INPUT_SIZE = CONTEXT_SIZE + SILERO_FRAME_SIZE;
+const INPUT_SIZE = CONTEXT_SIZE + SILERO_WINDOW_SIZE;
 /** Recurrent state per stream: [2, 128] (the model's state tensor is [2, N, 128]). */
 const STATE_HALF = 128;
 const STATE_SIZE = 2 * STATE_HALF;
@@ -54,7 +54,7 @@ export async function createSileroSession(modelPath = resolveSileroModelPath()):
   return session;
 }
 
-/** What one audio stream carries between frames: the model's recurrent state and the tail of its last frame. */
+/** What one audio stream carries between windows: the model's recurrent state and the tail of its last window. */
 export class SileroStreamState {
   readonly state = new Float32Array(STATE_SIZE);
   readonly context = new Float32Array(CONTEXT_SIZE);
@@ -68,10 +68,10 @@ export class SileroStreamState {
   }
 }
 
-function frameSizeError(frame: Float32Array): AppError {
+function windowSizeError(window: Float32Array): AppError {
   return new AppError(
     'BAD_INPUT',
-    `Silero VAD needs ${SILERO_FRAME_SIZE}-sample frames, got ${frame.length}`,
+    `Silero VAD needs ${SILERO_WINDOW_SIZE}-sample windows, got ${window.length}`,
   );
 }
 
@@ -104,20 +104,20 @@ export class SileroModel {
     return { input: this.#inputTensor, state: this.#stateTensor };
   }
 
-  /** Speech probability per stream; advances each stream's state. streams[i] gets frames[i]. */
-  async run(streams: readonly SileroStreamState[], frames: readonly Float32Array[]): Promise<Float32Array> {
+  /** Speech probability per stream; advances each stream's state. streams[i] gets windows[i]. */
+  async run(streams: readonly SileroStreamState[], windows: readonly Float32Array[]): Promise<Float32Array> {
     const n = streams.length;
     if (n === 0) return new Float32Array(0);
-    if (frames.length !== n) throw new AppError('INTERNAL', 'Silero batch: one frame per stream required');
+    if (windows.length !== n) throw new AppError('INTERNAL', 'Silero batch: one window per stream required');
     const tensors = this.#ensureCapacity(n);
     const generations = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const stream = streams[i]!;
-      const frame = frames[i]!;
-      if (frame.length !== SILERO_FRAME_SIZE) throw frameSizeError(frame);
+      const window = windows[i]!;
+      if (window.length !== SILERO_WINDOW_SIZE) throw windowSizeError(window);
       generations[i] = stream.generation;
       this.#input.set(stream.context, i * INPUT_SIZE);
-      this.#input.set(frame, i * INPUT_SIZE + CONTEXT_SIZE);
+      this.#input.set(window, i * INPUT_SIZE + CONTEXT_SIZE);
       // state is [2, N, 128]: the two halves of stream i live N rows apart.
       this.#state.set(stream.state.subarray(0, STATE_HALF), i * STATE_HALF);
       this.#state.set(stream.state.subarray(STATE_HALF), (n + i) * STATE_HALF);
@@ -133,17 +133,17 @@ export class SileroModel {
       if (stream.generation !== generations[i]) continue;
       stream.state.set(nextState.subarray(i * STATE_HALF, (i + 1) * STATE_HALF), 0);
       stream.state.set(nextState.subarray((n + i) * STATE_HALF, (n + i + 1) * STATE_HALF), STATE_HALF);
-      stream.context.set(frames[i]!.subarray(SILERO_FRAME_SIZE - CONTEXT_SIZE));
+      stream.context.set(windows[i]!.subarray(SILERO_WINDOW_SIZE - CONTEXT_SIZE));
     }
     return probabilities.slice(0, n);
   }
 }
 
-/** One stream, one inference per frame. Simple; the batched runner below is for many streams. */
+/** One stream, one inference per window. Simple; the batched runner below is for many streams. */
 export class SileroVad implements VoiceActivityDetector {
   readonly label = 'silero-v5';
   readonly sampleRate = SILERO_SAMPLE_RATE;
-  readonly frameSize = SILERO_FRAME_SIZE;
+  readonly windowSize = SILERO_WINDOW_SIZE;
   readonly #model: SileroModel;
   readonly #stream = new SileroStreamState();
   /** Frames are chained: each needs the state the previous one left, and the tensors are shared. */
@@ -153,9 +153,9 @@ export class SileroVad implements VoiceActivityDetector {
     this.#model = new SileroModel(session);
   }
 
-  process(frame: Float32Array): Promise<number> {
-    if (frame.length !== SILERO_FRAME_SIZE) return Promise.reject(frameSizeError(frame));
-    const copy = frame.slice();
+  process(window: Float32Array): Promise<number> {
+    if (window.length !== SILERO_WINDOW_SIZE) return Promise.reject(windowSizeError(window));
+    const copy = window.slice();
     const result = this.#previous
       .catch(() => {})
       .then(() => this.#model.run([this.#stream], [copy]))
@@ -171,25 +171,25 @@ export class SileroVad implements VoiceActivityDetector {
 
 interface PendingFrame {
   stream: SileroStreamState;
-  frame: Float32Array;
+  window: Float32Array;
   resolve: (probability: number) => void;
   reject: (err: unknown) => void;
 }
 
 export interface SileroBatchRunnerOptions {
-  /** Largest batch per inference; more pending frames wait for the next one. */
+  /** Largest batch per inference; more pending windows wait for the next one. */
   maxBatchSize?: number;
   /**
-   * How long the first frame of a batch waits for others. 0 batches only what arrived in the same
+   * How long the first window of a batch waits for others. 0 batches only what arrived in the same
    * event-loop turn; a few ms gathers streams whose packets arrive slightly apart, at that latency cost.
    */
   maxWaitMs?: number;
 }
 
 /**
- * Collects one frame from each of many streams and runs ONE inference over all of them, so a single
- * process can hold hundreds of concurrent streams. Each stream's frames stay in order: a stream never
- * has two frames in the same batch.
+ * Collects one window from each of many streams and runs ONE inference over all of them, so a single
+ * process can hold hundreds of concurrent streams. Each stream's windows stay in order: a stream never
+ * has two windows in the same batch.
  */
 export class SileroBatchRunner {
   readonly #model: SileroModel;
@@ -198,8 +198,8 @@ export class SileroBatchRunner {
   #queue: PendingFrame[] = [];
   #scheduled = false;
   #running = false;
-  /** Inferences run and frames processed, for metrics and the benchmark. */
-  readonly stats = { batches: 0, frames: 0 };
+  /** Inferences run and windows processed, for metrics and the benchmark. */
+  readonly stats = { batches: 0, windows: 0 };
 
   constructor(session: InferenceSession, opts: SileroBatchRunnerOptions = {}) {
     this.#model = new SileroModel(session);
@@ -207,23 +207,23 @@ export class SileroBatchRunner {
     this.#maxWaitMs = opts.maxWaitMs ?? 0;
   }
 
-  /** A detector for one stream whose frames are batched with every other stream of this runner. */
+  /** A detector for one stream whose windows are batched with every other stream of this runner. */
   createStream(): VoiceActivityDetector {
     const stream = new SileroStreamState();
     return {
       label: 'silero-v5-batched',
       sampleRate: SILERO_SAMPLE_RATE,
-      frameSize: SILERO_FRAME_SIZE,
-      process: (frame) => this.#enqueue(stream, frame),
+      windowSize: SILERO_WINDOW_SIZE,
+      process: (window) => this.#enqueue(stream, window),
       reset: () => stream.reset(),
     };
   }
 
-  #enqueue(stream: SileroStreamState, frame: Float32Array): Promise<number> {
-    if (frame.length !== SILERO_FRAME_SIZE) return Promise.reject(frameSizeError(frame));
+  #enqueue(stream: SileroStreamState, window: Float32Array): Promise<number> {
+    if (window.length !== SILERO_WINDOW_SIZE) return Promise.reject(windowSizeError(window));
     return new Promise<number>((resolve, reject) => {
-      // Copy: callers often reuse their frame buffer as soon as process() returns.
-      this.#queue.push({ stream, frame: frame.slice(), resolve, reject });
+      // Copy: callers often reuse their window buffer as soon as process() returns.
+      this.#queue.push({ stream, window: window.slice(), resolve, reject });
       this.#schedule();
     });
   }
@@ -257,10 +257,10 @@ export class SileroBatchRunner {
     try {
       const probabilities = await this.#model.run(
         batch.map((item) => item.stream),
-        batch.map((item) => item.frame),
+        batch.map((item) => item.window),
       );
       this.stats.batches++;
-      this.stats.frames += batch.length;
+      this.stats.windows += batch.length;
       batch.forEach((item, i) => {
         item.resolve(probabilities[i] ?? 0);
       });

@@ -1,10 +1,10 @@
-/** Voice activity detection over fixed-size 16 kHz float frames. */
+/** Voice activity detection over fixed-size 16 kHz float windows. */
 export interface VoiceActivityDetector {
   readonly label: string;
   readonly sampleRate: number;
-  /** Samples per frame the model expects (512 at 16 kHz for Silero v5 = 32 ms). */
-  readonly frameSize: number;
-  /** Speech probability 0..1 for one frame; keeps recurrent state between calls. */
-  process(frame: Float32Array): Promise<number>;
+  /** Samples per window the model expects (512 at 16 kHz for Silero v5 = 32 ms). */
+  readonly windowSize: number;
+  /** Speech probability 0..1 for one window; keeps recurrent state between calls. */
+  process(window: Float32Array): Promise<number>;
   reset(): void;
 }

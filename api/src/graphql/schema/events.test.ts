@@ -8,8 +8,8 @@ import {
   SessionEventsSubscription,
 } from '../../../test-support/operations';
 import { type RedisServer, startRedisServer } from '../../../test-support/redis-server';
-import { createTokenService } from '../../auth/tokens';
 import { type Database, openDatabase } from '../../db/database';
+import { createTokenService } from '../../services/tokens';
 
 async function newSession(t: TestApp, token: string, admin: string) {
   const persona = await t.gql(

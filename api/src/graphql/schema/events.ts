@@ -12,8 +12,6 @@ import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { SessionRef } from './session';
 
-type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
-
 const TranscriptAlternativeRef = builder.objectRef<TranscriptAlternative>('TranscriptAlternative').implement({
   fields: (t) => ({ text: t.exposeString('text'), confidence: t.exposeFloat('confidence') }),
 });
@@ -74,133 +72,112 @@ const SessionEventFields = builder.interfaceRef<SessionEvent>('SessionEventField
   }),
 });
 
-const is = (name: SessionEventType) => (value: unknown) => (value as SessionEvent).type === name;
+type Scalar = 'String' | 'Int' | 'Float' | 'Boolean';
+/** The object types events carry lists of. */
+type Item =
+  | typeof TranscriptAlternativeRef
+  | typeof PhonemeRef
+  | typeof VisemeRef
+  | typeof GestureRef
+  | typeof BlendshapeFrameRef;
+/** A field of an event type: its GraphQL type (a list in brackets), nullability and description. */
+type Field = Scalar | { type: Scalar | [Scalar] | [Item]; nullable?: boolean; description?: string };
 
-const members = [
-  builder.objectRef<EventOf<'TranscriptPartial'>>('TranscriptPartial').implement({
+/** Every session event type: the union's members, each with the fields of its payload. */
+const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Record<string, Field> }> = {
+  TranscriptPartial: {
     description: 'Words recognised so far in the current utterance.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('TranscriptPartial'),
-    fields: (t) => ({ utteranceId: t.exposeString('utteranceId'), text: t.exposeString('text') }),
-  }),
-  builder.objectRef<EventOf<'TranscriptFinal'>>('TranscriptFinal').implement({
+    fields: { utteranceId: 'String', text: 'String' },
+  },
+  TranscriptFinal: {
     description: 'The final transcript of a user utterance (or the typed text).',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('TranscriptFinal'),
-    fields: (t) => ({
-      utteranceId: t.exposeString('utteranceId'),
-      text: t.exposeString('text'),
-      confidence: t.exposeFloat('confidence'),
-      alternatives: t.field({ type: [TranscriptAlternativeRef], resolve: (e) => e.alternatives }),
-    }),
-  }),
-  builder.objectRef<EventOf<'ResponseStarted'>>('ResponseStarted').implement({
+    fields: {
+      utteranceId: 'String',
+      text: 'String',
+      confidence: 'Float',
+      alternatives: { type: [TranscriptAlternativeRef] },
+    },
+  },
+  ResponseStarted: {
     description: 'The avatar started answering.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('ResponseStarted'),
-    fields: (t) => ({
-      responseId: t.exposeString('responseId'),
-      utteranceId: t.exposeString('utteranceId', { nullable: true }),
-    }),
-  }),
-  builder.objectRef<EventOf<'ResponseTextDelta'>>('ResponseTextDelta').implement({
+    fields: { responseId: 'String', utteranceId: { type: 'String', nullable: true } },
+  },
+  ResponseTextDelta: {
     description: 'More of the answer text, as the model writes it.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('ResponseTextDelta'),
-    fields: (t) => ({ responseId: t.exposeString('responseId'), delta: t.exposeString('delta') }),
-  }),
-  builder.objectRef<EventOf<'SpeechChunk'>>('SpeechChunk').implement({
+    fields: { responseId: 'String', delta: 'String' },
+  },
+  SpeechChunk: {
     description: 'A piece of the spoken answer with its timing for lip-sync.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('SpeechChunk'),
-    fields: (t) => ({
-      responseId: t.exposeString('responseId'),
-      chunkSeq: t.int({ resolve: (e) => e.chunkSeq, description: 'Chunk number within the response.' }),
-      audio: t.exposeString('audio', { description: 'Base64 PCM16 little-endian mono.' }),
-      sampleRate: t.exposeInt('sampleRate'),
-      encoding: t.exposeString('encoding'),
-      startMs: t.exposeFloat('startMs'),
-      durationMs: t.exposeFloat('durationMs'),
-      text: t.exposeString('text'),
-      phonemes: t.field({ type: [PhonemeRef], resolve: (e) => e.phonemes }),
-      visemes: t.field({ type: [VisemeRef], resolve: (e) => e.visemes }),
-      gestures: t.field({ type: [GestureRef], resolve: (e) => e.gestures }),
-    }),
-  }),
-  builder.objectRef<EventOf<'BlendshapeFrames'>>('BlendshapeFrames').implement({
+    fields: {
+      responseId: 'String',
+      chunkSeq: { type: 'Int', description: 'Chunk number within the response.' },
+      audio: { type: 'String', description: 'Base64 PCM16 little-endian mono.' },
+      sampleRate: 'Int',
+      encoding: 'String',
+      startMs: 'Float',
+      durationMs: 'Float',
+      text: 'String',
+      phonemes: { type: [PhonemeRef] },
+      visemes: { type: [VisemeRef] },
+      gestures: { type: [GestureRef] },
+    },
+  },
+  BlendshapeFrames: {
     description: '30 fps ARKit-52 frames, each tied to its slice of a speech chunk.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('BlendshapeFrames'),
-    fields: (t) => ({
-      responseId: t.exposeString('responseId'),
-      chunkSeq: t.exposeInt('chunkSeq'),
-      fps: t.exposeInt('fps'),
-      sampleRate: t.exposeInt('sampleRate'),
-      frames: t.field({ type: [BlendshapeFrameRef], resolve: (e) => e.frames }),
-    }),
-  }),
-  builder.objectRef<EventOf<'GestureEvent'>>('GestureEvent').implement({
-    description: "A timed gesture or expression from the answer's gesture plan.",
-    interfaces: [SessionEventFields, GestureTiming],
-    isTypeOf: is('GestureEvent'),
-  }),
-  builder.objectRef<EventOf<'ResponseDone'>>('ResponseDone').implement({
+    fields: {
+      responseId: 'String',
+      chunkSeq: 'Int',
+      fps: 'Int',
+      sampleRate: 'Int',
+      frames: { type: [BlendshapeFrameRef] },
+    },
+  },
+  // Its fields come from the GestureTiming interface.
+  GestureEvent: { description: "A timed gesture or expression from the answer's gesture plan.", fields: {} },
+  ResponseDone: {
     description: 'The answer is complete.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('ResponseDone'),
-    fields: (t) => ({
-      responseId: t.exposeString('responseId'),
-      text: t.exposeString('text'),
-      emotion: t.exposeString('emotion'),
-      actions: t.exposeStringList('actions'),
-      moderated: t.exposeBoolean('moderated', {
-        description: 'True when moderation replaced part of the answer.',
-      }),
-    }),
-  }),
-  builder.objectRef<EventOf<'Interrupted'>>('Interrupted').implement({
+    fields: {
+      responseId: 'String',
+      text: 'String',
+      emotion: 'String',
+      actions: { type: ['String'] },
+      moderated: { type: 'Boolean', description: 'True when moderation replaced part of the answer.' },
+    },
+  },
+  Interrupted: {
     description: 'The user talked over the avatar; it stopped after `heardText`.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('Interrupted'),
-    fields: (t) => ({
-      responseId: t.exposeString('responseId'),
-      heardText: t.exposeString('heardText'),
-      playedMs: t.exposeFloat('playedMs'),
-    }),
-  }),
-  builder.objectRef<EventOf<'SessionError'>>('SessionError').implement({
+    fields: { responseId: 'String', heardText: 'String', playedMs: 'Float' },
+  },
+  SessionError: {
     description: 'A problem in the session the client should know about.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('SessionError'),
-    fields: (t) => ({
-      code: t.exposeString('code'),
-      message: t.exposeString('message'),
-      retryable: t.exposeBoolean('retryable'),
-    }),
-  }),
-  builder.objectRef<EventOf<'SessionEnded'>>('SessionEnded').implement({
+    fields: { code: 'String', message: 'String', retryable: 'Boolean' },
+  },
+  SessionEnded: {
     description: 'The session ended; the subscription completes after this.',
-    interfaces: [SessionEventFields],
-    isTypeOf: is('SessionEnded'),
-    fields: (t) => ({ reason: t.exposeString('reason') }),
+    fields: { reason: 'String' },
+  },
+};
+
+const members = Object.entries(EVENT_TYPES).map(([name, spec]) =>
+  builder.objectRef<SessionEvent>(name).implement({
+    description: spec.description,
+    interfaces: name === 'GestureEvent' ? [SessionEventFields, GestureTiming] : [SessionEventFields],
+    isTypeOf: (value) => (value as SessionEvent).type === name,
+    fields: (t) =>
+      Object.fromEntries(
+        Object.entries(spec.fields).map(([field, shape]) => {
+          const { type, nullable, description } = typeof shape === 'string' ? { type: shape } : shape;
+          // The table is typed by hand above; Pothos cannot check field names chosen at run time.
+          return [field, t.expose(field as never, { type, nullable, description } as never)];
+        }),
+      ),
   }),
-];
+);
 
 const SessionEventUnion = builder.unionType('SessionEvent', {
   types: members,
   resolveType: (event) => event.type,
 });
-
-/** Stored log rows back into the events subscribers received. */
-function fromLog(sessionId: string, row: { seq: number; type: string; payload: unknown; createdAt: Date }) {
-  return {
-    ...(row.payload as object),
-    type: row.type,
-    seq: row.seq,
-    sessionId,
-    at: row.createdAt.toISOString(),
-  } as SessionEvent;
-}
 
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
@@ -211,15 +188,8 @@ async function* sessionEventStream(ctx: GraphQLContext, sessionId: string, after
   let last = afterSeq ?? Number.POSITIVE_INFINITY;
   try {
     if (afterSeq !== null) {
-      // Events this node emitted may still be on their way into the log.
-      await ctx.services.events.flush(sessionId);
-      const rows = await ctx.services.db.prisma.sessionEvent.findMany({
-        where: { sessionId, seq: { gt: afterSeq } },
-        orderBy: { seq: 'asc' },
-      });
       last = afterSeq;
-      for (const row of rows) {
-        const event = fromLog(sessionId, row);
+      for (const event of await ctx.services.events.replay(sessionId, afterSeq)) {
         last = event.seq;
         yield event;
         if (event.type === 'SessionEnded') return;

@@ -2,12 +2,11 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowsClient } from '../../../../workflows/src/client';
-import { quietTemporalRuntime } from '../../../../workflows/src/worker';
 import { startTestApp, type TestApp } from '../../../test-support/harness';
+import { seedConversation } from '../../../test-support/seed';
 import { FakeEmbedding } from '../../adapters/embedding/testing/fake';
-import { seedConversation } from '../../db/memory-test-fixtures';
-import { ModerationService } from '../../moderation/moderation-service';
+import type { BackgroundWork } from '../../services/background';
+import { ModerationService } from '../../services/moderation';
 
 type Vars = Record<string, unknown>;
 const op = <R>(source: string) => parse(source) as TypedDocumentNode<R, Vars>;
@@ -52,14 +51,13 @@ const PrivacyRequestQuery = op<{
 
 describe('memory, moderation and privacy over GraphQL', () => {
   let t: TestApp;
-  let workflows: WorkflowsClient;
+  let workflows: BackgroundWork;
   let admin: string;
   let alice: string;
   let bob: string;
   const embedding = new FakeEmbedding();
 
   beforeAll(async () => {
-    quietTemporalRuntime('ERROR');
     // The embedded default as npm start runs it: a local Temporal dev server and an in-process worker.
     t = await startTestApp({ env: { WORKFLOWS: 'embedded' }, overrides: { embedding } });
     workflows = t.app.services.workflows!;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { rigMetadata } from '../../adapters/visemes/rigs';
-import { canAccessSession } from '../../services/sessions';
+import { canAccessSession } from '../../domain/session-access';
 import { builder } from '../builder';
 import { PersonaRef } from './persona';
 import { UserRef } from './user';
@@ -121,8 +121,11 @@ const CreateSessionInput = builder.inputType('CreateSessionInput', {
   fields: (t) => ({
     personaId: t.globalID({ required: true, for: PersonaRef }),
     capabilities: t.stringList({
-      description: `What the client renders: ${CLIENT_CAPABILITIES.join(', ')}. Defaults to all.`,
+      description: `What the client renders: ${CLIENT_CAPABILITIES.join(', ')}. Defaults to all. Without audio (or a persona with speech off) answers are text only.`,
       validate: z.array(z.enum(CLIENT_CAPABILITIES)),
+    }),
+    greet: t.boolean({
+      description: "Say the persona's greeting as soon as the session exists (replayed with `afterSeq: 0`).",
     }),
   }),
 });
@@ -190,6 +193,7 @@ builder.mutationFields((t) => ({
         personaId: input.personaId.id,
         capabilities: input.capabilities ?? [...CLIENT_CAPABILITIES],
       });
+      if (input.greet) await ctx.services.conversations.greet(ctx.viewer, created.session.id);
       return { ...created, sessionId: created.session.id };
     },
   }),
@@ -207,8 +211,7 @@ builder.mutationFields((t) => ({
     type: 'Session',
     args: { id: t.arg.globalID({ required: true, for: SessionRef }) },
     resolve: async (query, _root, args, ctx) => {
-      const ended = await ctx.services.sessions.end(ctx.viewer, args.id.id);
-      await ctx.services.conversations.close(ended.id);
+      const ended = await ctx.services.conversations.end(ctx.viewer, args.id.id);
       return ctx.services.db.prisma.session.findUniqueOrThrow({ ...query, where: { id: ended.id } });
     },
   }),
@@ -222,19 +225,19 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, ctx) => {
-      const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');
-      await ctx.services.sessions.assertOpen(session);
-      const { utteranceId } = await ctx.services.conversations.sendText(session, args.text.trim());
+      const { utteranceId } = await ctx.services.conversations.sendText(
+        ctx.viewer,
+        args.sessionId.id,
+        args.text.trim(),
+      );
       return { accepted: true, utteranceId };
     },
   }),
   interrupt: t.field({
     type: InterruptPayload,
     args: { sessionId: t.arg.globalID({ required: true, for: SessionRef }) },
-    resolve: async (_root, args, ctx) => {
-      const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');
-      await ctx.services.sessions.assertOpen(session);
-      return { interrupted: await ctx.services.conversations.interrupt(session) };
-    },
+    resolve: async (_root, args, ctx) => ({
+      interrupted: await ctx.services.conversations.interrupt(ctx.viewer, args.sessionId.id),
+    }),
   }),
 }));

@@ -11,7 +11,7 @@ describe('FakeVad', () => {
     ]);
     vad.reset();
     expect(await vad.process(frame())).toBe(0.1);
-    expect(vad.frames).toHaveLength(4);
+    expect(vad.windows).toHaveLength(4);
     expect(vad.resets).toBe(1);
   });
 

@@ -2,8 +2,8 @@ import { AppError } from '../../../errors';
 import type { VoiceActivityDetector } from '../types';
 
 export interface FakeVadOptions {
-  /** Probability for frame i (counted from the last reset); past the end, `after` is used. */
-  probabilities?: number[] | ((frameIndex: number, frame: Float32Array) => number);
+  /** Probability for window i (counted from the last reset); past the end, `after` is used. */
+  probabilities?: number[] | ((windowIndex: number, window: Float32Array) => number);
   after?: number;
   /** Delay before each result, to exercise slow consumers. */
   latencyMs?: number;
@@ -15,9 +15,9 @@ export interface FakeVadOptions {
 export class FakeVad implements VoiceActivityDetector {
   readonly label = 'fake-vad';
   readonly sampleRate = 16_000;
-  readonly frameSize = 512;
+  readonly windowSize = 512;
   /** Frames seen since construction, across resets. */
-  readonly frames: Float32Array[] = [];
+  readonly windows: Float32Array[] = [];
   resets = 0;
   #index = 0;
   readonly #opts: FakeVadOptions;
@@ -26,16 +26,16 @@ export class FakeVad implements VoiceActivityDetector {
     this.#opts = opts;
   }
 
-  async process(frame: Float32Array): Promise<number> {
-    if (frame.length !== this.frameSize) {
-      throw new AppError('BAD_INPUT', `VAD needs ${this.frameSize}-sample frames, got ${frame.length}`);
+  async process(window: Float32Array): Promise<number> {
+    if (window.length !== this.windowSize) {
+      throw new AppError('BAD_INPUT', `VAD needs ${this.windowSize}-sample windows, got ${window.length}`);
     }
     if (this.#opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.#opts.latencyMs));
     if (this.#opts.failWith) throw this.#opts.failWith;
-    this.frames.push(frame.slice());
+    this.windows.push(window.slice());
     const index = this.#index++;
     const script = this.#opts.probabilities;
-    if (typeof script === 'function') return script(index, frame);
+    if (typeof script === 'function') return script(index, window);
     return script?.[index] ?? this.#opts.after ?? 0;
   }
 

@@ -1,34 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { ConversationTurn } from '../domain/prompt';
+import type { ConversationHistory } from '../realtime/ports';
 
-/**
- * Short-term memory of a live session: the last few turns, fed back into every prompt. Long-term memory
- * (facts about the user) is a separate concern, retrieved by embedding search.
- */
-export interface HistoryStore {
-  append(sessionId: string, turn: ConversationTurn): Promise<void>;
-  /** The most recent turns, oldest first. */
-  recent(sessionId: string): Promise<ConversationTurn[]>;
-  /**
-   * Barge-in: the user only heard part of the last answer, so the model must only "remember" that part.
-   * Replaces the text of the most recent assistant turn; an empty `heardText` removes the turn.
-   */
-  truncateLastAssistant(sessionId: string, heardText: string): Promise<void>;
-  clear(sessionId: string): Promise<void>;
-}
+// Short-term memory of live sessions: the last few turns, fed back into every prompt. Long-term memory
+// (facts about the user) is a separate concern, retrieved by embedding search.
 
-export interface HistoryStoreOptions {
+export interface ConversationHistoryOptions {
   /** Turns kept per session (user and assistant turns each count). */
   maxTurns?: number;
 }
 
 const DEFAULT_MAX_TURNS = 20;
 
-export class InMemoryHistoryStore implements HistoryStore {
+export class InMemoryConversationHistory implements ConversationHistory {
   private readonly sessions = new Map<string, ConversationTurn[]>();
   private readonly maxTurns: number;
 
-  constructor(opts: HistoryStoreOptions = {}) {
+  constructor(opts: ConversationHistoryOptions = {}) {
     this.maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
   }
 
@@ -80,14 +68,14 @@ return 0`;
  * One Redis list per session (`RPUSH` + `LTRIM` to the window), expiring `ttlSeconds` after the last
  * append so abandoned sessions clean themselves up. Shared by every API instance behind a load balancer.
  */
-export class RedisHistoryStore implements HistoryStore {
+export class RedisConversationHistory implements ConversationHistory {
   private readonly maxTurns: number;
   private readonly ttlSeconds: number;
   private readonly keyPrefix: string;
 
   constructor(
     private readonly redis: Redis,
-    opts: HistoryStoreOptions & { ttlSeconds?: number; keyPrefix?: string } = {},
+    opts: ConversationHistoryOptions & { ttlSeconds?: number; keyPrefix?: string } = {},
   ) {
     this.maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
     this.ttlSeconds = opts.ttlSeconds ?? 24 * 60 * 60;

@@ -1,10 +1,11 @@
+import type { RemoteModerator } from '../adapters/moderation/openai';
 import type { Database } from '../db/database';
 import { ModerationRepository, type ReviewDecision } from '../db/moderation-repository';
 import { BLOCKED_CATEGORY, classify, MAX_MODERATED_TEXT_CHARS, type PolicyRules } from '../domain/moderation';
 import { BadInputError, NotFoundError } from '../errors';
 import type { ModerationFlag } from '../generated/prisma/client';
 import type { Logger } from '../logger';
-import type { RemoteModerator } from './openai-moderation';
+import type { ModerationVerdict, Moderator } from '../realtime/ports';
 
 export interface ModerateInput {
   sessionId: string;
@@ -12,16 +13,6 @@ export interface ModerateInput {
   text: string;
   /** When the turn already exists; otherwise link it later with `attachTurn`. */
   turnId?: string;
-}
-
-export interface ModerationOutcome {
-  /** False when the text was replaced by the persona's safe fallback. */
-  allowed: boolean;
-  /** What to speak: the original, or the persona's safe fallback. */
-  text: string;
-  category?: string;
-  /** Set whenever the text was queued for review (replaced or only flagged). */
-  flagId?: string;
 }
 
 export interface ModerationServiceDeps {
@@ -40,7 +31,7 @@ const REMOTE_CATEGORY_PREFIX = 'remote:';
  * The pre-send filter on LLM output, before TTS. Replaced text is never spoken; the original is kept as a
  * `ModerationFlag` for human review. Memory summarization skips turns whose flags are pending or rejected.
  */
-export class ModerationService {
+export class ModerationService implements Moderator {
   readonly repository: ModerationRepository;
   private readonly cache = new Map<string, { at: number; rules: PolicyRules[]; fallback: string }>();
   private readonly ttlMs: number;
@@ -50,7 +41,7 @@ export class ModerationService {
     this.ttlMs = deps.cacheTtlMs ?? 5_000;
   }
 
-  async moderate(input: ModerateInput, signal?: AbortSignal): Promise<ModerationOutcome> {
+  async moderate(input: ModerateInput, signal?: AbortSignal): Promise<ModerationVerdict> {
     if (input.text.trim() === '')
       throw new BadInputError('nothing to moderate: text is empty', { field: 'text' });
     if (input.text.length > MAX_MODERATED_TEXT_CHARS) {
@@ -92,8 +83,9 @@ export class ModerationService {
     return { allowed: !replaced, text: replaced ? fallback : input.text, category, flagId: flag.id };
   }
 
-  attachTurn(flagId: string, turnId: string): Promise<void> {
-    return this.repository.attachTurn(flagId, turnId);
+  /** Links the flags raised while answering to the stored assistant turn. */
+  attachTurn(flagIds: readonly string[], turnId: string): Promise<void> {
+    return this.repository.attachTurn(flagIds, turnId);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test-support/redis-server';
 import { AppError } from '../errors';
-import { SessionLimits, type SessionLimitsOptions } from './limits';
+import { SessionLimits, type SessionLimitsOptions } from './session-limits';
 
 const redisServer = useRedisServer();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeLlm } from '../../../api/src/adapters/llm/testing/fake';
+import { FakeLlm } from '../llm/testing/fake';
 import { createLlmSummarizer, ruleBasedSummarizer } from './summarizers';
 
 describe('summarizers', () => {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { LLMAdapter } from '../../../api/src/adapters/llm/types';
+import type { LLMAdapter } from '../llm/types';
 import type {
   ConversationSummary,
   ExtractedMemory,
   MemoryKindName,
   Summarizer,
   TranscriptTurn,
-} from '../shared';
+} from './types';
 
 interface Rule {
   pattern: RegExp;

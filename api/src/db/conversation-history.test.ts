@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { useRedisServer } from '../../test-support/redis-server';
-import { type HistoryStore, InMemoryHistoryStore, RedisHistoryStore } from './history-store';
+import type { ConversationHistory } from '../realtime/ports';
+import { InMemoryConversationHistory, RedisConversationHistory } from './conversation-history';
 
 const redisServer = useRedisServer();
 
 let sessionCounter = 0;
 const newSession = () => `session-${++sessionCounter}`;
 
-const stores: [string, (maxTurns: number) => HistoryStore][] = [
-  ['InMemoryHistoryStore', (maxTurns) => new InMemoryHistoryStore({ maxTurns })],
+const stores: [string, (maxTurns: number) => ConversationHistory][] = [
+  ['InMemoryConversationHistory', (maxTurns) => new InMemoryConversationHistory({ maxTurns })],
   [
-    'RedisHistoryStore',
-    (maxTurns) => new RedisHistoryStore(redisServer.client, { maxTurns, ttlSeconds: 60 }),
+    'RedisConversationHistory',
+    (maxTurns) => new RedisConversationHistory(redisServer.client, { maxTurns, ttlSeconds: 60 }),
   ],
 ];
 
@@ -62,9 +63,12 @@ describe.each(stores)('%s', (_name, create) => {
   });
 });
 
-describe('RedisHistoryStore specifics', () => {
+describe('RedisConversationHistory specifics', () => {
   it('sets a TTL on the session list so abandoned sessions expire', async () => {
-    const store = new RedisHistoryStore(redisServer.client, { ttlSeconds: 120, keyPrefix: 'test:history:' });
+    const store = new RedisConversationHistory(redisServer.client, {
+      ttlSeconds: 120,
+      keyPrefix: 'test:history:',
+    });
     await store.append('ttl', { role: 'user', text: 'hi' });
     const ttl = await redisServer.client.ttl('test:history:ttl');
     expect(ttl).toBeGreaterThan(100);
@@ -72,7 +76,7 @@ describe('RedisHistoryStore specifics', () => {
   });
 
   it('skips corrupted entries instead of failing the whole history', async () => {
-    const store = new RedisHistoryStore(redisServer.client, { keyPrefix: 'test:history:' });
+    const store = new RedisConversationHistory(redisServer.client, { keyPrefix: 'test:history:' });
     await redisServer.client.rpush(
       'test:history:corrupt',
       'not json',

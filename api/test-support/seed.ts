@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from './database';
+import type { Database } from '../src/db/database';
 
 /** Test data for memory, moderation, privacy and workflow tests: a user, a persona and a session with turns. */
 export async function seedConversation(

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { toProviderError } from '../adapters/llm/openai-errors';
+import { toProviderError } from '../openai-errors';
 
 export interface RemoteModerationResult {
   flagged: boolean;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { runVoiceClient } from '../../examples/voice-client';
-import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
-import { collect, startTestApp, TEST_USERS, type TestApp } from '../../test-support/harness';
+import { runVoiceClient } from '../examples/voice-client';
+import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
+import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   CreatePersonaMutation,
   CreateSessionMutation,
@@ -11,7 +11,7 @@ import {
   SendTextMutation,
   SessionEventsSubscription,
   SessionQuery,
-} from '../../test-support/operations';
+} from '../test-support/operations';
 
 const typeOf = (r: { data?: { sessionEvents: { __typename: string } } | null }) =>
   r.data?.sessionEvents.__typename;

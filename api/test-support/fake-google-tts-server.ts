@@ -1,6 +1,6 @@
 import { protos } from '@google-cloud/text-to-speech';
 import { grpc } from 'google-gax';
-import { encodeWav } from '../../audio/wav';
+import { encodeWav } from '../src/adapters/audio/wav';
 
 const messages = protos.google.cloud.texttospeech.v1beta1;
 type Request = protos.google.cloud.texttospeech.v1beta1.ISynthesizeSpeechRequest;

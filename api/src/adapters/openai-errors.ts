@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ProviderError } from '../../errors';
+import { ProviderError } from '../errors';
 
 /** HTTP statuses where another attempt (or the next provider) can succeed; the rest are our own mistakes. */
 const RETRYABLE_STATUSES = new Set([408, 409, 429]);

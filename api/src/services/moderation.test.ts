@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
+import { seedConversation } from '../../test-support/seed';
+import { OpenAIModerator } from '../adapters/moderation/openai';
 import { type Database, openDatabase } from '../db/database';
-import { seedConversation } from '../db/memory-test-fixtures';
 import { BadInputError, NotFoundError } from '../errors';
-import { ModerationService } from './moderation-service';
-import { OpenAIModerator } from './openai-moderation';
+import { ModerationService } from './moderation';
 
 const quietLogger = { warn: () => undefined, info: () => undefined };
 

@@ -51,3 +51,8 @@ export function pcm16FromWav(bytes: Uint8Array): { samples: Int16Array; sampleRa
   }
   return { samples: new Int16Array(0), sampleRate };
 }
+
+/** PCM16 samples as the base64 of their little-endian bytes, the form speech travels in over GraphQL. */
+export function pcm16ToBase64(samples: Int16Array): string {
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
+}

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { PcmAudio } from '../../../domain/audio';
-import { concatFloat32, float32ToInt16, StreamingResampler } from '../resampler';
-import { decodeWav } from '../wav';
+import { concatFloat32, float32ToInt16, StreamingResampler } from '../src/adapters/audio/resampler';
+import { decodeWav } from '../src/adapters/audio/wav';
+import type { PcmAudio } from '../src/domain/audio';
 
 const run = promisify(execFile);
 

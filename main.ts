@@ -1,9 +1,14 @@
-import { buildApp } from './app';
-import { loadConfig } from './config';
+/**
+ * The platform process: the API (`api/`) with, on the embedded default, its background worker (`workflows/`)
+ * in the same process. The only place the two packages meet; `api/` itself never imports `workflows/`.
+ */
+import { buildApp } from './api/src/app';
+import { loadConfig } from './api/src/config';
+import { startWorkflowRuntime } from './workflows/src/runtime';
 
 async function main() {
   const config = loadConfig();
-  const app = await buildApp(config);
+  const app = await buildApp(config, { background: startWorkflowRuntime });
   await app.start();
   let stopping = false;
   const shutdown = async (signal: string) => {

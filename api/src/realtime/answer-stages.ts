@@ -1,0 +1,231 @@
+/**
+ * The stages of one answer, each a unit of its own (pipecat's processors in spirit):
+ *
+ *   LLM + avatar parser ──sentences──▶ moderation ──cleared sentences──▶ speech (TTS + renderer)
+ *
+ * Data (sentences) flows through ordered `StageQueue`s. Control does not wait behind data: interrupting the
+ * answer aborts its signal, which stops every stage and drops what was queued. A stage never throws into
+ * another: it hands its failure upstream to the `Answer`, which stops the others. Only the LLM stage's own
+ * failure is softer: the sentences it completed before failing are still said.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LLMAdapter, LlmRequest, LlmUsage } from '../adapters/llm/types';
+import type { TTSAdapter } from '../adapters/tts/types';
+import type { PlannedGesture } from '../domain/gesture-plan';
+import { AvatarResponseParser, SentenceSplitter } from './avatar-response-parser';
+import { countWords, PlaybackLedger } from './playback';
+import type { ModerationVerdict } from './ports';
+import type { SpeechEventPayload, SpeechRenderer, SpeechSentence } from './speech-renderer';
+import type { StageQueue } from './stage-queue';
+
+/** Abort reason of our own making (barge-in, moderation, session closed): unwinding from it is not an error. */
+export class Stop extends Error {}
+
+/** One answer in flight: its identity, its cancellation, its timings and what of it was played. */
+export class Answer {
+  readonly id = randomUUID();
+  private readonly controller = new AbortController();
+  readonly playback = new PlaybackLedger();
+  /** Latency marks from the end of the user's turn, saved with the assistant turn. */
+  readonly timings: Record<string, number> = {};
+  /** The first stage failure; it stopped every other stage. */
+  failure: unknown = null;
+
+  constructor(
+    readonly utteranceId: string | null,
+    /** Clock time the user's turn ended; timings count from here. */
+    readonly startedAt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  stop(reason: string): void {
+    this.controller.abort(new Stop(reason));
+  }
+
+  /** A stage failed: the first failure wins and stops every other stage. */
+  fail(err: unknown): void {
+    if (this.stopped) return;
+    this.failure = err;
+    this.controller.abort(err);
+  }
+}
+
+/** What the model decided besides its words, known once its answer is complete. */
+export interface LlmOutcome {
+  emotion: string;
+  actions: string[];
+  gesturePlan: PlannedGesture[];
+  usage: LlmUsage | null;
+  /** The model broke the JSON contract: its output was said as plain text. */
+  plainText: boolean;
+  warnings: string[];
+}
+
+/** Where an answer's words come from: a model, or a fixed line (greeting, fallback). */
+export type AnswerSource =
+  | { kind: 'llm'; llm: LLMAdapter; request: Omit<LlmRequest, 'signal'> }
+  | { kind: 'scripted'; text: string };
+
+/**
+ * The model's streamed answer, cut into sentences as they complete. Resolves with the model's outcome, or
+ * with the error that cut it short (sentences already pushed still go on). Never throws.
+ */
+export async function runLlmStage(opts: {
+  source: AnswerSource;
+  answer: Answer;
+  /** Stopped early (moderation replaced the answer) without that counting as a failure. */
+  stopGeneration: AbortSignal;
+  defaultEmotion: string;
+  sentences: StageQueue<SpeechSentence>;
+  /** Called for every piece of content the model streams (the first one marks its latency). */
+  onToken(): void;
+}): Promise<{ outcome: LlmOutcome; failure: unknown }> {
+  const { source, sentences } = opts;
+  const outcome: LlmOutcome = {
+    emotion: opts.defaultEmotion,
+    actions: [],
+    gesturePlan: [],
+    usage: null,
+    plainText: false,
+    warnings: [],
+  };
+  let index = 0;
+  let words = 0;
+  const forward = (texts: readonly string[]) => {
+    for (const text of texts) {
+      sentences.push({ index: index++, text, firstWordIndex: words });
+      words += countWords(text);
+    }
+  };
+  try {
+    if (source.kind === 'scripted') {
+      const splitter = new SentenceSplitter();
+      forward([...splitter.push(source.text), ...splitter.flush()]);
+      return { outcome, failure: null };
+    }
+    const parser = new AvatarResponseParser({ emotion: opts.defaultEmotion });
+    for await (const chunk of source.llm.stream({ ...source.request, signal: opts.stopGeneration })) {
+      if (chunk.type === 'usage') {
+        outcome.usage = chunk.usage;
+        continue;
+      }
+      opts.onToken();
+      forward(parser.push(chunk.text).map((e) => e.text));
+    }
+    const end = parser.end();
+    forward(end.events.map((e) => e.text));
+    Object.assign(outcome, {
+      emotion: end.result.emotion,
+      actions: end.result.actions,
+      gesturePlan: end.result.gesturePlan,
+      plainText: end.result.format === 'plain',
+      warnings: end.result.warnings,
+    });
+    return { outcome, failure: null };
+  } catch (err) {
+    return { outcome, failure: opts.stopGeneration.aborted ? null : err };
+  } finally {
+    sentences.close();
+  }
+}
+
+/**
+ * The pre-send filter: every sentence is checked before anyone can hear or read it. A replaced sentence is
+ * said as the persona's fallback, and the rest of that answer is dropped (it would only continue what was
+ * replaced). Resolves with whether anything was replaced and the review flags raised.
+ */
+export async function runModerationStage(opts: {
+  answer: Answer;
+  sentences: StageQueue<SpeechSentence>;
+  cleared: StageQueue<SpeechSentence>;
+  moderate(text: string): Promise<ModerationVerdict>;
+  /** A sentence passed (possibly replaced): its text may now be shown. */
+  onCleared(text: string): void;
+  /** Stops the model: nothing it writes after a replaced sentence will be said. */
+  stopGeneration(): void;
+}): Promise<{ replaced: boolean; flagIds: string[] }> {
+  const { answer } = opts;
+  const flagIds: string[] = [];
+  let replaced = false;
+  try {
+    for await (const sentence of opts.sentences) {
+      const verdict = await opts.moderate(sentence.text);
+      if (verdict.flagId) flagIds.push(verdict.flagId);
+      if (answer.stopped) break;
+      opts.cleared.push({ ...sentence, text: verdict.text });
+      opts.onCleared(verdict.text);
+      if (!verdict.allowed) {
+        replaced = true;
+        opts.stopGeneration();
+        break;
+      }
+    }
+  } catch (err) {
+    answer.fail(err);
+  } finally {
+    opts.cleared.close();
+  }
+  return { replaced, flagIds };
+}
+
+/**
+ * Speaks the cleared sentences in order: TTS per sentence, the renderer turns its audio into client events,
+ * and the playback ledger records where each sentence sits so a barge-in knows what was heard. The gesture
+ * plan is rendered once known, after the sentence it arrived during. Without a TTS the sentences are
+ * delivered as text only.
+ */
+export async function runSpeechStage(opts: {
+  answer: Answer;
+  cleared: StageQueue<SpeechSentence>;
+  /** Absent for text-only answers. */
+  speech?: { tts: TTSAdapter; voice?: string; renderer: SpeechRenderer };
+  /** The gesture plan, once: null until the model finished, or when there is none to render. */
+  takeGesturePlan(): { plan: PlannedGesture[]; emotion: string } | null;
+  send(events: SpeechEventPayload[]): void;
+}): Promise<void> {
+  const { answer, speech } = opts;
+  if (!speech) {
+    for await (const sentence of opts.cleared) answer.playback.addText(sentence.text);
+    return;
+  }
+  const { tts, renderer } = speech;
+  let ended = false;
+  const end = async () => {
+    if (ended || !renderer.end) return [];
+    ended = true;
+    return renderer.end();
+  };
+  const renderGestures = async () => {
+    const gestures = renderer.gesturePlan ? opts.takeGesturePlan() : null;
+    if (gestures) opts.send(await renderer.gesturePlan!(gestures.plan, gestures.emotion));
+  };
+  try {
+    for await (const sentence of opts.cleared) {
+      const segment = answer.playback.beginSentence(sentence.text);
+      for await (const chunk of tts.synthesize(sentence.text, {
+        voice: speech.voice,
+        signal: answer.signal,
+      })) {
+        answer.playback.addAudio(segment, (chunk.samples.length * 1000) / chunk.sampleRate, chunk.words);
+        opts.send(await renderer.push(chunk, sentence));
+      }
+      answer.playback.endSentence(segment);
+      opts.send(await renderer.endSentence(sentence));
+      await renderGestures();
+    }
+    await renderGestures();
+    opts.send(await end());
+  } catch (err) {
+    answer.fail(err);
+  } finally {
+    // An interrupted or failed answer still hands its resources back; what it would send is dropped.
+    await end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * What the voice pipeline needs from the world outside it. `realtime/` declares these and never imports a
+ * transport, a database or GraphQL: `transport/` drives the inputs, `services/` and `db/` implement the rest,
+ * and `app.ts` plugs them together.
+ */
+import type { InputSampleRate } from '../domain/audio';
+import type { ConversationTurn } from '../domain/prompt';
+import type { SessionEventPayload } from '../domain/session-events';
+
+/** Milliseconds, monotonic. Injected so tests can play out barge-in timing without waiting. */
+export interface Clock {
+  now(): number;
+}
+
+/** Delivers a session's events to subscribers and the replay log. Never throws and never blocks the turn. */
+export interface EventSink {
+  emit(sessionId: string, payload: SessionEventPayload): void;
+}
+
+/** One stored turn of a conversation. */
+export interface TurnRecord {
+  role: 'USER' | 'ASSISTANT';
+  /** For an interrupted assistant turn, only what the user heard. */
+  text: string;
+  utteranceId: string | null;
+  interrupted: boolean;
+  emotion: string | null;
+  /** Latency marks in ms from the end of the user's turn: sttMs, llmFirstTokenMs, firstAudioMs, totalMs. */
+  timings: Record<string, number>;
+}
+
+/** The durable record of what was said. */
+export interface TurnStore {
+  save(sessionId: string, turn: TurnRecord): Promise<{ id: string }>;
+  /** Barge-in after the answer was stored: it keeps only what the user heard. */
+  truncate(turnId: string, heardText: string): Promise<void>;
+}
+
+/** Short-term memory of a live session: the last turns, fed back into every prompt. */
+export interface ConversationHistory {
+  append(sessionId: string, turn: ConversationTurn): Promise<void>;
+  /** The most recent turns, oldest first. */
+  recent(sessionId: string): Promise<ConversationTurn[]>;
+  /** The user only heard part of the last answer: the model must only remember that part ('' forgets it). */
+  truncateLastAssistant(sessionId: string, heardText: string): Promise<void>;
+  /** The session ended: its window is no longer needed. */
+  clear(sessionId: string): Promise<void>;
+}
+
+/** Long-term memories relevant to what the user said, as prompt lines. */
+export interface MemoryRecall {
+  recallTexts(query: { userId: string; personaId: string; query: string }): Promise<string[]>;
+}
+
+export interface ModerationVerdict {
+  allowed: boolean;
+  /** What to say: the text itself when allowed, the persona's fallback when not. */
+  text: string;
+  category?: string;
+  /** Set when the text was queued for review; linked to the assistant turn once it is stored. */
+  flagId?: string;
+}
+
+/** The pre-send filter on the model's sentences, before anything is spoken. */
+export interface Moderator {
+  moderate(input: { sessionId: string; personaId: string; text: string }): Promise<ModerationVerdict>;
+  attachTurn(flagIds: readonly string[], turnId: string): Promise<void>;
+}
+
+/** Cost guards per session; `consumeTurn` throws a typed RATE_LIMITED error when a limit is reached. */
+export interface TurnLimits {
+  consumeTurn(sessionId: string): Promise<void>;
+  recordTokens(sessionId: string, tokens: number): Promise<void>;
+}
+
+/** Session bookkeeping the pipeline triggers. */
+export interface SessionActivity {
+  /** The session received its first input. */
+  markActive(sessionId: string): Promise<void>;
+}
+
+/**
+ * Realtime's own messages back to the client that holds the microphone. Each returns false when the message
+ * could not be delivered (the client is gone or reads too slowly); the pipeline goes on either way.
+ */
+export interface ClientChannel {
+  speechStarted(event: { utteranceId: string; atMs: number }): boolean;
+  speechEnded(event: { utteranceId: string; atMs: number; endOfTurn: boolean }): boolean;
+}
+
+/**
+ * Where one client's microphone stream goes. Calls arrive in the client's order and never overlap (the
+ * next waits for the previous promise), except `interrupt`, which is delivered at once, ahead of queued audio.
+ */
+export interface MicrophoneSink {
+  start(utteranceId: string, sampleRate: InputSampleRate): void | Promise<void>;
+  audio(pcm: Int16Array): void | Promise<void>;
+  endTurn(): void | Promise<void>;
+  interrupt(): void | Promise<void>;
+  /** The client's own VAD opinion: a stop while the server's VAD already hears silence ends the turn early. */
+  vadHint(speaking: boolean): void | Promise<void>;
+  close(): void | Promise<void>;
+}
