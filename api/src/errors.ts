@@ -61,6 +61,14 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** How an adapter reads a provider's failure before it becomes a `ProviderError`. */
+export interface ProviderFailure {
+  message: string;
+  /** Another attempt, or the next provider in the failover chain, could succeed. */
+  retryable: boolean;
+  timeout?: boolean;
+}
+
 /** A speech/LLM provider failed; `retryable` tells the failover wrapper whether the next provider should try. */
 export class ProviderError extends AppError {
   readonly provider: string;

@@ -88,14 +88,14 @@ describe('OpenAILlm', () => {
     expect((err as Error).message).toContain('retry after 3s');
   });
 
-  it('maps 500 to retryable and 400/401 to not retryable', async () => {
+  it('maps 500 and 401 to retryable (another provider may answer) and 400 to not retryable', async () => {
     const outcomes: Record<number, boolean> = {};
     for (const status of [500, 400, 401]) {
       fake.setScript({ chat: { error: { status } } });
       const err = (await collect(adapter().stream(request())).catch((e: unknown) => e)) as ProviderError;
       outcomes[status] = err.retryable;
     }
-    expect(outcomes).toEqual({ 500: true, 400: false, 401: false });
+    expect(outcomes).toEqual({ 500: true, 400: false, 401: true });
   });
 
   it('retries a 500 once itself when maxRetries allows, then succeeds', async () => {

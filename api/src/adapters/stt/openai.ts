@@ -1,7 +1,8 @@
-import OpenAI, { APIConnectionTimeoutError, APIError, toFile } from 'openai';
+import OpenAI, { toFile } from 'openai';
 import type { PcmAudio } from '../../domain/audio';
 import { encodeWav } from '../audio/wav';
-import { retryableHttpStatus, sttFailure } from './provider-error';
+import { classifyOpenAIError } from '../openai-errors';
+import { sttFailure } from './provider-error';
 import type { STTAdapter, SttCapabilities, SttResult } from './types';
 
 export interface OpenAiSttOptions {
@@ -81,7 +82,7 @@ export class OpenAiStt implements STTAdapter {
       }
       throw new Error('transcription stream ended without a final transcript');
     } catch (err) {
-      throw sttFailure(this.label, err, opts.signal, classifyOpenAiError);
+      throw sttFailure(this.label, err, opts.signal, classifyOpenAIError);
     }
   }
 }
@@ -94,14 +95,4 @@ function finalResult(text: string, logprobs: Logprob[] | undefined): SttResult {
   const values = (logprobs ?? []).map((l) => l.logprob).filter((l): l is number => typeof l === 'number');
   const confidence = values.length ? Math.exp(values.reduce((a, b) => a + b, 0) / values.length) : 1;
   return { text: text.trim(), isFinal: true, confidence, alternatives: [] };
-}
-
-function classifyOpenAiError(err: unknown): { message: string; retryable: boolean; timeout?: boolean } {
-  if (err instanceof APIConnectionTimeoutError)
-    return { message: 'request timed out', retryable: true, timeout: true };
-  if (err instanceof APIError && typeof err.status === 'number') {
-    return { message: `HTTP ${err.status}: ${err.message}`, retryable: retryableHttpStatus(err.status) };
-  }
-  // Connection refused/reset, malformed stream: transient as far as we can tell.
-  return { message: err instanceof Error ? err.message : String(err), retryable: true };
 }

@@ -1,12 +1,4 @@
-import { AppError, ProviderError } from '../../errors';
-
-/**
- * Whether another attempt (this provider again, or the next one in the failover chain) could succeed
- * after an HTTP status. Only complaints about the request itself say no: the same audio would fail again.
- */
-export function retryableHttpStatus(status: number): boolean {
-  return ![400, 413, 415, 422].includes(status);
-}
+import { AppError, ProviderError, type ProviderFailure } from '../../errors';
 
 /**
  * The error a transcription ends with: the caller's own abort stays an abort (it is not a provider
@@ -16,7 +8,7 @@ export function sttFailure(
   provider: string,
   err: unknown,
   signal: AbortSignal,
-  classify: (err: unknown) => { message: string; retryable: boolean; timeout?: boolean },
+  classify: (err: unknown) => ProviderFailure,
 ): unknown {
   if (signal.aborted) return signal.reason;
   if (err instanceof AppError) return err;

@@ -115,10 +115,11 @@ describe('OpenAITts (against the fake OpenAI server)', () => {
     expect(err).toMatchObject({ retryable: true });
   });
 
-  it('reports a client error (unknown route / model) as non-retryable', async () => {
+  it('reports an unknown route or model as a failure the next provider may retry', async () => {
     const tts = new OpenAITts({ baseURL: `${fake.baseURL}/no-such-prefix`, maxRetries: 0 });
     const err = await collect(tts.synthesize('Hello.', { signal: signal() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ retryable: false, message: expect.stringContaining('HTTP 404') });
+    // Same classification as STT and LLM: only complaints about the request itself stop the failover chain.
+    expect(err).toMatchObject({ retryable: true, message: expect.stringContaining('HTTP 404') });
   });
 });
