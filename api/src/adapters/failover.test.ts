@@ -195,18 +195,14 @@ describe('ProviderChain', () => {
 });
 
 describe('FailoverTts', () => {
-  it('is a TTSAdapter that falls back from a failing engine and reports the primary capabilities', async () => {
+  it('is a TTSAdapter that falls back from a failing engine', async () => {
     const broken = new FakeTts({
       label: 'broken',
       script: { fail: new ProviderError('broken', 'worker crashed') },
     });
-    const plain = new FakeTts({
-      label: 'plain',
-      capabilities: { phonemeTimings: false, sampleRate: 24_000 },
-    });
+    const plain = new FakeTts({ label: 'plain', voice: { timings: false, sampleRate: 24_000 } });
     const tts = new FailoverTts(ProviderChain.create([broken, plain], { firstChunkTimeoutMs: 1_000 }));
     expect(tts.label).toBe('failover(broken,plain)');
-    expect(tts.capabilities.phonemeTimings).toBe(true);
     const chunks = await collect(
       tts.synthesize('hi there', { voice: 'en-us', signal: new AbortController().signal }),
     );

@@ -5,9 +5,8 @@ import type { STTAdapter, SttResult } from './stt/types';
 import type { TTSAdapter, TtsChunk } from './tts/types';
 
 /** What every capability adapter has in common: the failover logic needs nothing else. */
-export interface LabelledProvider<C = unknown> {
+export interface LabelledProvider {
   readonly label: string;
-  readonly capabilities: C;
 }
 
 export interface ProviderMetricsSnapshot {
@@ -137,7 +136,7 @@ export class ProviderChain<P extends LabelledProvider> {
     return new ProviderChain(providers, options, new MetricsRegistry());
   }
 
-  /** The provider a call tries first; its capabilities describe what the chain usually delivers. */
+  /** The provider a call tries first. */
   get primary(): P {
     return this.providers[0]!;
   }
@@ -293,11 +292,6 @@ abstract class ChainAdapter<P extends LabelledProvider> {
   get label(): string {
     return `failover(${this.chain.providers.map((p) => p.label).join(',')})`;
   }
-
-  /** The primary's: a call that failed over may deliver less (check each chunk, e.g. `phonemes`). */
-  get capabilities(): P['capabilities'] {
-    return this.chain.primary.capabilities;
-  }
 }
 
 /**
@@ -338,6 +332,11 @@ export class FailoverStt extends ChainAdapter<STTAdapter> implements STTAdapter 
 
 /** Like voices, model names belong to one provider: a requested model goes to the chain's first provider only. */
 export class FailoverLlm extends ChainAdapter<LLMAdapter> implements LLMAdapter {
+  /** The primary's: a call that failed over may answer without JSON mode (the parser copes). */
+  get capabilities(): LLMAdapter['capabilities'] {
+    return this.chain.primary.capabilities;
+  }
+
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {
     const primary = this.chain.primary;
     return this.chain.stream(req.signal, (provider, signal) =>

@@ -152,10 +152,7 @@ describe('SessionRuntime turn', () => {
   });
 
   it('forwards streaming partial transcripts before the final one', async () => {
-    const stt = new FakeStt(
-      { transcript: 'hello there', partials: ['hel', 'hello'] },
-      { capabilities: { streaming: true } },
-    );
+    const stt = new FakeStt({ transcript: 'hello there', partials: ['hel', 'hello'] });
     const { runtime, events } = setup({ deps: { stt } });
     runtime.userUtterance({ samples: new Int16Array(1600), sampleRate: 16_000 });
     await runtime.whenIdle();

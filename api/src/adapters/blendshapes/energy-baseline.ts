@@ -2,7 +2,7 @@ import { ARKIT_BLENDSHAPES, ARKIT_INDEX } from '../../domain/arkit';
 import { ResamplerPool } from '../audio/resampler';
 import { type FrameModel, FrameStream } from './frame-stream';
 import { FRAMES_PER_OUTPUT, MEL_BINS, MEL_MAX_HZ, MEL_MIN_HZ } from './log-mel';
-import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStreamOptions } from './types';
+import type { BlendshapeAnimator, BlendshapeStreamOptions } from './types';
 
 const index = (name: string) => ARKIT_INDEX.get(name)!;
 const JAW = index('jawOpen');
@@ -86,8 +86,6 @@ class EnergyBandModel implements FrameModel {
 
 export class EnergyBaselineAnimator implements BlendshapeAnimator {
   readonly label = 'energy-baseline';
-  readonly capabilities: BlendshapeAnimatorCapabilities = { lookaheadMs: 0, learned: false };
-
   constructor(private readonly resamplers = new ResamplerPool()) {}
 
   createStream(sampleRate: number, options?: BlendshapeStreamOptions): FrameStream {

@@ -1,12 +1,5 @@
 import type { BlendshapeFrame } from '../../domain/session-events';
 
-export interface BlendshapeAnimatorCapabilities {
-  /** Audio the animator needs after a frame before it can emit it (ms). */
-  lookaheadMs: number;
-  /** Learned model (wav2arkit) versus signal heuristics (energy baseline). */
-  learned: boolean;
-}
-
 export interface BlendshapeStreamOptions {
   /** Told about bad input and internal failures, which never throw. */
   onWarning?: (message: string) => void;
@@ -19,7 +12,6 @@ export interface BlendshapeStreamOptions {
  */
 export interface BlendshapeAnimator {
   readonly label: string;
-  readonly capabilities: BlendshapeAnimatorCapabilities;
   createStream(sampleRate: number, options?: BlendshapeStreamOptions): BlendshapeStream;
 }
 

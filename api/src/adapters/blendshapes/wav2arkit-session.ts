@@ -9,7 +9,7 @@ export const DEFAULT_WAV2ARKIT_PATH = fileURLToPath(
 );
 
 /** Must equal LOOKAHEAD_FRAMES in models/wav2arkit/model.py: output q animates 30 fps frame q - 2. */
-export const WAV2ARKIT_LOOKAHEAD_FRAMES = 2;
+const WAV2ARKIT_LOOKAHEAD_FRAMES = 2;
 /** Longer than the model's receptive field (74 feature frames): warming up on silence makes states exact. */
 const WARMUP_OUTPUTS = 24;
 

@@ -1,16 +1,11 @@
 import { ResamplerPool } from '../audio/resampler';
 import { FrameStream } from './frame-stream';
-import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStreamOptions } from './types';
-import { WAV2ARKIT_LOOKAHEAD_FRAMES, Wav2ArkitModel, type Wav2ArkitSession } from './wav2arkit-session';
+import type { BlendshapeAnimator, BlendshapeStreamOptions } from './types';
+import { Wav2ArkitModel, type Wav2ArkitSession } from './wav2arkit-session';
 
 /** ARKit-52 from audio with the wav2arkit ONNX model (models/wav2arkit), streaming, on CPU. */
 export class Wav2ArkitAnimator implements BlendshapeAnimator {
   readonly label = 'wav2arkit';
-  readonly capabilities: BlendshapeAnimatorCapabilities = {
-    lookaheadMs: (WAV2ARKIT_LOOKAHEAD_FRAMES * 1000) / 30,
-    learned: true,
-  };
-
   /** Takes a session from `createWav2ArkitSession`, made once at start-up and shared by all streams. */
   constructor(
     private readonly session: Wav2ArkitSession,

@@ -9,7 +9,7 @@ import type { ChatMessage, LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } f
  */
 export class LocalResponderLlm implements LLMAdapter {
   readonly label = 'local-responder';
-  readonly capabilities: LlmCapabilities = { streaming: true, jsonMode: true };
+  readonly capabilities: LlmCapabilities = { jsonMode: true };
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 

@@ -27,7 +27,7 @@ export class OpenAILlm implements LLMAdapter {
 
   constructor(private readonly options: OpenAILlmOptions) {
     this.label = options.label ?? `openai:${options.model}`;
-    this.capabilities = { streaming: true, jsonMode: options.jsonMode ?? true };
+    this.capabilities = { jsonMode: options.jsonMode ?? true };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 20_000;
     this.client = new OpenAI({
       baseURL: options.baseURL,

@@ -14,7 +14,7 @@ export interface LlmRequest {
 }
 
 export interface LlmCapabilities {
-  streaming: boolean;
+  /** Honours `json: true` with a JSON-object response format. */
   jsonMode: boolean;
 }
 

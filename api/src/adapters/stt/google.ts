@@ -2,7 +2,7 @@ import type { protos, SpeechClient } from '@google-cloud/speech';
 import type { PcmAudio } from '../../domain/audio';
 import type { TranscriptAlternative } from '../../domain/session-events';
 import { sttFailure } from './provider-error';
-import type { STTAdapter, SttCapabilities, SttResult } from './types';
+import type { STTAdapter, SttResult } from './types';
 
 type RecognizeResponse = protos.google.cloud.speech.v1.IRecognizeResponse;
 
@@ -28,7 +28,6 @@ const DEADLINE_EXCEEDED = 4;
  */
 export class GoogleStt implements STTAdapter {
   readonly label = 'google';
-  readonly capabilities: SttCapabilities = { streaming: false, alternatives: true, sampleRate: 16_000 };
   readonly #client: Pick<SpeechClient, 'recognize'>;
   readonly #opts: GoogleSttOptions;
 

@@ -3,7 +3,7 @@ import type { PcmAudio } from '../../domain/audio';
 import { encodeWav } from '../audio/wav';
 import { classifyOpenAIError } from '../openai-errors';
 import { sttFailure } from './provider-error';
-import type { STTAdapter, SttCapabilities, SttResult } from './types';
+import type { STTAdapter, SttResult } from './types';
 
 export interface OpenAiSttOptions {
   /** Defaults to the SDK's own environment lookup (OPENAI_API_KEY) when neither client nor key is given. */
@@ -29,7 +29,6 @@ interface Logprob {
 /** OpenAI (or compatible) `audio.transcriptions` over a WAV upload of the finished utterance. */
 export class OpenAiStt implements STTAdapter {
   readonly label: string;
-  readonly capabilities: SttCapabilities;
   readonly #client: OpenAI;
   readonly #model: string;
   readonly #stream: boolean;
@@ -38,7 +37,6 @@ export class OpenAiStt implements STTAdapter {
     this.#model = opts.model ?? 'gpt-4o-mini-transcribe';
     this.#stream = opts.stream ?? this.#model.startsWith('gpt-4o');
     this.label = `openai:${this.#model}`;
-    this.capabilities = { streaming: this.#stream, alternatives: false, sampleRate: 16_000 };
     this.#client =
       opts.client ??
       new OpenAI({

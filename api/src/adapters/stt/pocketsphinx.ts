@@ -6,7 +6,10 @@ import type { PcmAudio } from '../../domain/audio';
 import { BadInputError, ProviderError } from '../../errors';
 import { encodeWav } from '../audio/wav';
 import { sttFailure } from './provider-error';
-import type { STTAdapter, SttCapabilities, SttResult } from './types';
+import type { STTAdapter, SttResult } from './types';
+
+/** The acoustic model's rate: the microphone path already delivers utterances at it. */
+const POCKETSPHINX_SAMPLE_RATE = 16_000;
 
 export interface PocketsphinxOptions {
   /** Debian's `pocketsphinx` package binary. */
@@ -28,7 +31,6 @@ const FILLER = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+)$/;
  */
 export class PocketsphinxStt implements STTAdapter {
   readonly label = 'pocketsphinx';
-  readonly capabilities: SttCapabilities = { streaming: false, alternatives: false, sampleRate: 16_000 };
   readonly #binary: string;
   readonly #modelDir: string;
   readonly #timeoutMs: number;
@@ -43,9 +45,9 @@ export class PocketsphinxStt implements STTAdapter {
     audio: PcmAudio,
     opts: { signal: AbortSignal; language?: string },
   ): AsyncIterable<SttResult> {
-    if (audio.sampleRate !== this.capabilities.sampleRate) {
+    if (audio.sampleRate !== POCKETSPHINX_SAMPLE_RATE) {
       throw new BadInputError(
-        `pocketsphinx needs ${this.capabilities.sampleRate} Hz audio, got ${audio.sampleRate}`,
+        `pocketsphinx needs ${POCKETSPHINX_SAMPLE_RATE} Hz audio, got ${audio.sampleRate}`,
       );
     }
     if (opts.language && !opts.language.toLowerCase().startsWith('en')) {

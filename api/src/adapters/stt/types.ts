@@ -9,17 +9,8 @@ export interface SttResult {
   alternatives: TranscriptAlternative[];
 }
 
-export interface SttCapabilities {
-  /** Emits partial results while audio is still arriving. */
-  streaming: boolean;
-  alternatives: boolean;
-  /** Sample rate the provider wants; the pipeline resamples to it. */
-  sampleRate: number;
-}
-
 export interface STTAdapter {
   readonly label: string;
-  readonly capabilities: SttCapabilities;
   /** Transcribes one finished utterance; yields partials (if streaming) and then exactly one final result. */
   transcribe(audio: PcmAudio, opts: { signal: AbortSignal; language?: string }): AsyncIterable<SttResult>;
 }

@@ -1,7 +1,7 @@
 import type { PhonemeTiming, WordTiming } from '../../domain/audio';
 import { BadInputError } from '../../errors';
 import { type EspeakEvent, EspeakProcess } from './espeak-process';
-import type { TTSAdapter, TtsCapabilities, TtsChunk } from './types';
+import type { TTSAdapter, TtsChunk } from './types';
 import { spokenWord, textWords } from './words';
 
 export interface EspeakTtsOptions {
@@ -34,12 +34,6 @@ export function sharedEspeakProcess(): EspeakProcess {
  */
 export class EspeakTts implements TTSAdapter {
   readonly label: string;
-  readonly capabilities: TtsCapabilities = {
-    phonemeTimings: true,
-    wordTimings: true,
-    streaming: false,
-    sampleRate: ESPEAK_SAMPLE_RATE,
-  };
   private readonly voice: string;
   private readonly rate: number;
   private readonly pitch: number;

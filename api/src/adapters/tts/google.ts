@@ -2,7 +2,7 @@ import { protos, v1beta1 } from '@google-cloud/text-to-speech';
 import type { WordTiming } from '../../domain/audio';
 import { ProviderError } from '../../errors';
 import { pcm16FromWav } from '../audio/pcm';
-import type { TTSAdapter, TtsCapabilities, TtsChunk } from './types';
+import type { TTSAdapter, TtsChunk } from './types';
 import { spokenWord, textWords } from './words';
 
 /** Time points (SSML marks) are only in the v1beta1 API. */
@@ -30,17 +30,12 @@ const wordMark = (index: number) => `w${index}`;
  */
 export class GoogleTts implements TTSAdapter {
   readonly label: string;
-  readonly capabilities: TtsCapabilities;
+  private readonly sampleRate: number;
   private readonly client: GoogleTtsClient;
 
   constructor(private readonly options: GoogleTtsOptions = {}) {
     this.label = options.label ?? 'google-tts';
-    this.capabilities = {
-      phonemeTimings: false,
-      wordTimings: true,
-      streaming: false,
-      sampleRate: options.sampleRate ?? 24_000,
-    };
+    this.sampleRate = options.sampleRate ?? 24_000;
     this.client = options.client ?? new v1beta1.TextToSpeechClient();
   }
 
@@ -56,7 +51,7 @@ export class GoogleTts implements TTSAdapter {
           voice: { name: voice, languageCode: languageOf(voice) },
           audioConfig: {
             audioEncoding: 'LINEAR16',
-            sampleRateHertz: this.capabilities.sampleRate,
+            sampleRateHertz: this.sampleRate,
             ...(this.options.speakingRate ? { speakingRate: this.options.speakingRate } : {}),
           },
           enableTimePointing: [
@@ -74,7 +69,7 @@ export class GoogleTts implements TTSAdapter {
     const bytes = typeof audio === 'string' ? Buffer.from(audio, 'base64') : (audio ?? new Uint8Array(0));
     const { samples, sampleRate } = pcm16FromWav(bytes);
     if (samples.length === 0) return;
-    const rate = sampleRate ?? this.capabilities.sampleRate;
+    const rate = sampleRate ?? this.sampleRate;
     yield {
       samples,
       sampleRate: rate,

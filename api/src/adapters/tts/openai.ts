@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { ProviderError } from '../../errors';
 import { pcm16Chunks } from '../audio/pcm';
 import { toProviderError } from '../openai-errors';
-import type { TTSAdapter, TtsCapabilities, TtsChunk } from './types';
+import type { TTSAdapter, TtsChunk } from './types';
 
 export interface OpenAITtsOptions {
   /** `gpt-4o-mini-tts`, `tts-1`, or whatever an OpenAI-compatible server names its model. */
@@ -31,12 +31,6 @@ export const OPENAI_PCM_SAMPLE_RATE = 24_000;
  */
 export class OpenAITts implements TTSAdapter {
   readonly label: string;
-  readonly capabilities: TtsCapabilities = {
-    phonemeTimings: false,
-    wordTimings: false,
-    streaming: true,
-    sampleRate: OPENAI_PCM_SAMPLE_RATE,
-  };
   private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAITtsOptions = {}) {

@@ -10,16 +10,8 @@ export interface TtsChunk {
   words?: WordTiming[];
 }
 
-export interface TtsCapabilities {
-  phonemeTimings: boolean;
-  wordTimings: boolean;
-  streaming: boolean;
-  sampleRate: number;
-}
-
 export interface TTSAdapter {
   readonly label: string;
-  readonly capabilities: TtsCapabilities;
   /** Speaks one sentence. Honours `signal` promptly: barge-in aborts it mid-sentence. */
   synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<TtsChunk>;
 }

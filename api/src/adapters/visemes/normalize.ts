@@ -3,7 +3,6 @@ import { VISEME_PROFILE, type VisemeProfile } from './profile';
 
 /** Where phoneme names come from: espeak-ng event mnemonics, CMUdict/pocketsphinx ARPAbet, or IPA. */
 export type PhonemeSource = 'espeak' | 'arpabet' | 'ipa';
-export const PHONEME_SOURCES: readonly PhonemeSource[] = ['espeak', 'arpabet', 'ipa'];
 
 /** A canonical phoneme (ARPAbet, lower case, or `sil`) over a time span. */
 export interface PhonemeSegment {

@@ -2,10 +2,10 @@ import { frameCountFor, frameSampleRange } from '../../domain/arkit';
 import type { PhonemeTiming } from '../../domain/audio';
 import type { BlendshapeFrame, VisemeCue } from '../../domain/session-events';
 import { arkitCurves, type CoarticulatedSegment, coarticulate, shapeTable } from './coarticulation';
-import { PHONEME_SOURCES, type PhonemeSource, toSegments } from './normalize';
+import { type PhonemeSource, toSegments } from './normalize';
 import { VISEME_PROFILE, type VisemeProfile } from './profile';
-import { RIG_IDS, type Rig, resolveRig } from './rigs';
-import type { VisemeService, VisemeServiceCapabilities } from './types';
+import { type Rig, resolveRig } from './rigs';
+import type { VisemeService } from './types';
 
 /** Weights below this are not worth a cue. */
 const MIN_CUE_WEIGHT = 0.02;
@@ -13,12 +13,6 @@ const MIN_CUE_WEIGHT = 0.02;
 /** The VisemeService driven by viseme-profile.json (the table wav2arkit is trained from). */
 export class ProfileVisemeService implements VisemeService {
   readonly label = 'profile';
-  readonly capabilities: VisemeServiceCapabilities = {
-    rigs: RIG_IDS,
-    phonemeSources: PHONEME_SOURCES,
-    coarticulation: true,
-  };
-
   constructor(private readonly profile: VisemeProfile = VISEME_PROFILE) {}
 
   resolveRig(rigId: string, overrides?: unknown) {

@@ -1,8 +1,8 @@
 import { ARKIT_BLENDSHAPES, isArkitBlendshape } from '../../domain/arkit';
+import { AVATAR_RIGS } from '../../domain/persona';
 import { VISEME_PROFILE, type VisemeProfile } from './profile';
 
-export type RigId = 'arkit' | 'oculus' | 'azure';
-export const RIG_IDS: readonly RigId[] = ['arkit', 'oculus', 'azure'];
+export type RigId = (typeof AVATAR_RIGS)[number];
 
 /** A rig driven by discrete visemes (Oculus/Meta 15, Azure 0-21): each canonical phoneme names one viseme. */
 export interface VisemeRig {
@@ -23,7 +23,7 @@ export interface BlendshapeRig {
 export type Rig = VisemeRig | BlendshapeRig;
 
 export function isRigId(id: string): id is RigId {
-  return (RIG_IDS as readonly string[]).includes(id);
+  return (AVATAR_RIGS as readonly string[]).includes(id);
 }
 
 /**

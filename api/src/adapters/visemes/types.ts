@@ -1,19 +1,11 @@
 import type { PhonemeTiming } from '../../domain/audio';
 import type { BlendshapeFrame, VisemeCue } from '../../domain/session-events';
 import type { PhonemeSource } from './normalize';
-import type { Rig, RigId } from './rigs';
-
-export interface VisemeServiceCapabilities {
-  rigs: readonly RigId[];
-  phonemeSources: readonly PhonemeSource[];
-  /** Cues carry attack/release blending (weights), not steps. */
-  coarticulation: boolean;
-}
+import type { Rig } from './rigs';
 
 /** Turns phoneme timings from any source into what an avatar rig plays. Pure and synchronous: never does I/O. */
 export interface VisemeService {
   readonly label: string;
-  readonly capabilities: VisemeServiceCapabilities;
   /** The persona's rig (`Persona.avatarRig`) with its overrides (`Persona.visemeMap`); never throws. */
   resolveRig(rigId: string, overrides?: unknown): { rig: Rig; warnings: string[] };
   /** Cues for one speech chunk; times are relative to the chunk like its phonemes. */

@@ -1,6 +1,6 @@
 import { frameSampleRange, neutralWeights } from '../../../domain/arkit';
 import type { BlendshapeFrame } from '../../../domain/session-events';
-import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStream } from '../types';
+import type { BlendshapeAnimator, BlendshapeStream } from '../types';
 
 /**
  * Scriptable animator for pipeline tests: one frame per 1/30 s of pushed audio with the weights you set
@@ -8,7 +8,6 @@ import type { BlendshapeAnimator, BlendshapeAnimatorCapabilities, BlendshapeStre
  */
 export class FakeBlendshapeAnimator implements BlendshapeAnimator {
   readonly label = 'fake';
-  readonly capabilities: BlendshapeAnimatorCapabilities = { lookaheadMs: 0, learned: false };
   weights: number[] = neutralWeights();
   latencyMs = 0;
   failing = false;

@@ -17,7 +17,7 @@ export interface FakeLlmTurn {
  */
 export class FakeLlm implements LLMAdapter {
   readonly label: string;
-  readonly capabilities: LlmCapabilities = { streaming: true, jsonMode: true };
+  readonly capabilities: LlmCapabilities = { jsonMode: true };
   readonly requests: LlmRequest[] = [];
   private turns: FakeLlmTurn[];
 

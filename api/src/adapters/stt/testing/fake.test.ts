@@ -11,11 +11,8 @@ async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> 
 }
 
 describe('FakeStt', () => {
-  it('yields scripted partials (when streaming) and one final result, and records calls', async () => {
-    const stt = new FakeStt(
-      { transcript: 'hi there', partials: ['hi'], confidence: 0.7 },
-      { capabilities: { streaming: true } },
-    );
+  it('yields scripted partials and one final result, and records calls', async () => {
+    const stt = new FakeStt({ transcript: 'hi there', partials: ['hi'], confidence: 0.7 });
     const results = await collect(
       stt.transcribe(audio, { signal: new AbortController().signal, language: 'en' }),
     );

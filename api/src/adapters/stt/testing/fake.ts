@@ -1,14 +1,14 @@
 import type { PcmAudio } from '../../../domain/audio';
 import { ProviderError } from '../../../errors';
 import { sleep } from '../../testing/sleep';
-import type { STTAdapter, SttCapabilities, SttResult } from '../types';
+import type { STTAdapter, SttResult } from '../types';
 
 export interface FakeSttScript {
   /** Final transcript; a function sees the audio (e.g. to answer by duration). */
   transcript?: string | ((audio: PcmAudio) => string);
   confidence?: number;
   alternatives?: SttResult['alternatives'];
-  /** Partial texts yielded before the final one (only when `capabilities.streaming`). */
+  /** Partial texts yielded before the final one, like a streaming recognizer. */
   partials?: string[];
   /** Delay before the final result (split evenly across partials). Honours the abort signal. */
   latencyMs?: number;
@@ -19,17 +19,12 @@ export interface FakeSttScript {
 /** Scriptable STT for pipeline tests: settable transcript, latency and failure; records every call. */
 export class FakeStt implements STTAdapter {
   readonly label: string;
-  readonly capabilities: SttCapabilities;
   script: FakeSttScript;
   readonly calls: Array<{ audio: PcmAudio; language?: string }> = [];
 
-  constructor(
-    script: FakeSttScript = {},
-    opts: { label?: string; capabilities?: Partial<SttCapabilities> } = {},
-  ) {
+  constructor(script: FakeSttScript = {}, opts: { label?: string } = {}) {
     this.script = script;
     this.label = opts.label ?? 'fake-stt';
-    this.capabilities = { streaming: false, alternatives: false, sampleRate: 16_000, ...opts.capabilities };
   }
 
   async *transcribe(
@@ -38,7 +33,7 @@ export class FakeStt implements STTAdapter {
   ): AsyncIterable<SttResult> {
     this.calls.push({ audio, language: opts.language });
     const script = this.script;
-    const partials = this.capabilities.streaming ? (script.partials ?? []) : [];
+    const partials = script.partials ?? [];
     const step = (script.latencyMs ?? 0) / (partials.length + 1);
     for (const text of partials) {
       await sleep(step, opts.signal);

@@ -43,8 +43,8 @@ describe('FakeTts', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  it('leaves timings out when its capabilities say it has none', async () => {
-    const tts = new FakeTts({ capabilities: { phonemeTimings: false, wordTimings: false } });
+  it('leaves timings out for a voice that has none', async () => {
+    const tts = new FakeTts({ voice: { timings: false } });
     const [chunk] = await collect(tts.synthesize('hi', { signal: new AbortController().signal }));
     expect(chunk).not.toHaveProperty('phonemes');
     expect(chunk).not.toHaveProperty('words');

@@ -1,7 +1,7 @@
 import type { PhonemeTiming, WordTiming } from '../../../domain/audio';
 import { ProviderError } from '../../../errors';
 import { sleep } from '../../testing/sleep';
-import type { TTSAdapter, TtsCapabilities, TtsChunk } from '../types';
+import type { TTSAdapter, TtsChunk } from '../types';
 import { spokenWord, textWords } from '../words';
 
 export interface FakeTtsScript {
@@ -31,23 +31,21 @@ const DEFAULT_SCRIPT: FakeTtsScript = { msPerChar: 60, chunkMs: 200, latencyMs: 
  * A scriptable TTS for pipeline tests: a 220 Hz tone whose length follows the text, one phoneme per letter
  * (named after the letter) and word timings spread over the audio in proportion to word length.
  */
+export interface FakeTtsVoice {
+  sampleRate: number;
+  /** Phoneme and word timings with each chunk, like espeak-ng; off like OpenAI TTS. */
+  timings: boolean;
+}
+
 export class FakeTts implements TTSAdapter {
   readonly label: string;
-  readonly capabilities: TtsCapabilities;
+  readonly voice: FakeTtsVoice;
   script: FakeTtsScript;
   readonly calls: FakeTtsCall[] = [];
 
-  constructor(
-    opts: { label?: string; script?: Partial<FakeTtsScript>; capabilities?: Partial<TtsCapabilities> } = {},
-  ) {
+  constructor(opts: { label?: string; script?: Partial<FakeTtsScript>; voice?: Partial<FakeTtsVoice> } = {}) {
     this.label = opts.label ?? 'fake-tts';
-    this.capabilities = {
-      phonemeTimings: true,
-      wordTimings: true,
-      streaming: true,
-      sampleRate: 16_000,
-      ...opts.capabilities,
-    };
+    this.voice = { sampleRate: 16_000, timings: true, ...opts.voice };
     this.script = { ...DEFAULT_SCRIPT, ...opts.script };
   }
 
@@ -58,10 +56,10 @@ export class FakeTts implements TTSAdapter {
     const failure = typeof script.fail === 'function' ? script.fail(callNumber) : script.fail;
     if (failure) throw failure;
 
-    const { sampleRate } = this.capabilities;
+    const { sampleRate, timings } = this.voice;
     const totalMs = text.length * script.msPerChar;
-    const phonemes = this.capabilities.phonemeTimings ? letterPhonemes(text, script.msPerChar) : [];
-    const words = this.capabilities.wordTimings ? proportionalWords(text, script.msPerChar) : [];
+    const phonemes = letterPhonemes(text, script.msPerChar);
+    const words = proportionalWords(text, script.msPerChar);
     let chunkIndex = 0;
     for (let startMs = 0; startMs < totalMs; startMs += script.chunkMs, chunkIndex++) {
       if (chunkIndex > 0) await sleep(script.interChunkDelayMs, opts.signal);
@@ -79,8 +77,7 @@ export class FakeTts implements TTSAdapter {
       yield {
         samples,
         sampleRate,
-        ...(this.capabilities.phonemeTimings ? { phonemes: inChunk(phonemes) } : {}),
-        ...(this.capabilities.wordTimings ? { words: inChunk(words) } : {}),
+        ...(timings ? { phonemes: inChunk(phonemes), words: inChunk(words) } : {}),
       };
     }
   }

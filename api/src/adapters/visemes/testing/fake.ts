@@ -2,17 +2,12 @@ import { frameCountFor, frameSampleRange, neutralWeights } from '../../../domain
 import type { PhonemeTiming } from '../../../domain/audio';
 import type { BlendshapeFrame, VisemeCue } from '../../../domain/session-events';
 import type { PhonemeSource } from '../normalize';
-import { RIG_IDS, type Rig, resolveRig } from '../rigs';
-import type { VisemeService, VisemeServiceCapabilities } from '../types';
+import { type Rig, resolveRig } from '../rigs';
+import type { VisemeService } from '../types';
 
 /** Scriptable VisemeService for pipeline tests: returns the cues you set and neutral frames, records its calls. */
 export class FakeVisemeService implements VisemeService {
   readonly label = 'fake';
-  readonly capabilities: VisemeServiceCapabilities = {
-    rigs: RIG_IDS,
-    phonemeSources: ['espeak', 'arpabet', 'ipa'],
-    coarticulation: false,
-  };
   scriptedCues: VisemeCue[] = [];
   readonly calls: { phonemes: readonly PhonemeTiming[]; rig: Rig; source: PhonemeSource }[] = [];
 
