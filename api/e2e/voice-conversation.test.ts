@@ -92,6 +92,30 @@ describe('a conversation on the embedded default', () => {
     // pocketsphinx on synthetic speech is rough; "are you" of this question comes through reliably.
     expect(transcript.__typename === 'TranscriptFinal' && transcript.text).toMatch(/are you/);
     expect(result.turns.map((turn) => turn.role)).toEqual(['USER', 'ASSISTANT']);
+    // The utterance id the client named in audio.start names the transcript and the answer to it.
+    const started = result.timeline.find((e) => e.event.__typename === 'ResponseStarted')!.event;
+    expect(transcript.__typename === 'TranscriptFinal' && transcript.utteranceId).toBe('question');
+    expect(started.__typename === 'ResponseStarted' && started.inReplyTo).toBe('question');
+  });
+
+  it("says the persona's greeting when the session is created with greet, and replays it to late subscribers", async () => {
+    const res = await t.gql(CreateSessionMutation, { input: { personaId, greet: true } }, admin);
+    const created = res.data!.createSession;
+    const received = (
+      await collect(
+        t.wsClient(created.sessionToken),
+        SessionEventsSubscription,
+        { sessionId: created.session.id, afterSeq: 0 },
+        (r) => typeOf(r) === 'ResponseDone',
+      )
+    ).map((r) => r.data!.sessionEvents);
+    expect(received[0]).toMatchObject({ __typename: 'ResponseStarted', inReplyTo: null });
+    expect(received.some((e) => e.__typename === 'SpeechChunk')).toBe(true);
+    expect(received.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: 'Hello!' });
+    const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
+    expect(stored.data?.session.turns.edges.map((e) => [e.node.role, e.node.text])).toEqual([
+      ['ASSISTANT', 'Hello!'],
+    ]);
   });
 
   it('stops at once when the user talks over the answer and keeps only what was heard', async () => {

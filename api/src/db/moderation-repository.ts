@@ -74,13 +74,15 @@ export class ModerationRepository {
     return this.db.prisma.moderationFlag.create({ data: { ...flag, status: 'PENDING' } });
   }
 
-  /** Links a flag to the turn stored after it (the pipeline moderates before the turn exists). */
+  /** Links flags to the turn stored after them (the pipeline moderates before the turn exists); all or none. */
   async attachTurn(flagIds: readonly string[], turnId: string): Promise<void> {
-    const { count } = await this.db.prisma.moderationFlag.updateMany({
-      where: { id: { in: [...flagIds] } },
-      data: { turnId },
+    const ids = [...new Set(flagIds)];
+    await this.db.prisma.$transaction(async (tx) => {
+      const found = await tx.moderationFlag.findMany({ where: { id: { in: ids } }, select: { id: true } });
+      const missing = ids.find((id) => !found.some((f) => f.id === id));
+      if (missing) throw new NotFoundError('ModerationFlag', missing);
+      await tx.moderationFlag.updateMany({ where: { id: { in: ids } }, data: { turnId } });
     });
-    if (count !== new Set(flagIds).size) throw new NotFoundError('ModerationFlag', flagIds.join(','));
   }
 
   async listFlags(

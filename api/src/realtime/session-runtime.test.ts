@@ -213,6 +213,25 @@ describe('SessionRuntime turn', () => {
       emotion: 'neutral',
     });
   });
+
+  it('reports what it had to drop or guess: a broken contract, bad gesture entries', async () => {
+    const warnings: string[] = [];
+    const prose = setup({ llm: { content: 'Just prose.' }, deps: { onWarning: (m) => warnings.push(m) } });
+    prose.runtime.userText('hi');
+    await prose.runtime.whenIdle();
+    expect(warnings).toEqual([expect.stringContaining('did not answer in the JSON contract')]);
+    warnings.length = 0;
+    const sloppy = setup({
+      llm: { content: answer('Hi.', { gesture_plan: [{ word_index: 0 }, 'wave'] }) },
+      deps: { onWarning: (m) => warnings.push(m) },
+    });
+    sloppy.runtime.userText('hi');
+    await sloppy.runtime.whenIdle();
+    expect(warnings).toEqual([
+      'gesture_plan[0] has no gesture name; dropped',
+      'gesture_plan[1] has no gesture name; dropped',
+    ]);
+  });
 });
 
 describe('SessionRuntime with real LLM adapters', () => {

@@ -12,7 +12,7 @@ import type { TokenService, Viewer } from './tokens';
 export class ConversationService {
   constructor(
     private readonly deps: {
-      hub: RealtimeHub;
+      hub: Pick<RealtimeHub, 'sendText' | 'greet' | 'interrupt' | 'openMicrophone' | 'close'>;
       sessions: SessionService;
       tokens: TokenService;
       history: ConversationHistory;

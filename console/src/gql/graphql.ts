@@ -5,8 +5,10 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type CreateSessionInput = {
-  /** What the client renders: audio, text, visemes, blendshapes, gestures. Defaults to all. */
+  /** What the client renders: audio, text, visemes, blendshapes, gestures. Defaults to all. Without audio (or a persona with speech off) answers are text only. */
   capabilities?: Array<string> | null | undefined;
+  /** Say the persona's greeting as soon as the session exists (replayed with `afterSeq: 0`). */
+  greet?: boolean | null | undefined;
   personaId: string | number;
 };
 

@@ -16,7 +16,7 @@ export class FakeVad implements VoiceActivityDetector {
   readonly label = 'fake-vad';
   readonly sampleRate = 16_000;
   readonly windowSize = 512;
-  /** Frames seen since construction, across resets. */
+  /** Windows seen since construction, across resets. */
   readonly windows: Float32Array[] = [];
   resets = 0;
   #index = 0;

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { ResamplerPool } from '../adapters/audio/resampler';
+import { FakeVad } from '../adapters/vad/testing/fake';
+import type { PcmAudio } from '../domain/audio';
+import { MicrophoneInput } from './microphone-input';
+
+const WINDOW = 512; // 32 ms at 16 kHz
+/** The fake VAD hears speech in any window with a loud sample. */
+const vad = () => new FakeVad({ probabilities: (_i, w) => (w.some((x) => Math.abs(x) > 0.1) ? 0.9 : 0.05) });
+const speech = (windows: number) => new Int16Array(windows * WINDOW).fill(8000);
+const silence = (windows: number) => new Int16Array(windows * WINDOW);
+
+function setup(opts: { maxUtteranceMs?: number; endOfTurnSilenceMs?: number } = {}) {
+  const utterances: { audio: PcmAudio; utteranceId: string }[] = [];
+  const client: string[] = [];
+  const calls: string[] = [];
+  const warnings: string[] = [];
+  const input = new MicrophoneInput({
+    conversation: {
+      userUtterance: (audio, utteranceId) => utterances.push({ audio, utteranceId }),
+      userSpeechStarted: () => calls.push('speechStarted'),
+      interrupt: () => calls.push('interrupt'),
+    },
+    vad: vad(),
+    resamplers: new ResamplerPool(),
+    client: {
+      speechStarted: (e) => client.push(`started ${e.utteranceId}`) > 0,
+      speechEnded: (e) => client.push(`ended ${e.utteranceId} ${e.endOfTurn}`) > 0,
+    },
+    endOfTurnSilenceMs: opts.endOfTurnSilenceMs ?? 320,
+    preRollMs: 128,
+    maxUtteranceMs: opts.maxUtteranceMs,
+    onWarning: (message) => warnings.push(message),
+  });
+  return { input, utterances, client, calls, warnings };
+}
+
+describe('MicrophoneInput', () => {
+  it('hands a finished utterance over with its pre-roll, announcing start and end under its id', async () => {
+    const { input, utterances, client, calls } = setup();
+    await input.start('u1', 16_000);
+    await input.audio(silence(10));
+    await input.audio(speech(10));
+    await input.audio(silence(12));
+    expect(client).toEqual(['started u1', 'ended u1 true']);
+    expect(calls).toEqual(['speechStarted']);
+    expect(utterances).toHaveLength(1);
+    const [utterance] = utterances;
+    expect(utterance!.utteranceId).toBe('u1');
+    expect(utterance!.audio.sampleRate).toBe(16_000);
+    // All of the speech: the 128 ms pre-roll (4 windows) counts back from where speech was confirmed, 3 windows
+    // in, so one window of silence comes before it; then the silence until the turn ended (10 windows).
+    const samples = utterance!.audio.samples;
+    expect(samples.length).toBe((1 + 10 + 10) * WINDOW);
+    expect(samples.filter((s) => s !== 0).length).toBe(10 * WINDOW);
+    expect(samples.slice(WINDOW, 11 * WINDOW).every((s) => s !== 0)).toBe(true);
+  });
+
+  it('numbers the later utterances of one stream after its id', async () => {
+    const { input, utterances, client } = setup();
+    await input.start('u1', 16_000);
+    for (let i = 0; i < 3; i++) {
+      await input.audio(speech(5));
+      await input.audio(silence(12));
+    }
+    expect(utterances.map((u) => u.utteranceId)).toEqual(['u1', 'u1.2', 'u1.3']);
+    expect(client.filter((m) => m.startsWith('started'))).toEqual([
+      'started u1',
+      'started u1.2',
+      'started u1.3',
+    ]);
+  });
+
+  it('bounds a long utterance to its newest audio and says how much was dropped', async () => {
+    const { input, utterances, warnings } = setup({ maxUtteranceMs: 640 });
+    await input.start('u1', 16_000);
+    await input.audio(speech(40));
+    await input.audio(silence(12));
+    expect(utterances[0]!.audio.samples.length).toBe(20 * WINDOW);
+    expect(warnings).toEqual([
+      expect.stringMatching(/longer than 640 ms: its first \d+ VAD windows were dropped/),
+    ]);
+  });
+
+  it('answers an explicit end of turn even when its VAD heard no speech', async () => {
+    const { input, utterances, client } = setup();
+    await input.start('u1', 16_000);
+    await input.audio(silence(3));
+    input.endTurn();
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.audio.samples.length).toBe(3 * WINDOW);
+    expect(client).toEqual([]);
+  });
+
+  it("ends the turn early on the client's vad hint once its own VAD hears silence, not during speech", async () => {
+    const { input, utterances, client } = setup({ endOfTurnSilenceMs: 2000 });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    input.vadHint(false);
+    expect(utterances).toEqual([]);
+    input.vadHint(true);
+    await input.audio(silence(2));
+    input.vadHint(false);
+    expect(utterances.map((u) => u.utteranceId)).toEqual(['u1']);
+    expect(client).toEqual(['started u1', 'ended u1 true']);
+  });
+
+  it('passes interruptions on, and a new stream abandons the utterance in progress', async () => {
+    const { input, utterances, calls } = setup();
+    await input.start('u1', 16_000);
+    input.interrupt();
+    await input.audio(speech(10));
+    await input.start('u2', 16_000);
+    await input.audio(silence(12));
+    expect(utterances).toEqual([]);
+    expect(calls).toEqual(['interrupt', 'speechStarted']);
+    input.close();
+    // After close, audio goes nowhere.
+    await input.audio(speech(10));
+    expect(calls).toEqual(['interrupt', 'speechStarted']);
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryConversationHistory } from '../db/conversation-history';
+import { type Database, openDatabase } from '../db/database';
+import { createLogger } from '../logger';
+import { ConversationService } from './conversations';
+import { createMemoryEventBus } from './event-bus';
+import { SessionEventPublisher } from './session-events';
+import { SessionService } from './sessions';
+import { createTokenService, type TokenService, type Viewer } from './tokens';
+
+describe('conversation service', () => {
+  let db: Database;
+  let tokens: TokenService;
+  let sessions: SessionService;
+  let viewer: Viewer;
+  let personaId: string;
+  const closed: string[] = [];
+  const history = new InMemoryConversationHistory();
+  let conversations: ConversationService;
+
+  beforeAll(async () => {
+    db = await openDatabase({});
+    tokens = createTokenService({
+      secret: new TextEncoder().encode('a-test-secret-that-is-long-enough-0123'),
+      issuer: 'test',
+      accessTtlSeconds: 60,
+      sessionTtlSeconds: 60,
+    });
+    const events = new SessionEventPublisher(db, createMemoryEventBus(), createLogger('silent'));
+    sessions = new SessionService({ db, tokens, events, publicUrl: () => 'http://localhost' });
+    conversations = new ConversationService({
+      sessions,
+      tokens,
+      history,
+      hub: {
+        sendText: async () => ({ utteranceId: 'u' }),
+        greet: async () => {},
+        interrupt: async () => false,
+        openMicrophone: async () => {
+          throw new Error('not used here');
+        },
+        close: async (sessionId) => void closed.push(sessionId),
+      },
+    });
+    const user = await db.prisma.user.create({ data: { username: 'ada' } });
+    viewer = { userId: user.id, username: 'ada', role: 'USER', scope: 'api' };
+    personaId = (await db.prisma.persona.create({ data: { name: 'Ada', systemPrompt: 'x' } })).id;
+  });
+  afterAll(() => db.close());
+
+  it('opens the audio socket only for a session token, reading the session and persona once', async () => {
+    const created = await sessions.create(viewer, { personaId, capabilities: ['audio'] });
+    const live = await conversations.authenticateAudio(created.sessionToken);
+    expect(live.session.id).toBe(created.session.id);
+    expect(live.persona.name).toBe('Ada');
+    const { token: apiToken } = await tokens.issueAccessToken(viewer);
+    await expect(conversations.authenticateAudio(apiToken)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(conversations.authenticateAudio('not-a-jwt')).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await conversations.end(viewer, created.session.id);
+    await expect(conversations.authenticateAudio(created.sessionToken)).rejects.toMatchObject({
+      code: 'SESSION_ENDED',
+    });
+  });
+
+  it('ends a session: stops its runtime and forgets its conversation window', async () => {
+    const { session } = await sessions.create(viewer, { personaId, capabilities: [] });
+    await history.append(session.id, { role: 'user', text: 'remember me' });
+    await conversations.end(viewer, session.id);
+    expect(closed).toContain(session.id);
+    expect(await history.recent(session.id)).toEqual([]);
+  });
+});
