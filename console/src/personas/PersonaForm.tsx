@@ -7,6 +7,7 @@ import {
   TextArrayInput,
   TextInput,
 } from 'react-admin';
+import { PERSONA_CAPABILITIES } from '../../../api/src/domain/persona';
 import { FormDraft } from '../auth/FormDraft';
 import { VisemeMapInput } from './VisemeMapInput';
 
@@ -16,10 +17,7 @@ export const AVATAR_RIGS = [
   { id: 'azure', name: 'Azure (22 visemes)' },
 ];
 
-const CAPABILITIES = ['speech', 'visemes', 'blendshapes', 'gestures', 'memory'].map((id) => ({
-  id,
-  name: id,
-}));
+const CAPABILITIES = PERSONA_CAPABILITIES.map((id) => ({ id, name: id }));
 
 /**
  * Every persona field. Client-side checks stay minimal on purpose: the API's typed errors are the rules,
@@ -39,7 +37,11 @@ export function PersonaForm({ draftKey, toolbar }: { draftKey: string; toolbar?:
         minRows={4}
         fullWidth
       />
-      <TextInput source="greeting" fullWidth />
+      <TextInput
+        source="greeting"
+        helperText="Said when a client opens a session with greet (the try-it panel does)"
+        fullWidth
+      />
       <TextInput
         source="safeFallback"
         label="Safe fallback (spoken when moderation replaces an answer)"
@@ -53,7 +55,7 @@ export function PersonaForm({ draftKey, toolbar }: { draftKey: string; toolbar?:
       />
       <TextInput source="sttProvider" label="STT provider" />
       <TextInput source="llmProvider" label="LLM provider" />
-      <TextInput source="llmModel" label="LLM model" />
+      <TextInput source="llmModel" label="LLM model" helperText="Sent to the preferred LLM provider" />
       <SelectInput source="avatarRig" label="Avatar rig" choices={AVATAR_RIGS} />
       <VisemeMapInput source="visemeMap" label="Viseme-map overrides (viseme → rig target)" />
       <TextArrayInput
@@ -62,7 +64,11 @@ export function PersonaForm({ draftKey, toolbar }: { draftKey: string; toolbar?:
         helperText="Gesture names the model may use"
       />
       <TextInput source="defaultEmotion" label="Default emotion" />
-      <CheckboxGroupInput source="capabilities" choices={CAPABILITIES} />
+      <CheckboxGroupInput
+        source="capabilities"
+        choices={CAPABILITIES}
+        helperText="Without speech the persona answers in text only; without memory it recalls nothing"
+      />
     </SimpleForm>
   );
 }

@@ -102,7 +102,8 @@ export function TryItPanel({ personaId }: { personaId: string }) {
     player.current.unlock();
     try {
       const { createSession } = await request(CreateSessionMutation, {
-        input: { personaId, capabilities: ['audio', 'text', 'visemes'] },
+        // The persona greets first, so an edit of its greeting is heard at once.
+        input: { personaId, capabilities: ['audio', 'text', 'visemes'], greet: true },
       });
       setSession({ id: createSession.session.id, token: createSession.sessionToken });
     } catch (err) {
