@@ -1,7 +1,7 @@
 /**
  * Our own overhead in the voice pipeline, with zero-latency fakes for STT, LLM and TTS: the time from the
  * end of the user's speech (`userUtterance` called) to the first `SpeechChunk` emitted. Everything
- * measured is ours: frame queues, parsing, prompt building, moderation hop, history and event plumbing.
+ * measured is ours: stage queues, parsing, prompt building, moderation hop, history and event plumbing.
  * A second run uses the embedded local responder (the offline default) instead of the fake LLM.
  */
 import { LocalResponderLlm } from '../src/adapters/llm/local-responder';

@@ -4,78 +4,78 @@ import { StreamingResampler, WindowAssembler } from '../adapters/audio/resampler
 import { createSileroSession, SileroVad } from '../adapters/vad/silero';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
-/** Feeds probabilities frame by frame and records each event with the frame that caused it. */
-function feed(detector: TurnDetector, probabilities: number[]): Array<TurnEvent & { frame: number }> {
-  const out: Array<TurnEvent & { frame: number }> = [];
-  probabilities.forEach((p, frame) => {
-    for (const event of detector.push(p)) out.push({ ...event, frame });
+/** Feeds probabilities window by window and records each event with the window that caused it. */
+function feed(detector: TurnDetector, probabilities: number[]): Array<TurnEvent & { window: number }> {
+  const out: Array<TurnEvent & { window: number }> = [];
+  probabilities.forEach((p, window) => {
+    for (const event of detector.push(p)) out.push({ ...event, window });
   });
   return out;
 }
 
-const frames = (n: number, p: number) => Array.from({ length: n }, () => p);
+const windows = (n: number, p: number) => Array.from({ length: n }, () => p);
 
 describe('TurnDetector', () => {
   it('starts speech after minSpeechMs of speech and ends the turn after the silence window', () => {
     const detector = new TurnDetector({ minSpeechMs: 96, endOfTurnSilenceMs: 480 });
-    const events = feed(detector, [...frames(5, 0.1), ...frames(20, 0.9), ...frames(20, 0.05)]);
+    const events = feed(detector, [...windows(5, 0.1), ...windows(20, 0.9), ...windows(20, 0.05)]);
     expect(events).toEqual([
-      { type: 'speechStart', atMs: 5 * 32, frame: 7 },
-      { type: 'speechEnd', atMs: 25 * 32, endOfTurn: true, reason: 'silence', hadSpeech: true, frame: 39 },
+      { type: 'speechStart', atMs: 5 * 32, window: 7 },
+      { type: 'speechEnd', atMs: 25 * 32, endOfTurn: true, reason: 'silence', hadSpeech: true, window: 39 },
     ]);
     expect(detector.speaking).toBe(false);
   });
 
   it('ignores blips shorter than minSpeechMs', () => {
     const detector = new TurnDetector({ minSpeechMs: 128 });
-    const events = feed(detector, [...frames(3, 0.95), 0.1, ...frames(3, 0.95), ...frames(10, 0.1)]);
+    const events = feed(detector, [...windows(3, 0.95), 0.1, ...windows(3, 0.95), ...windows(10, 0.1)]);
     expect(events).toEqual([]);
   });
 
   it('a pause shorter than the silence window does not end the turn', () => {
     const detector = new TurnDetector({ endOfTurnSilenceMs: 500 });
     const events = feed(detector, [
-      ...frames(10, 0.9),
-      ...frames(12, 0.1),
-      ...frames(10, 0.9),
-      ...frames(15, 0.1),
+      ...windows(10, 0.9),
+      ...windows(12, 0.1),
+      ...windows(10, 0.9),
+      ...windows(15, 0.1),
     ]);
     expect(events.map((e) => e.type)).toEqual(['speechStart']);
     expect(detector.speaking).toBe(true);
-    const more = feed(detector, frames(2, 0.1));
+    const more = feed(detector, windows(2, 0.1));
     expect(more).toMatchObject([{ type: 'speechEnd', reason: 'silence', atMs: 32 * 32 }]);
   });
 
-  it('hysteresis: frames between the two thresholds keep speech going', () => {
+  it('hysteresis: windows between the two thresholds keep speech going', () => {
     const detector = new TurnDetector({
       activationThreshold: 0.6,
       deactivationThreshold: 0.3,
       endOfTurnSilenceMs: 96,
     });
-    const events = feed(detector, [...frames(5, 0.8), ...frames(30, 0.45)]);
+    const events = feed(detector, [...windows(5, 0.8), ...windows(30, 0.45)]);
     expect(events.map((e) => e.type)).toEqual(['speechStart']);
     // 0.45 would not have started speech on its own.
-    expect(feed(new TurnDetector({ activationThreshold: 0.6 }), frames(30, 0.45))).toEqual([]);
+    expect(feed(new TurnDetector({ activationThreshold: 0.6 }), windows(30, 0.45))).toEqual([]);
   });
 
   it('uses the configured silence window (default about 500 ms)', () => {
     const quick = new TurnDetector({ endOfTurnSilenceMs: 200 });
-    const end = feed(quick, [...frames(5, 0.9), ...frames(10, 0)]).find((e) => e.type === 'speechEnd');
-    expect(end?.frame).toBe(5 + Math.ceil(200 / 32) - 1);
+    const end = feed(quick, [...windows(5, 0.9), ...windows(10, 0)]).find((e) => e.type === 'speechEnd');
+    expect(end?.window).toBe(5 + Math.ceil(200 / 32) - 1);
     const standard = new TurnDetector();
-    const endStd = feed(standard, [...frames(5, 0.9), ...frames(30, 0)]).find((e) => e.type === 'speechEnd');
-    expect(endStd?.frame).toBe(5 + Math.ceil(500 / 32) - 1);
+    const endStd = feed(standard, [...windows(5, 0.9), ...windows(30, 0)]).find((e) => e.type === 'speechEnd');
+    expect(endStd?.window).toBe(5 + Math.ceil(500 / 32) - 1);
   });
 
   it('explicit endTurn ends the turn at once, with or without detected speech', () => {
     const detector = new TurnDetector();
-    feed(detector, frames(6, 0.9));
+    feed(detector, windows(6, 0.9));
     expect(detector.endTurn()).toEqual([
       { type: 'speechEnd', atMs: 6 * 32, endOfTurn: true, reason: 'explicit', hadSpeech: true },
     ]);
     expect(detector.speaking).toBe(false);
     const quiet = new TurnDetector();
-    feed(quiet, frames(4, 0.1));
+    feed(quiet, windows(4, 0.1));
     expect(quiet.endTurn()).toEqual([
       { type: 'speechEnd', atMs: 4 * 32, endOfTurn: true, reason: 'explicit', hadSpeech: false },
     ]);
@@ -84,23 +84,23 @@ describe('TurnDetector', () => {
   it('cancel ends speech without ending the turn, and is silent when nobody speaks', () => {
     const detector = new TurnDetector();
     expect(detector.cancel()).toEqual([]);
-    feed(detector, frames(6, 0.9));
+    feed(detector, windows(6, 0.9));
     expect(detector.cancel()).toMatchObject([{ type: 'speechEnd', endOfTurn: false, reason: 'cancelled' }]);
   });
 
   it('speaks again after a turn ends: a second speechStart can drive barge-in', () => {
     const detector = new TurnDetector({ endOfTurnSilenceMs: 160 });
-    const events = feed(detector, [...frames(5, 0.9), ...frames(6, 0), ...frames(5, 0.9)]);
+    const events = feed(detector, [...windows(5, 0.9), ...windows(6, 0), ...windows(5, 0.9)]);
     expect(events.map((e) => e.type)).toEqual(['speechStart', 'speechEnd', 'speechStart']);
     expect(events[2]).toMatchObject({ atMs: 11 * 32 });
   });
 
   it('reset() restarts time and state for a new utterance', () => {
     const detector = new TurnDetector();
-    feed(detector, frames(20, 0.9));
+    feed(detector, windows(20, 0.9));
     detector.reset();
     expect(detector.speaking).toBe(false);
-    expect(feed(detector, frames(3, 0.9))).toMatchObject([{ type: 'speechStart', atMs: 0 }]);
+    expect(feed(detector, windows(3, 0.9))).toMatchObject([{ type: 'speechStart', atMs: 0 }]);
   });
 
   it('rejects inconsistent options', () => {
@@ -119,13 +119,13 @@ describe('TurnDetector on real speech', () => {
     const mic = new Int16Array(48 * 500 + spoken.samples.length + 48 * 1000);
     mic.set(spoken.samples, 48 * 500);
     const resampler = await StreamingResampler.create({ inputRate: 48_000, outputRate: 16_000 });
-    const frames = new WindowAssembler(512);
+    const assembler = new WindowAssembler(512);
     const detector = new TurnDetector();
     const events: TurnEvent[] = [];
     // 20 ms packets, as a browser would send them.
     for (let i = 0; i < mic.length; i += 960) {
-      for (const frame of frames.push(resampler.push(mic.subarray(i, i + 960)))) {
-        events.push(...detector.push(await vad.process(frame)));
+      for (const window of assembler.push(resampler.push(mic.subarray(i, i + 960)))) {
+        events.push(...detector.push(await vad.process(window)));
       }
     }
     resampler.destroy();
