@@ -63,7 +63,9 @@ describe('TurnDetector', () => {
     const end = feed(quick, [...windows(5, 0.9), ...windows(10, 0)]).find((e) => e.type === 'speechEnd');
     expect(end?.window).toBe(5 + Math.ceil(200 / 32) - 1);
     const standard = new TurnDetector();
-    const endStd = feed(standard, [...windows(5, 0.9), ...windows(30, 0)]).find((e) => e.type === 'speechEnd');
+    const endStd = feed(standard, [...windows(5, 0.9), ...windows(30, 0)]).find(
+      (e) => e.type === 'speechEnd',
+    );
     expect(endStd?.window).toBe(5 + Math.ceil(500 / 32) - 1);
   });
 
