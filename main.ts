@@ -4,11 +4,13 @@
  */
 import { buildApp } from './api/src/app';
 import { loadConfig } from './api/src/config';
+import { catchEscapedErrors } from './api/src/escaped-errors';
 import { startWorkflowRuntime } from './workflows/src/runtime';
 
 async function main() {
   const config = loadConfig();
   const app = await buildApp(config, { background: startWorkflowRuntime });
+  catchEscapedErrors(app.logger);
   await app.start();
   let stopping = false;
   const shutdown = async (signal: string) => {

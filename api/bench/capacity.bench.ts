@@ -31,7 +31,7 @@ async function run(sessions: number, speech: Int16Array, runner: SileroBatchRunn
         conversation: noop,
         vad: runner.createStream(),
         resamplers: pool,
-        client: { speechStarted: () => true, speechEnded: () => true },
+        client: { speechStarted: () => true, speechEnded: () => true, sessionEnded: () => true },
         endOfTurnSilenceMs: 600,
       });
       await input.start(`u${i}`, 16_000);

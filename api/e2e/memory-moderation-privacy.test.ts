@@ -120,14 +120,16 @@ describe('memory, moderation and privacy end to end', () => {
     expect(asUser.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
   }, 120_000);
 
-  it('exports everything about the user as one document, then deletes it', async () => {
+  it('exports everything about the user as one document to download, then deletes it', async () => {
     const exported = await t.gql(RequestDataExportMutation, {}, alice);
     const exportId = exported.data!.requestDataExport.id;
-    const document = await poll('the export', async () => {
+    const completed = await poll('the export', async () => {
       const res = await t.gql(PrivacyRequestQuery, { id: exportId }, alice);
-      return res.data?.privacyRequest.status === 'COMPLETED' ? res.data.privacyRequest.result : undefined;
+      return res.data?.privacyRequest.status === 'COMPLETED' ? res.data.privacyRequest : undefined;
     });
-    expect(JSON.stringify(document)).toMatch(/sailing/i);
+    const document = await fetch(`${t.url}${completed.download!.url}`);
+    expect(document.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(await document.text()).toMatch(/sailing/i);
 
     const deletion = await t.gql(RequestDataDeletionMutation, {}, alice);
     const deletionId = deletion.data!.requestDataDeletion.id;

@@ -15,6 +15,7 @@ import type { Config } from './config';
 import { InMemoryConversationHistory, RedisConversationHistory } from './db/conversation-history';
 import { type Database, openDatabase } from './db/database';
 import { TurnRepository } from './db/turn-repository';
+import { escapedErrorCount } from './escaped-errors';
 import { createGraphQLServer } from './graphql/yoga';
 import { createLogger, type Logger } from './logger';
 import { embeddingFor, type ProviderOverrides, speechProviders, summarizerFor } from './providers';
@@ -23,17 +24,22 @@ import type { ConversationHistory } from './realtime/ports';
 import { avatarSpeechRenderers } from './realtime/speech-renderer';
 import type { AppServices } from './services';
 import { BACKGROUND_OFF, type StartBackground } from './services/background';
+import { ConnectionRegistry } from './services/connections';
 import { ConversationService } from './services/conversations';
 import { createMemoryEventBus, createRedisEventBus, type EventBus } from './services/event-bus';
 import { MemoryService } from './services/memory';
 import { ModerationService } from './services/moderation';
 import { SessionEventPublisher } from './services/session-events';
+import { SessionLifecycle } from './services/session-lifecycle';
 import { SessionLimits } from './services/session-limits';
 import { SessionService } from './services/sessions';
 import { createTokenService, resolveJwtSecret } from './services/tokens';
 import { createAudioSocket } from './transport/audio-socket';
+import { withBodyLimit } from './transport/body-limit';
 import { createGraphQLWebSocketServer } from './transport/graphql-ws';
+import { rejectUpgrade } from './transport/http-errors';
 import { type HealthCheck, useHttpRoutes } from './transport/http-routes';
+import { createUpgradeGuard } from './transport/origin';
 
 export const VERSION = '0.1.0';
 
@@ -72,9 +78,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       onMigrated: (names) =>
         names.length && logger.info({ migrations: names }, 'applied database migrations'),
     }));
+  const onRedisError = (err: Error) => logger.warn({ err }, 'redis connection error');
   const bus =
-    overrides.bus ?? (config.redisUrl ? createRedisEventBus(config.redisUrl) : createMemoryEventBus());
+    overrides.bus ??
+    (config.redisUrl ? createRedisEventBus(config.redisUrl, onRedisError) : createMemoryEventBus());
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on('error', onRedisError);
   const tokens = createTokenService({
     secret: await resolveJwtSecret(config.auth.jwtSecret, config.dataDir, config.env === 'production'),
     issuer: config.auth.issuer,
@@ -88,7 +97,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const background =
     config.temporal.mode === 'off' || !overrides.background
       ? BACKGROUND_OFF
-      : await overrides.background(config, { db, embedding, summarize: summarizerFor(config), logger });
+      : await overrides.background(config, {
+          db,
+          embedding,
+          summarize: summarizerFor(config),
+          logger,
+          exportMaxBytes: config.privacy.exportMaxBytes,
+        });
   const workflows = background.work;
   if (workflows) await workflows.startMemoryMaintenance({}, MAINTENANCE_SCHEDULE);
 
@@ -119,6 +134,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : undefined,
   });
   const visemes = new ProfileVisemeService();
+  const lifecycle = new SessionLifecycle({ db, sessions, background: workflows, logger }, config.lifecycle);
+  const limits = new SessionLimits({ redis });
   const memories = new MemoryService(db, embedding);
   // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
   const espeak = new EspeakProcess();
@@ -148,12 +165,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     history,
     memory: memories,
     moderator: moderation,
-    activity: sessions,
-    limits: new SessionLimits({ redis }),
+    activity: lifecycle,
+    limits,
     logger,
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
+    timeouts: config.timeouts,
   });
-  const conversations = new ConversationService({ hub, sessions, tokens, history });
+  const conversations = new ConversationService({ hub, sessions, tokens, history, lifecycle, limits });
+  lifecycle.start((sessionId, reason) => conversations.endBySystem(sessionId, reason));
+  const connections = new ConnectionRegistry(config.limits);
   const services: AppServices = {
     config,
     db,
@@ -173,6 +193,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return { sessionId: live.session.id, live };
     },
     openSink: ({ live }, client) => conversations.openMicrophone(live, client),
+    admit: ({ live }) => connections.openSocket(live.session.userId),
+    release: ({ live }) => connections.closeSocket(live.session.userId),
     onError: (err) => logger.warn({ err }, 'audio socket error'),
   });
 
@@ -190,6 +212,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       version: VERSION,
       health,
       details: () => ({
+        escapedErrors: escapedErrorCount(),
+        liveSessions: hub.size,
+        graphqlSockets: graphqlWs.openSockets,
         audioSockets: audioSocket.stats(),
         providers: {
           stt: providers.stt.chain.metrics(),
@@ -198,20 +223,34 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         },
       }),
       consoleDir: path.resolve(config.consoleDir),
+      redis,
     }),
   ]);
-  const graphqlWs = createGraphQLWebSocketServer(yoga);
+  const graphqlWs = createGraphQLWebSocketServer(yoga, { connections, limits: config.limits, logger });
 
-  const server: Server = createServer(yoga);
+  const server: Server = createServer(withBodyLimit(yoga, config.limits.httpMaxBodyBytes));
+  const upgrades = createUpgradeGuard({
+    corsOrigins: config.corsOrigins,
+    connectionsPerMinutePerIp: config.limits.connectionsPerMinutePerIp,
+    redis,
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets during the checks must not crash the process.
+    socket.on('error', () => {});
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname === '/graphql') {
-      graphqlWs.wss.handleUpgrade(req, socket, head, (ws) => graphqlWs.wss.emit('connection', ws, req));
-    } else if (pathname === '/audio') {
-      audioSocket.handleUpgrade(req, socket, head);
-    } else {
+    if (pathname !== '/graphql' && pathname !== '/audio') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
     }
+    upgrades.check(req).then(
+      () => {
+        if (socket.destroyed) return;
+        if (pathname === '/audio') audioSocket.handleUpgrade(req, socket, head);
+        else
+          graphqlWs.wss.handleUpgrade(req, socket, head, (ws) => graphqlWs.wss.emit('connection', ws, req));
+      },
+      (err: unknown) => rejectUpgrade(socket, err),
+    );
   });
 
   let started = false;
@@ -239,6 +278,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         server.closeAllConnections();
         await closed;
       }
+      await lifecycle.stop();
       await hub.closeAll();
       await espeak.close();
       resamplers.clear();

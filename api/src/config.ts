@@ -42,7 +42,8 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().default('avatar-platform'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(3600).default(300),
-  AUTH_USERS: z.string().default('admin:admin:admin,demo:demo:user'),
+  /** Unset: the development users below, except in production, where there are none. */
+  AUTH_USERS: z.string().optional(),
   API_KEYS: z.string().default(''),
   OIDC_DOMAIN: z.string().optional(),
   OIDC_AUDIENCE: z.string().optional(),
@@ -58,7 +59,49 @@ const envSchema = z.object({
   TTS_PROVIDERS: z.string().default('local'),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
+  /** `auto`: open in development and tests, signed-in callers only in production. */
+  INTROSPECTION: z.enum(['auto', 'on', 'signed-in', 'off']).default('auto'),
+  SUBSCRIBER_MAX_EVENTS: z.coerce.number().int().min(16).default(512),
+  SUBSCRIBER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(4 * 1024 * 1024),
+  MAX_OPEN_SESSIONS_PER_USER: z.coerce.number().int().min(1).default(10),
+  MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(20),
+  CONNECTIONS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).default(120),
+  HTTP_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  WS_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(600),
+  SESSION_MAX_DURATION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 60 * 60),
+  SESSION_DISCONNECT_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+  SESSION_SUMMARY_EVERY_TURNS: z.coerce.number().int().min(0).default(20),
+  EXPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
+  MAX_CONCURRENT_EXPORTS_PER_USER: z.coerce.number().int().min(1).default(1),
+  MEMORY_RECALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(400),
+  MODERATION_TIMEOUT_MS: z.coerce.number().int().min(1).default(2000),
 });
+
+/** The development sign-in users; production refuses them (and any `change-me` password). */
+const DEV_USERS = 'admin:admin:admin,demo:demo:user';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -91,6 +134,28 @@ export interface Config {
     embedding: 'local' | 'openai';
   };
   endOfTurnSilenceMs: number;
+  /** Who may run introspection queries: anyone, signed-in callers only, or nobody. */
+  introspection: 'on' | 'signed-in' | 'off';
+  limits: {
+    subscriber: { maxEvents: number; maxBytes: number };
+    openSessionsPerUser: number;
+    socketsPerUser: number;
+    subscriptionsPerUser: number;
+    subscriptionsPerSocket: number;
+    connectionsPerMinutePerIp: number;
+    httpMaxBodyBytes: number;
+    wsMaxMessageBytes: number;
+  };
+  lifecycle: {
+    idleTimeoutMs: number;
+    maxDurationMs: number;
+    disconnectGraceMs: number;
+    /** A long session is summarized into memories every this many user turns (0: only when it ends). */
+    summaryEveryTurns: number;
+  };
+  privacy: { exportMaxBytes: number; concurrentExportsPerUser: number };
+  /** Caps on the critical path of a turn: past them the turn goes on without (recall) or safely (moderation). */
+  timeouts: { memoryRecallMs: number; moderationMs: number };
 }
 
 export class ConfigError extends Error {
@@ -124,6 +189,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.OIDC_DOMAIN && !e.OIDC_AUDIENCE) || (!e.OIDC_DOMAIN && e.OIDC_AUDIENCE)) {
     throw new ConfigError('OIDC_DOMAIN and OIDC_AUDIENCE must be set together');
   }
+  const production = e.NODE_ENV === 'production';
+  const devUsers = parseTriples(
+    e.AUTH_USERS ?? (production ? '' : DEV_USERS),
+    'AUTH_USERS',
+    (username, password, role) => ({ username, password, role }),
+  );
+  if (production) {
+    if (!e.JWT_SECRET) {
+      throw new ConfigError('JWT_SECRET must be set in production (e.g. `openssl rand -base64 48`)');
+    }
+    const weak = devUsers.find(
+      (u) => DEV_USERS.includes(`${u.username}:${u.password}:`) || u.password === 'change-me',
+    );
+    if (weak) {
+      throw new ConfigError(
+        `AUTH_USERS: refusing the development user "${weak.username}" with its default password in production`,
+      );
+    }
+  }
   const openai =
     e.OPENAI_API_KEY || e.OPENAI_BASE_URL
       ? { apiKey: e.OPENAI_API_KEY ?? 'none', baseURL: e.OPENAI_BASE_URL }
@@ -148,11 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: e.JWT_ISSUER,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
-      devUsers: parseTriples(e.AUTH_USERS, 'AUTH_USERS', (username, password, role) => ({
-        username,
-        password,
-        role,
-      })),
+      devUsers,
       apiKeys: parseTriples(e.API_KEYS, 'API_KEYS', (key, username, role) => ({ key, username, role })),
       oidc:
         e.OIDC_DOMAIN && e.OIDC_AUDIENCE
@@ -177,5 +257,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embedding: e.EMBEDDING_PROVIDER,
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
+    introspection: e.INTROSPECTION === 'auto' ? (production ? 'signed-in' : 'on') : e.INTROSPECTION,
+    limits: {
+      subscriber: { maxEvents: e.SUBSCRIBER_MAX_EVENTS, maxBytes: e.SUBSCRIBER_MAX_BYTES },
+      openSessionsPerUser: e.MAX_OPEN_SESSIONS_PER_USER,
+      socketsPerUser: e.MAX_SOCKETS_PER_USER,
+      subscriptionsPerUser: e.MAX_SUBSCRIPTIONS_PER_USER,
+      subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      connectionsPerMinutePerIp: e.CONNECTIONS_PER_MINUTE_PER_IP,
+      httpMaxBodyBytes: e.HTTP_MAX_BODY_BYTES,
+      wsMaxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+    },
+    lifecycle: {
+      idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+      maxDurationMs: e.SESSION_MAX_DURATION_SECONDS * 1000,
+      disconnectGraceMs: e.SESSION_DISCONNECT_GRACE_SECONDS * 1000,
+      summaryEveryTurns: e.SESSION_SUMMARY_EVERY_TURNS,
+    },
+    privacy: {
+      exportMaxBytes: e.EXPORT_MAX_BYTES,
+      concurrentExportsPerUser: e.MAX_CONCURRENT_EXPORTS_PER_USER,
+    },
+    timeouts: { memoryRecallMs: e.MEMORY_RECALL_TIMEOUT_MS, moderationMs: e.MODERATION_TIMEOUT_MS },
   };
 }

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'SESSION_ENDED'
+  | 'SLOW_CONSUMER'
+  | 'TOO_LARGE'
   | 'PROVIDER_ERROR'
   | 'PROVIDER_TIMEOUT'
   | 'UNAVAILABLE'

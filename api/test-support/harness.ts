@@ -142,7 +142,7 @@ export function collect<R, V extends Record<string, unknown>>(
         },
         error: (err) => {
           clearTimeout(timer);
-          reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+          reject(asError(err));
         },
         complete: () => {
           clearTimeout(timer);
@@ -151,4 +151,13 @@ export function collect<R, V extends Record<string, unknown>>(
       },
     );
   });
+}
+
+/** graphql-ws reports a closed socket as its CloseEvent: make it an Error that says code and reason. */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const close = err as { code?: unknown; reason?: unknown };
+  if (typeof close?.code === 'number')
+    return new Error(`socket closed ${close.code}: ${String(close.reason)}`);
+  return new Error(JSON.stringify(err));
 }

@@ -149,6 +149,6 @@ export const RequestDataDeletionMutation = graphql(`
 
 export const PrivacyRequestQuery = graphql(`
   query PrivacyRequest($id: ID!) {
-    privacyRequest(id: $id) { id kind status result error }
+    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }
   }
 `);

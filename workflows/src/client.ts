@@ -57,9 +57,12 @@ export class WorkflowsClient implements BackgroundWork {
     return this.startOnce('phonemeAlignmentWorkflow', workflowIds.alignment(turnId), args);
   }
 
-  /** Records an EXPORT request for the user and starts its workflow; the document lands on the request. */
-  async startPrivacyExport(userId: string): Promise<{ requestId: string; workflowId: string }> {
-    return this.startPrivacy(userId, 'EXPORT', 'privacyExportWorkflow');
+  /** Records an EXPORT request for the user and starts its workflow; the document is stored in parts. */
+  async startPrivacyExport(
+    userId: string,
+    opts: { maxActive?: number } = {},
+  ): Promise<{ requestId: string; workflowId: string }> {
+    return this.startPrivacy(userId, 'EXPORT', 'privacyExportWorkflow', opts.maxActive);
   }
 
   /** Records a DELETE request for the user and starts its (durable) workflow. */
@@ -90,8 +93,9 @@ export class WorkflowsClient implements BackgroundWork {
     userId: string,
     kind: 'EXPORT' | 'DELETE',
     workflowType: string,
+    maxActive?: number,
   ): Promise<{ requestId: string; workflowId: string }> {
-    const request = await this.privacy.createRequest(userId, kind);
+    const request = await this.privacy.createRequest(userId, kind, { maxActive });
     const workflowId = workflowIds.privacy(request.id);
     await this.privacy.setWorkflowId(request.id, workflowId);
     const input: PrivacyInput = { requestId: request.id };

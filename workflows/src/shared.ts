@@ -1,5 +1,6 @@
 /** What workflows, activities, the worker and the API's client facade agree on: queue names, ids and I/O shapes. */
 import type { TranscriptTurn } from '../../api/src/adapters/summarizer/types';
+import type { ExportSummary } from '../../api/src/db/privacy-repository';
 import type { MaintenanceOptions } from '../../api/src/services/background';
 
 export const TASK_QUEUE = 'avatar-background';
@@ -8,6 +9,7 @@ export const TASK_QUEUE = 'avatar-background';
 export const FAILURE = {
   notFound: 'NotFound',
   badInput: 'BadInput',
+  tooLarge: 'TooLarge',
 } as const;
 
 /** Most text a turn or memory may carry into a workflow (Temporal payloads stay small; longer is a bug upstream). */
@@ -92,9 +94,7 @@ export interface PrivacyDeleteResult {
   empty: boolean;
 }
 
-export interface PrivacyExportResult {
+export interface PrivacyExportResult extends ExportSummary {
   requestId: string;
   userId: string;
-  counts: Record<string, number>;
-  empty: boolean;
 }

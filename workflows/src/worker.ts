@@ -97,7 +97,13 @@ async function main(): Promise<void> {
   const worker = await startWorker({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
-    deps: { db, embedding: await embeddingFor(config), summarize: summarizerFor(config), logger },
+    deps: {
+      db,
+      embedding: await embeddingFor(config),
+      summarize: summarizerFor(config),
+      logger,
+      exportMaxBytes: config.privacy.exportMaxBytes,
+    },
   });
   logger.info({ taskQueue: worker.taskQueue, address: config.temporal.address }, 'temporal worker polling');
   const shutdown = async () => {

@@ -10,6 +10,7 @@ import { FakeEmbedding } from '../../api/src/adapters/embedding/testing/fake';
 import { ruleBasedSummarizer } from '../../api/src/adapters/summarizer/summarizers';
 import { type Database, openDatabase } from '../../api/src/db/database';
 import { MemoryRepository } from '../../api/src/db/memory-repository';
+import { PrivacyRepository } from '../../api/src/db/privacy-repository';
 import { NotFoundError, ProviderError } from '../../api/src/errors';
 import { ModerationService } from '../../api/src/services/moderation';
 import { seedConversation } from '../../api/test-support/seed';
@@ -206,7 +207,7 @@ describe('workflows on a real Temporal dev server', () => {
     expect(alignment.phones.slice(0, 4).map((p) => p.phone)).toEqual(['HH', 'AH', 'L', 'OW']);
   });
 
-  it('exports everything about a user as one document, and says so when there is nothing', async () => {
+  it('exports everything about a user as one NDJSON document in parts, and says so when there is nothing', async () => {
     const s = await seedConversation(db, conversation);
     await client.result(await client.startSessionSummary(s.sessionId));
     const { requestId, workflowId } = await client.startPrivacyExport(s.userId);
@@ -214,12 +215,15 @@ describe('workflows on a real Temporal dev server', () => {
     expect(result).toMatchObject({ empty: false, counts: { sessions: 1, turns: 4, memories: 3 } });
     const request = await db.prisma.privacyRequest.findUniqueOrThrow({ where: { id: requestId } });
     expect(request.status).toBe('COMPLETED');
-    const document = request.result as {
-      sessions: { turns: { text: string }[] }[];
-      memories: { embedding: number[] }[];
-    };
-    expect(document.sessions[0]!.turns[0]!.text).toBe(conversation[0]!.text);
-    expect(document.memories[0]!.embedding).toHaveLength(384);
+    expect(request.result).toMatchObject({ download: `/api/privacy/exports/${requestId}` });
+    let text = '';
+    for await (const part of new PrivacyRepository(db).readExport(requestId)) text += part;
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { record: string; text?: string; embedding?: number[] });
+    expect(rows.find((r) => r.record === 'turn')?.text).toBe(conversation[0]!.text);
+    expect(rows.find((r) => r.record === 'memory')?.embedding).toHaveLength(384);
 
     const nobody = await db.prisma.user.create({ data: { username: `empty-${requestId}` } });
     const emptyExport = await client.startPrivacyExport(nobody.id);

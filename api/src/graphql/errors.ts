@@ -51,8 +51,9 @@ export function maskError(error: unknown, fallbackMessage: string): GraphQLError
       extensions: toErrorExtensions(appError),
     });
   }
-  // Errors raised by GraphQL itself (syntax, validation, unknown fields) are safe and useful as they are.
-  if (error instanceof GraphQLError && !error.originalError) {
+  // Errors raised by GraphQL itself (syntax, validation, unknown fields, variables of the wrong type, whose
+  // cause is the scalar's own GraphQLError) are the client's and are safe and useful as they are.
+  if (error instanceof GraphQLError && (!error.originalError || original instanceof GraphQLError)) {
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,

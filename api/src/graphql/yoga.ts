@@ -8,6 +8,7 @@ import { type OidcClaims, viewerFromOidc, viewerFromToken } from '../services/si
 import { bearerToken } from '../services/tokens';
 import type { GraphQLContext } from './context';
 import { maskError } from './errors';
+import { useIntrospectionPolicy, useSafeText } from './guards';
 import { schema } from './schema';
 
 /** What the transports hand yoga: an HTTP request, or a graphql-ws connection's params. */
@@ -82,7 +83,11 @@ export function createGraphQLServer(
       }) as Plugin,
     );
   }
-  plugins.push(useViewer(services, logger) as Plugin);
+  plugins.push(
+    useViewer(services, logger) as Plugin,
+    useSafeText(),
+    useIntrospectionPolicy(config.introspection),
+  );
 
   return createYoga<ServerContext, GraphQLContext>({
     schema,
@@ -102,6 +107,8 @@ export function createGraphQLServer(
       maskError: (error, message) => {
         const masked = maskError(error, message);
         if (masked.extensions.code === 'INTERNAL') logger.error({ err: error }, 'unexpected GraphQL error');
+        // The client's mistake: worth a line, not a stack.
+        else logger.warn({ code: masked.extensions.code, path: masked.path }, masked.message);
         return masked;
       },
     },

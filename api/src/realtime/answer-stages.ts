@@ -179,7 +179,7 @@ export async function runModerationStage(opts: {
  * Speaks the cleared sentences in order: TTS per sentence, the renderer turns its audio into client events,
  * and the playback ledger records where each sentence sits so a barge-in knows what was heard. The gesture
  * plan is rendered once known, after the sentence it arrived during. Without a TTS the sentences are
- * delivered as text only.
+ * delivered as text only. The answer's owner ends the renderer (an answer may speak more than once).
  */
 export async function runSpeechStage(opts: {
   answer: Answer;
@@ -196,12 +196,6 @@ export async function runSpeechStage(opts: {
     return;
   }
   const { tts, renderer } = speech;
-  let ended = false;
-  const end = async () => {
-    if (ended || !renderer.end) return [];
-    ended = true;
-    return renderer.end();
-  };
   const renderGestures = async () => {
     const gestures = renderer.gesturePlan ? opts.takeGesturePlan() : null;
     if (gestures) opts.send(await renderer.gesturePlan!(gestures.plan, gestures.emotion));
@@ -221,11 +215,7 @@ export async function runSpeechStage(opts: {
       await renderGestures();
     }
     await renderGestures();
-    opts.send(await end());
   } catch (err) {
     answer.fail(err);
-  } finally {
-    // An interrupted or failed answer still hands its resources back; what it would send is dropped.
-    await end().catch(() => undefined);
   }
 }

@@ -83,7 +83,7 @@ function setup() {
       },
     },
     moderator: { moderate: async ({ text }) => ({ allowed: true, text }), attachTurn: async () => {} },
-    activity: { markActive: async (sessionId) => void activated.push(sessionId) },
+    activity: { markActive: async (sessionId) => void activated.push(sessionId), userTurn: () => {} },
     logger: createLogger('silent'),
     endOfTurnSilenceMs: 320,
   });
@@ -169,6 +169,7 @@ describe('RealtimeHub', () => {
     const mic = await hub.openMicrophone(live(), {
       speechStarted: (e) => sent.push(`started ${e.utteranceId}`) > 0,
       speechEnded: (e) => sent.push(`ended ${e.utteranceId}`) > 0,
+      sessionEnded: () => true,
     });
     await mic.start('mic-1', 16_000);
     await mic.audio(new Int16Array(512 * 10).fill(8000));

@@ -81,6 +81,8 @@ export interface RealtimeHubDeps {
   limits?: TurnLimits;
   logger: Logger;
   endOfTurnSilenceMs: number;
+  /** Caps on memory recall and moderation in a turn. */
+  timeouts?: { memoryRecallMs: number; moderationMs: number };
 }
 
 /** What a session's answers carry and show, from the persona's switches and the client's capabilities. */
@@ -180,7 +182,7 @@ export class RealtimeHub {
       gestureLibrary: features.gestures ? persona.gestureLibrary : [],
     };
     const runtime = new SessionRuntime(
-      { sessionId: session.id, userId: session.userId, persona, features },
+      { sessionId: session.id, userId: session.userId, persona, features, timeouts: this.deps.timeouts },
       {
         stt: new FailoverStt(preferred(providers.stt, persona.sttProvider, log)),
         llm: new FailoverLlm(preferred(providers.llm, persona.llmProvider, log)),
@@ -191,6 +193,7 @@ export class RealtimeHub {
         history: this.deps.history,
         turns: this.deps.turns,
         limits: this.deps.limits,
+        activity: this.deps.activity,
         events: this.deps.events,
         onWarning: (message) => log.warn(message),
       },

@@ -27,6 +27,8 @@ export interface TurnRecord {
   emotion: string | null;
   /** Latency marks in ms from the end of the user's turn: sttMs, llmFirstTokenMs, firstAudioMs, totalMs. */
   timings: Record<string, number>;
+  /** No provider could answer; the text is the persona's failure line that was said instead. */
+  failed?: boolean;
 }
 
 /** The durable record of what was said. */
@@ -75,8 +77,10 @@ export interface TurnLimits {
 
 /** Session bookkeeping the pipeline triggers. */
 export interface SessionActivity {
-  /** The session received its first input. */
+  /** The session is brought live by its first input. */
   markActive(sessionId: string): Promise<void>;
+  /** The user took a turn (typed or spoken). */
+  userTurn(sessionId: string): void;
 }
 
 /**
@@ -86,6 +90,8 @@ export interface SessionActivity {
 export interface ClientChannel {
   speechStarted(event: { utteranceId: string; atMs: number }): boolean;
   speechEnded(event: { utteranceId: string; atMs: number; endOfTurn: boolean }): boolean;
+  /** The session ended (the reason is `SessionEnded`'s): the client's connection is closed. */
+  sessionEnded(reason: string): boolean;
 }
 
 /**

@@ -35,6 +35,7 @@ import type {
   MemoryRecall,
   ModerationVerdict,
   Moderator,
+  SessionActivity,
   TurnLimits,
   TurnStore,
 } from './ports';
@@ -53,6 +54,10 @@ export interface RuntimePersona extends PromptPersona {
   llmModel?: string | null;
   /** Said by `greet()`. */
   greeting?: string;
+  /** Said instead when no provider could answer; nothing is said when absent. */
+  failureLine?: string;
+  /** Said instead of a sentence moderation could not check in time. */
+  safeFallback?: string;
 }
 
 /** What answers carry, from the persona's switches and what the client can render. */
@@ -70,6 +75,8 @@ export interface SessionRuntimeConfig {
   userId: string;
   persona: RuntimePersona;
   features?: Partial<AnswerFeatures>;
+  /** Caps on the critical path; without them recall and moderation may take as long as they take. */
+  timeouts?: { memoryRecallMs?: number; moderationMs?: number };
   language?: string;
   promptTokenBudget?: number;
   maxResponseTokens?: number;
@@ -86,6 +93,7 @@ export interface SessionRuntimeDeps {
   history: ConversationHistory;
   turns: TurnStore;
   limits?: TurnLimits;
+  activity?: Pick<SessionActivity, 'userTurn'>;
   events: EventSink;
   clock?: Clock;
   /** Things worth a log line that do not fail the turn (a model breaking the answer contract...). */
@@ -114,6 +122,8 @@ interface Produced {
   replaced: boolean;
   flagIds: string[];
   failure: unknown;
+  /** No answer could be produced: the failure line was said instead. */
+  failed?: boolean;
 }
 
 const ALL_FEATURES: AnswerFeatures = { speech: true, text: true, memory: true };
@@ -244,6 +254,7 @@ export class SessionRuntime {
       answer.timings.sttMs = this.since(answer);
       if (!userText || answer.stopped) return;
       await this.deps.limits?.consumeTurn(this.config.sessionId);
+      this.deps.activity?.userTurn(this.config.sessionId);
       const messages = await this.prompt(userText);
       // Storing the user turn is off the critical path to the first audio; a failure is reported, not thrown.
       const userStored = this.storeUserTurn(userText, answer);
@@ -264,7 +275,10 @@ export class SessionRuntime {
     }
   }
 
-  /** Announces the answer, runs its stages, closes it and stores what was said (after the user's turn). */
+  /**
+   * Announces the answer, runs its stages, closes it and stores what was said (after the user's turn). When no
+   * provider could answer, the persona says its failure line instead, and the turn is stored as failed.
+   */
   private async respond(
     state: AnswerState,
     source: AnswerSource,
@@ -273,9 +287,27 @@ export class SessionRuntime {
     const { answer } = state;
     state.started = true;
     this.emit({ type: 'ResponseStarted', responseId: answer.id, utteranceId: answer.utteranceId });
-    const produced = await this.produce(state, source);
-    state.producing = false;
-    if (produced.failure) this.reportError(produced.failure);
+    // One renderer for the whole answer: its chunk numbers and timeline run on across a failure line.
+    const renderer = this.features.speech ? this.createRenderer(answer.id) : undefined;
+    let rendererEnded = false;
+    const endRenderer = async () => {
+      if (rendererEnded || !renderer?.end) return [];
+      rendererEnded = true;
+      return renderer.end();
+    };
+    let produced: Produced;
+    try {
+      produced = await this.produce(state, source, renderer);
+      if (produced.failure) {
+        this.reportError(produced.failure);
+        produced.failed = await this.sayFailureLine(state, renderer);
+      }
+      this.sendSpeech(state, await endRenderer());
+    } finally {
+      state.producing = false;
+      // An interrupted answer still hands its renderer's resources back; what it would send is dropped.
+      await endRenderer().catch(() => undefined);
+    }
     for (const warning of produced.outcome.warnings) this.deps.onWarning?.(warning);
     if (produced.outcome.plainText && source.kind === 'llm') {
       this.deps.onWarning?.(
@@ -298,8 +330,29 @@ export class SessionRuntime {
     if (questionStored) await this.storeAssistantTurn(state, heard, produced);
   }
 
+  /**
+   * The persona's failure line after a failed answer (unless the user cut in): spoken when the answer's speech
+   * still works (the model failed), shown as text when speech itself failed. True when it was said.
+   */
+  private async sayFailureLine(state: AnswerState, renderer: SpeechRenderer | undefined): Promise<boolean> {
+    const line = this.config.persona.failureLine?.trim();
+    if (!line || state.interruption) return false;
+    if (!state.answer.stopped) {
+      await this.produce(state, { kind: 'scripted', text: line }, renderer);
+      return true;
+    }
+    state.answer.playback.addText(line);
+    if (this.features.text)
+      this.emit({ type: 'ResponseTextDelta', responseId: state.answer.id, delta: line });
+    return true;
+  }
+
   /** The three stages of the answer, connected by their queues; resolves when all have finished. */
-  private async produce(state: AnswerState, source: AnswerSource): Promise<Produced> {
+  private async produce(
+    state: AnswerState,
+    source: AnswerSource,
+    renderer: SpeechRenderer | undefined,
+  ): Promise<Produced> {
     const { answer } = state;
     const sentences = new StageQueue<SpeechSentence>(answer.signal);
     const cleared = new StageQueue<SpeechSentence>(answer.signal);
@@ -314,12 +367,22 @@ export class SessionRuntime {
     const moderate =
       source.kind === 'scripted'
         ? async (text: string): Promise<ModerationVerdict> => ({ allowed: true, text })
-        : (text: string) =>
-            this.deps.moderator.moderate({
-              sessionId: this.config.sessionId,
-              personaId: this.config.persona.id,
-              text,
-            });
+        : async (text: string): Promise<ModerationVerdict> => {
+            const verdict = await withinTime(
+              this.deps.moderator.moderate({
+                sessionId: this.config.sessionId,
+                personaId: this.config.persona.id,
+                text,
+              }),
+              this.config.timeouts?.moderationMs,
+              () =>
+                this.deps.onWarning?.(
+                  'moderation took too long; the sentence was replaced by the safe fallback',
+                ),
+            );
+            // Unchecked text is never said: past the cap, the persona's safe fallback is.
+            return verdict ?? { allowed: false, text: this.config.persona.safeFallback ?? '…' };
+          };
     try {
       const [llm, moderation] = await Promise.all([
         runLlmStage({
@@ -358,16 +421,10 @@ export class SessionRuntime {
         runSpeechStage({
           answer,
           cleared,
-          speech: this.features.speech
-            ? {
-                tts: this.deps.tts,
-                voice: this.config.persona.voice,
-                renderer: this.createRenderer(answer.id),
-              }
-            : undefined,
+          speech: renderer ? { tts: this.deps.tts, voice: this.config.persona.voice, renderer } : undefined,
           takeGesturePlan: () => {
             const outcome: LlmOutcome | null = modelOutcome;
-            if (!outcome || gesturesTaken || replaced) return null;
+            if (!outcome || gesturesTaken || replaced || source.kind === 'scripted') return null;
             gesturesTaken = true;
             return { plan: outcome.gesturePlan, emotion: outcome.emotion };
           },
@@ -419,8 +476,15 @@ export class SessionRuntime {
     const [recent, memories] = await Promise.all([
       this.deps.history.recent(sessionId),
       this.features.memory
-        ? // Memories improve an answer but are not worth failing the turn for.
-          this.deps.memory.recallTexts({ userId, personaId: persona.id, query: userText }).catch(() => [])
+        ? // Memories improve an answer but are not worth failing, or holding up, the turn for.
+          withinTime(
+            this.deps.memory.recallTexts({ userId, personaId: persona.id, query: userText }),
+            this.config.timeouts?.memoryRecallMs,
+            () => this.deps.onWarning?.('memory recall took too long; answering without memories'),
+          ).then(
+            (found) => found ?? [],
+            () => [],
+          )
         : [],
     ]);
     return buildPrompt({
@@ -463,6 +527,7 @@ export class SessionRuntime {
       text: heard,
       utteranceId: state.answer.utteranceId,
       interrupted,
+      failed: produced.failed ?? false,
       emotion: produced.outcome.emotion,
       timings: state.answer.timings,
     });
@@ -528,5 +593,28 @@ export class SessionRuntime {
       message: known ? err.message : 'Something went wrong while answering',
       retryable: known ? err.retryable : false,
     });
+  }
+}
+
+/** The promise's value, or undefined (after `onTimeout`) when it takes longer than `ms`; no cap without `ms`. */
+async function withinTime<T>(
+  promise: Promise<T>,
+  ms: number | undefined,
+  onTimeout: () => void,
+): Promise<T | undefined> {
+  if (ms === undefined) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      resolve(undefined);
+    }, ms);
+  });
+  // A late answer is dropped, and so is a late failure.
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

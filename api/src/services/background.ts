@@ -25,8 +25,14 @@ export interface MaintenanceOptions {
 export interface BackgroundWork {
   /** Summarizes a session into memories; again later stores only what is new. */
   startSessionSummary(sessionId: string): Promise<string>;
-  /** Records an export request for the user and starts it; the document lands on the request. */
-  startPrivacyExport(userId: string): Promise<{ requestId: string; workflowId: string }>;
+  /**
+   * Records an export request for the user and starts it; the document is stored in parts and served by the
+   * API. `maxActive` refuses (RATE_LIMITED) a user who already has that many exports running.
+   */
+  startPrivacyExport(
+    userId: string,
+    opts?: { maxActive?: number },
+  ): Promise<{ requestId: string; workflowId: string }>;
   /** Records a deletion request for the user and starts it. */
   startPrivacyDelete(userId: string): Promise<{ requestId: string; workflowId: string }>;
   /** Runs memory maintenance now, or on a cron schedule (e.g. `0 3 * * *`); one instance at a time. */
@@ -43,6 +49,8 @@ export interface BackgroundDeps {
   embedding: EmbeddingAdapter;
   summarize: Summarizer;
   logger: Pick<Logger, 'info' | 'warn'>;
+  /** An export larger than this fails as too large. */
+  exportMaxBytes: number;
 }
 
 export interface BackgroundRuntime {

@@ -32,6 +32,7 @@ describe('conversation service', () => {
       sessions,
       tokens,
       history,
+      lifecycle: { connected: () => {}, disconnected: () => {}, forget: () => {} },
       hub: {
         sendText: async () => ({ utteranceId: 'u' }),
         greet: async () => {},

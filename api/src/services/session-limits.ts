@@ -63,6 +63,11 @@ export class SessionLimits {
     if (tokens > 0) await this.tokens.penalty(sessionId, Math.ceil(tokens));
   }
 
+  /** The session ended: its counters are not needed any more. */
+  async forget(sessionId: string): Promise<void> {
+    await Promise.all([this.turns.delete(sessionId), this.tokens.delete(sessionId)]);
+  }
+
   async assertTokenBudget(sessionId: string): Promise<void> {
     const used = (await this.tokens.get(sessionId))?.consumedPoints ?? 0;
     if (used >= this.tokenBudget) {

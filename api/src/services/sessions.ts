@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database';
-import { canAccessSession, type SessionAccess } from '../domain/session-access';
+import { canAccessSession, type SessionAccess } from '../domain/access';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import type { Persona, Session } from '../generated/prisma/client';
-import type { SessionActivity } from '../realtime/ports';
 import type { SessionEventPublisher } from './session-events';
 import type { TokenService, Viewer } from './tokens';
 
@@ -15,7 +14,7 @@ export interface CreatedSession {
   graphqlUrl: string;
 }
 
-export class SessionService implements SessionActivity {
+export class SessionService {
   constructor(
     private readonly deps: {
       db: Database;
@@ -97,6 +96,15 @@ export class SessionService implements SessionActivity {
   async end(viewer: Viewer | null, id: string, reason = 'ended by client'): Promise<Session> {
     const session = await this.get(viewer, id, 'control');
     await this.assertOpen(session);
+    return this.close(id, reason);
+  }
+
+  /** Ends a session the platform decided to end (idle, too long, client gone); SESSION_ENDED if it already was. */
+  endBySystem(id: string, reason: string): Promise<Session> {
+    return this.close(id, reason);
+  }
+
+  private async close(id: string, reason: string): Promise<Session> {
     // Only one caller wins the transition, so SessionEnded is emitted exactly once.
     const { count } = await this.deps.db.prisma.session.updateMany({
       where: { id, status: { not: 'ENDED' } },

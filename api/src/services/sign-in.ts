@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiKey, Config, DevUser } from '../config';
 import type { Database } from '../db/database';
+import { isUnsafeText } from '../domain/text';
 import { BadInputError, UnauthenticatedError } from '../errors';
 import type { Role } from '../generated/prisma/enums';
 import type { TokenService, Viewer } from './tokens';
@@ -14,9 +15,16 @@ function sameSecret(a: string, b: string) {
   return timingSafeEqual(digest(a), digest(b));
 }
 
+const secret = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !isUnsafeText(value), 'must not contain U+0000 or unpaired surrogates');
+
 export const signInSchema = z.union([
-  z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-  z.object({ apiKey: z.string().min(1).max(256) }),
+  z.object({ username: secret(64), password: secret(256) }),
+  z.object({ apiKey: secret(256) }),
 ]);
 export type SignIn = z.infer<typeof signInSchema>;
 

@@ -23,8 +23,18 @@ export interface TokenService {
   issueSessionToken(
     viewer: Omit<Viewer, 'scope'> & { sessionId: string },
   ): Promise<{ token: string; expiresAt: Date }>;
+  /** A few minutes' permission to download one privacy export, for a link. */
+  issueDownloadToken(grant: {
+    userId: string;
+    requestId: string;
+  }): Promise<{ token: string; expiresAt: Date }>;
+  /** An access or session token; anything else (a download token) is refused. */
   verify(token: string): Promise<Viewer>;
+  /** The export a download token grants. */
+  verifyDownload(token: string): Promise<{ userId: string; requestId: string }>;
 }
+
+const DOWNLOAD_TTL_SECONDS = 300;
 
 export function createTokenService(opts: {
   secret: Uint8Array;
@@ -43,6 +53,14 @@ export function createTokenService(opts: {
       .sign(opts.secret);
     return { token, expiresAt };
   };
+  const verified = async (token: string) => {
+    try {
+      return (await jwtVerify(token, opts.secret, { issuer: opts.issuer, algorithms: ['HS256'] })).payload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
+      throw new UnauthenticatedError('Invalid token');
+    }
+  };
   return {
     issueAccessToken: (v) =>
       sign({ usr: v.username, role: v.role, scope: 'api' }, v.userId, opts.accessTtlSeconds),
@@ -52,30 +70,37 @@ export function createTokenService(opts: {
         v.userId,
         opts.sessionTtlSeconds,
       ),
-    async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, opts.secret, {
-          issuer: opts.issuer,
-          algorithms: ['HS256'],
-        });
-        const scope = payload.scope === 'session' ? 'session' : 'api';
-        if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') {
-          throw new UnauthenticatedError('Malformed token');
-        }
-        if (scope === 'session' && typeof payload.sid !== 'string')
-          throw new UnauthenticatedError('Malformed token');
-        return {
-          userId: payload.sub,
-          username: String(payload.usr ?? ''),
-          role: payload.role as Role,
-          scope,
-          sessionId: scope === 'session' ? String(payload.sid) : undefined,
-        };
-      } catch (err) {
-        if (err instanceof UnauthenticatedError) throw err;
-        if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
-        throw new UnauthenticatedError('Invalid token');
+    issueDownloadToken: (grant) =>
+      sign({ scope: 'download', rid: grant.requestId }, grant.userId, DOWNLOAD_TTL_SECONDS),
+    async verifyDownload(token) {
+      const payload = await verified(token);
+      if (
+        payload.scope !== 'download' ||
+        typeof payload.sub !== 'string' ||
+        typeof payload.rid !== 'string'
+      ) {
+        throw new UnauthenticatedError('Not a download token');
       }
+      return { userId: payload.sub, requestId: payload.rid };
+    },
+    async verify(token) {
+      const payload = await verified(token);
+      const scope = payload.scope;
+      if (scope !== 'api' && scope !== 'session') {
+        throw new UnauthenticatedError('This token only downloads an export');
+      }
+      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') {
+        throw new UnauthenticatedError('Malformed token');
+      }
+      if (scope === 'session' && typeof payload.sid !== 'string')
+        throw new UnauthenticatedError('Malformed token');
+      return {
+        userId: payload.sub,
+        username: String(payload.usr ?? ''),
+        role: payload.role as Role,
+        scope,
+        sessionId: scope === 'session' ? String(payload.sid) : undefined,
+      };
     },
   };
 }

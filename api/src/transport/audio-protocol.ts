@@ -69,10 +69,13 @@ export type ServerMessage =
   | { type: 'interrupted' }
   | { type: 'speech.started'; utteranceId: string; atMs: number }
   | { type: 'speech.ended'; utteranceId: string; atMs: number; endOfTurn: boolean }
+  | { type: 'session.ended'; reason: string }
   | { type: 'error'; code: ProtocolErrorCode | string; message: string };
 
 /** Close codes for fatal conditions (recoverable ones are `error` messages on an open socket). */
 export const CLOSE_CODES = {
+  /** The session ended (idle, too long, ended by a client): the reason says which. */
+  normal: 1000,
   /** Too many protocol errors: the client is broken or hostile. */
   policyViolation: 1008,
   /** A frame above the hard limit (ws closes with this itself). */

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { SUPPORTED_INPUT_RATES } from '../domain/audio';
-import { AppError, type ErrorCode } from '../errors';
+import { AppError } from '../errors';
 import type { ClientChannel, MicrophoneSink } from '../realtime/ports';
 import {
   AUDIO_SUBPROTOCOL,
@@ -19,6 +19,7 @@ import {
   type QueuedInput,
   type ServerMessage,
 } from './audio-protocol';
+import { rejectUpgrade } from './http-errors';
 
 /** Who is on the other end of a socket, as `authenticate` resolved it. */
 export interface AudioSession {
@@ -30,6 +31,10 @@ export interface AudioSocketOptions<S extends AudioSession = AudioSession> {
   authenticate(token: string): Promise<S>;
   /** The realtime pipeline's sink for this socket's microphone, and its channel back to the client. */
   openSink(session: S, client: ClientChannel): Promise<MicrophoneSink>;
+  /** Counts the socket against its user's limit; throws (RATE_LIMITED) to refuse it before it opens. */
+  admit?(session: S): void;
+  /** The socket admitted for `session` is gone. */
+  release?(session: S): void;
   /** Largest audio frame answered with a `frame_too_large` error; twice this closes the socket (1009). */
   maxFrameBytes?: number;
   maxTextBytes?: number;
@@ -79,30 +84,6 @@ export function tokenFromRequest(req: IncomingMessage): string | null {
       return trimmed.slice(BEARER_SUBPROTOCOL_PREFIX.length) || null;
   }
   return null;
-}
-
-const HTTP_STATUS: Partial<Record<ErrorCode, [number, string]>> = {
-  UNAUTHENTICATED: [401, 'Unauthorized'],
-  FORBIDDEN: [403, 'Forbidden'],
-  NOT_FOUND: [404, 'Not Found'],
-  RATE_LIMITED: [429, 'Too Many Requests'],
-  SESSION_ENDED: [410, 'Gone'],
-  UNAVAILABLE: [503, 'Service Unavailable'],
-};
-
-function rejectUpgrade(socket: Duplex, err: unknown): void {
-  const known = err instanceof AppError;
-  const [status, text] = (known && HTTP_STATUS[err.code]) || [500, 'Internal Server Error'];
-  const body = JSON.stringify({
-    code: known ? err.code : 'INTERNAL',
-    message: known ? err.message : 'Internal error',
-  });
-  if (!socket.destroyed) {
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -207,6 +188,11 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
         const sink = await opts.openSink(this.#session, {
           speechStarted: (event) => this.send({ type: 'speech.started', ...event }),
           speechEnded: (event) => this.send({ type: 'speech.ended', ...event }),
+          sessionEnded: (reason) => {
+            const sent = this.send({ type: 'session.ended', reason });
+            this.close(CLOSE_CODES.normal, `session ended: ${reason}`.slice(0, 120));
+            return sent;
+          },
         });
         if (this.#closed) {
           await this.#call(() => sink.close());
@@ -364,9 +350,21 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
         (session) => {
           if (socket.destroyed) return;
           if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
+          try {
+            opts.admit?.(session);
+          } catch (err) {
+            return refuse(err);
+          }
+          let upgraded = false;
+          // ws drops a socket that died before the handshake without calling back: release it here then.
+          socket.once('close', () => {
+            if (!upgraded) opts.release?.(session);
+          });
           wss.handleUpgrade(req, socket, head, (ws) => {
+            upgraded = true;
             stats.acceptedConnections++;
             stats.openConnections++;
+            ws.once('close', () => opts.release?.(session));
             connections.add(new AudioConnection(ws, session));
           });
         },

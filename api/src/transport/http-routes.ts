@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plugin } from 'graphql-yoga';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { AppError, toErrorExtensions } from '../errors';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { exportDownloadPath, PrivacyRepository } from '../db/privacy-repository';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { AppServices } from '../services';
 import { signIn } from '../services/sign-in';
+import { errorBody, httpStatus } from './http-errors';
+import { originAllowed } from './origin';
 
 export interface HealthCheck {
   name: string;
@@ -16,18 +20,11 @@ export interface HealthCheck {
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
-  BAD_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  RATE_LIMITED: 429,
-};
-
 function errorResponse(err: unknown) {
-  const ext = toErrorExtensions(err);
-  const message = err instanceof AppError ? err.message : 'Unexpected error';
-  return json({ error: { ...ext, message } }, STATUS_BY_CODE[ext.code] ?? 500);
+  return new Response(errorBody(err), {
+    status: httpStatus(err)[0],
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -52,9 +49,14 @@ export function useHttpRoutes(opts: {
   /** Counters reported with the health checks (sockets, provider calls and latencies). */
   details?: () => Record<string, unknown>;
   consoleDir?: string;
+  /** Shares the sign-in limiter between nodes when given. */
+  redis?: Redis;
 }): Plugin {
   // Slows down password guessing: 10 sign-in attempts per minute per client address.
-  const signInLimiter = new RateLimiterMemory({ points: 10, duration: 60 });
+  const limiterOptions = { keyPrefix: 'avatar:sign-in', points: 10, duration: 60 };
+  const signInLimiter = opts.redis
+    ? new RateLimiterRedis({ ...limiterOptions, storeClient: opts.redis })
+    : new RateLimiterMemory(limiterOptions);
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
       const route = `${request.method} ${url.pathname}`;
@@ -69,6 +71,9 @@ export function useHttpRoutes(opts: {
           (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ??
           'unknown';
         try {
+          if (!originAllowed(request.headers.get('origin'), opts.services.config.corsOrigins)) {
+            throw new AppError('FORBIDDEN', `Origin ${request.headers.get('origin')} is not allowed`);
+          }
           await signInLimiter.consume(address).catch(() => {
             throw new AppError('RATE_LIMITED', 'Too many sign-in attempts, wait a minute', {
               retryable: true,
@@ -90,11 +95,37 @@ export function useHttpRoutes(opts: {
           if (!(err instanceof AppError)) opts.logger.error({ err }, 'sign-in failed');
           endResponse(errorResponse(err));
         }
+      } else if (request.method === 'GET' && url.pathname.startsWith(exportDownloadPath(''))) {
+        endResponse(await downloadExport(url, opts.services).catch(errorResponse));
       } else if (request.method === 'GET' && opts.consoleDir && url.pathname.startsWith('/console')) {
         endResponse(await serveConsole(opts.consoleDir, url.pathname));
       }
     },
   };
+}
+
+/** A privacy export as it was stored, part by part (memory stays bounded): the link's token decides. */
+async function downloadExport(url: URL, services: AppServices): Promise<Response> {
+  const requestId = url.pathname.slice(exportDownloadPath('').length);
+  const grant = await services.tokens.verifyDownload(url.searchParams.get('token') ?? '');
+  if (grant.requestId !== requestId) throw new AppError('FORBIDDEN', 'This link is for another export');
+  const parts = new PrivacyRepository(services.db).readExport(requestId);
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await parts.next();
+      if (next.done) controller.close();
+      else controller.enqueue(new TextEncoder().encode(next.value));
+    },
+    async cancel() {
+      await parts.return(undefined);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      'content-type': 'application/x-ndjson',
+      'content-disposition': `attachment; filename="export-${requestId}.ndjson"`,
+    },
+  });
 }
 
 async function health(checks: HealthCheck[], details: Record<string, unknown>) {

@@ -31,7 +31,7 @@ type Documents = {
     "\n  mutation ReviewModerationFlags($ids: [ID!]!, $decision: ReviewDecision!) {\n    reviewModerationFlags(ids: $ids, decision: $decision) { id status }\n  }\n": typeof types.ReviewModerationFlagsDocument,
     "\n  mutation RequestDataExport($userId: ID) {\n    requestDataExport(userId: $userId) { id status }\n  }\n": typeof types.RequestDataExportDocument,
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": typeof types.RequestDataDeletionDocument,
-    "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error }\n  }\n": typeof types.PrivacyRequestDocument,
+    "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": typeof types.PrivacyRequestDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id username role }\n  }\n": types.MeDocument,
@@ -51,7 +51,7 @@ const documents: Documents = {
     "\n  mutation ReviewModerationFlags($ids: [ID!]!, $decision: ReviewDecision!) {\n    reviewModerationFlags(ids: $ids, decision: $decision) { id status }\n  }\n": types.ReviewModerationFlagsDocument,
     "\n  mutation RequestDataExport($userId: ID) {\n    requestDataExport(userId: $userId) { id status }\n  }\n": types.RequestDataExportDocument,
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": types.RequestDataDeletionDocument,
-    "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error }\n  }\n": types.PrivacyRequestDocument,
+    "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": types.PrivacyRequestDocument,
 };
 
 /**
@@ -139,7 +139,7 @@ export function graphql(source: "\n  mutation RequestDataDeletion($userId: ID) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error }\n  }\n"): (typeof documents)["\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error }\n  }\n"];
+export function graphql(source: "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n"): (typeof documents)["\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -19,7 +19,7 @@ type Documents = {
     "\n  query ConsoleMemory($id: ID!) {\n    node(id: $id) { __typename ... on Memory { ...MemoryFields } }\n  }\n": typeof types.ConsoleMemoryDocument,
     "\n  mutation ConsoleUpdateMemoryImportance($id: ID!, $importance: Float!) {\n    updateMemoryImportance(id: $id, importance: $importance) { ...MemoryFields }\n  }\n": typeof types.ConsoleUpdateMemoryImportanceDocument,
     "\n  mutation ConsoleDeleteMemory($id: ID!) {\n    deleteMemory(id: $id)\n  }\n": typeof types.ConsoleDeleteMemoryDocument,
-    "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    error\n    createdAt\n    completedAt\n  }\n": typeof types.PrivacyRequestFieldsFragmentDoc,
+    "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    download { url }\n    error\n    createdAt\n    completedAt\n  }\n": typeof types.PrivacyRequestFieldsFragmentDoc,
     "\n  mutation ConsoleRequestDataExport($userId: ID!) {\n    requestDataExport(userId: $userId) { ...PrivacyRequestFields }\n  }\n": typeof types.ConsoleRequestDataExportDocument,
     "\n  mutation ConsoleRequestDataDeletion($userId: ID!) {\n    requestDataDeletion(userId: $userId) { ...PrivacyRequestFields }\n  }\n": typeof types.ConsoleRequestDataDeletionDocument,
     "\n  query ConsolePrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { ...PrivacyRequestFields }\n  }\n": typeof types.ConsolePrivacyRequestDocument,
@@ -57,7 +57,7 @@ const documents: Documents = {
     "\n  query ConsoleMemory($id: ID!) {\n    node(id: $id) { __typename ... on Memory { ...MemoryFields } }\n  }\n": types.ConsoleMemoryDocument,
     "\n  mutation ConsoleUpdateMemoryImportance($id: ID!, $importance: Float!) {\n    updateMemoryImportance(id: $id, importance: $importance) { ...MemoryFields }\n  }\n": types.ConsoleUpdateMemoryImportanceDocument,
     "\n  mutation ConsoleDeleteMemory($id: ID!) {\n    deleteMemory(id: $id)\n  }\n": types.ConsoleDeleteMemoryDocument,
-    "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    error\n    createdAt\n    completedAt\n  }\n": types.PrivacyRequestFieldsFragmentDoc,
+    "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    download { url }\n    error\n    createdAt\n    completedAt\n  }\n": types.PrivacyRequestFieldsFragmentDoc,
     "\n  mutation ConsoleRequestDataExport($userId: ID!) {\n    requestDataExport(userId: $userId) { ...PrivacyRequestFields }\n  }\n": types.ConsoleRequestDataExportDocument,
     "\n  mutation ConsoleRequestDataDeletion($userId: ID!) {\n    requestDataDeletion(userId: $userId) { ...PrivacyRequestFields }\n  }\n": types.ConsoleRequestDataDeletionDocument,
     "\n  query ConsolePrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { ...PrivacyRequestFields }\n  }\n": types.ConsolePrivacyRequestDocument,
@@ -127,7 +127,7 @@ export function graphql(source: "\n  mutation ConsoleDeleteMemory($id: ID!) {\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    error\n    createdAt\n    completedAt\n  }\n"): (typeof documents)["\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    error\n    createdAt\n    completedAt\n  }\n"];
+export function graphql(source: "\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    download { url }\n    error\n    createdAt\n    completedAt\n  }\n"): (typeof documents)["\n  fragment PrivacyRequestFields on PrivacyRequest {\n    id\n    kind\n    status\n    result\n    download { url }\n    error\n    createdAt\n    completedAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

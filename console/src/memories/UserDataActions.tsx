@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Confirm, TopToolbar, useListContext, useNotify, useRefresh } from 'react-admin';
 import { request } from '../api/client';
 import type { PrivacyRequestFieldsFragment } from '../gql/graphql';
-import { download } from '../sessions/log';
+import { downloadUrl } from '../sessions/log';
 import { PrivacyRequestQuery, RequestDataDeletionMutation, RequestDataExportMutation } from './operations';
 
 /** Privacy requests run as durable workflows: poll until the request completes or fails. */
@@ -24,7 +24,7 @@ async function settle(
   return current;
 }
 
-/** Export (JSON download) and delete-with-confirmation of everything stored about the selected user. */
+/** Export (NDJSON download) and delete-with-confirmation of everything stored about the selected user. */
 export function UserDataActions() {
   const { filterValues } = useListContext();
   const notify = useNotify();
@@ -39,7 +39,8 @@ export function UserDataActions() {
     try {
       const { requestDataExport } = await request(RequestDataExportMutation, { userId });
       const done = await settle(requestDataExport);
-      download(`user-${userId}-export.json`, JSON.stringify(done.result, null, 2), 'application/json');
+      if (!done.download) throw new Error('The export has no document to download');
+      downloadUrl(done.download.url, `user-${userId}-export.ndjson`);
       notify('User data exported', { type: 'success' });
     } catch (err) {
       notify(`Export failed: ${(err as Error).message}`, { type: 'error' });

@@ -48,6 +48,7 @@ export const PrivacyRequestFieldsFragment = graphql(`
     kind
     status
     result
+    download { url }
     error
     createdAt
     completedAt

@@ -46,11 +46,16 @@ export function transcriptText(title: string, log: SessionLog): string {
 /** Starts a browser download of `content`. */
 export function download(filename: string, content: string | ArrayBuffer, type: string): void {
   const url = URL.createObjectURL(new Blob([content], { type }));
+  downloadUrl(url, filename);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Saves what `url` serves (the browser streams it to disk, it never sits in this page's memory). */
+export function downloadUrl(url: string, filename: string): void {
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

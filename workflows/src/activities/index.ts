@@ -7,8 +7,10 @@ import type {
 import { MAX_MEMORY_TEXT_CHARS, MemoryRepository } from '../../../api/src/db/memory-repository';
 import { BLOCKING_FLAG_STATUSES } from '../../../api/src/db/moderation-repository';
 import {
+  DEFAULT_EXPORT_MAX_BYTES,
   DELETION_TARGETS,
   type DeletionTarget,
+  exportDownloadPath,
   PrivacyRepository,
 } from '../../../api/src/db/privacy-repository';
 import { retentionScore } from '../../../api/src/domain/memory-ranking';
@@ -25,8 +27,9 @@ import {
 } from '../shared';
 import { type ForcedAligner, PocketsphinxAligner } from './pocketsphinx-aligner';
 
-/** The API's background dependencies, plus what tests may replace. */
-export interface ActivityDeps extends BackgroundDeps {
+/** The API's background dependencies (the export cap defaults to 256 MB), plus what tests may replace. */
+export interface ActivityDeps extends Omit<BackgroundDeps, 'exportMaxBytes'> {
+  exportMaxBytes?: number;
   aligner?: ForcedAligner;
   /** Rows per deletion step: small enough for short transactions, large enough to finish quickly. */
   deleteBatchSize?: number;
@@ -40,12 +43,18 @@ const MAX_MEMORIES_PER_SESSION = 50;
  * Our typed errors become non-retryable ApplicationFailures (a missing row stays missing); everything else
  * (provider down, database restarting) is thrown as is, so Temporal retries it with backoff.
  */
+const BUSINESS_FAILURES: Partial<Record<AppError['code'], string>> = {
+  NOT_FOUND: FAILURE.notFound,
+  BAD_INPUT: FAILURE.badInput,
+  TOO_LARGE: FAILURE.tooLarge,
+};
+
 async function businessErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'BAD_INPUT')) {
-      const type = err.code === 'NOT_FOUND' ? FAILURE.notFound : FAILURE.badInput;
+    const type = err instanceof AppError ? BUSINESS_FAILURES[err.code] : undefined;
+    if (err instanceof AppError && type) {
       throw ApplicationFailure.create({
         message: err.message,
         type,
@@ -235,21 +244,33 @@ export function createActivities(deps: ActivityDeps) {
       if (updated.count === 0) throw notFound('Turn', input.turnId);
     },
 
-    async startPrivacyRequest(requestId: string): Promise<{ userId: string; kind: 'EXPORT' | 'DELETE' }> {
+    /** Marks the request running; `finished` when an earlier run already completed or failed it. */
+    async startPrivacyRequest(
+      requestId: string,
+    ): Promise<{ userId: string; kind: 'EXPORT' | 'DELETE'; finished: boolean }> {
       const request = await businessErrors(() => privacy.markRunning(requestId));
-      return { userId: request.userId, kind: request.kind };
+      return {
+        userId: request.userId,
+        kind: request.kind,
+        finished: request.status === 'COMPLETED' || request.status === 'FAILED',
+      };
     },
 
-    /** Builds the export document and saves it on the request in one step, so it never travels through history. */
+    /**
+     * Writes the export page by page into the request's parts (the document never travels through workflow
+     * history, nor sits whole in memory), heartbeating after every page, and records its summary on the request.
+     */
     async exportUserData(input: { requestId: string; userId: string }): Promise<PrivacyExportResult> {
-      const document = await businessErrors(() => privacy.exportUser(input.userId));
-      await privacy.complete(input.requestId, document as unknown as Prisma.InputJsonValue);
-      return {
-        requestId: input.requestId,
-        userId: input.userId,
-        counts: document.counts,
-        empty: document.empty,
-      };
+      const context = Context.current();
+      const summary = await businessErrors(() =>
+        privacy.writeExport(input.requestId, input.userId, {
+          maxBytes: deps.exportMaxBytes ?? DEFAULT_EXPORT_MAX_BYTES,
+          onPage: () => context.heartbeat(),
+        }),
+      );
+      const result = { ...summary, download: exportDownloadPath(input.requestId) };
+      await privacy.complete(input.requestId, result as unknown as Prisma.InputJsonValue);
+      return { requestId: input.requestId, userId: input.userId, ...summary };
     },
 
     async listDeletionTargets(): Promise<DeletionTarget[]> {

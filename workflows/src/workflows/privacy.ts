@@ -3,21 +3,33 @@ import type { Activities } from '../activities';
 import { FAILURE, type PrivacyDeleteResult, type PrivacyExportResult, type PrivacyInput } from '../shared';
 import { retryPolicy } from './retry';
 
-// No attempt limit: a privacy request must finish, however long the database is away.
-const db = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: retryPolicy() });
+// Bounded retries (about four minutes of a database that is away), then the request is marked FAILED and the
+// user can ask again: a request never retries forever, nor starts over on data it already handled.
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: retryPolicy({ maximumAttempts: 10 }),
+});
 
-// Deletion heartbeats after every batch: a worker that dies is noticed within the heartbeat timeout.
+// The long steps heartbeat after every page or batch: a worker that dies is noticed within the heartbeat timeout
+// and another one starts the step again (an export from the top, a deletion from what is left).
+const export_ = proxyActivities<Activities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '30s',
+  retry: retryPolicy({ maximumAttempts: 3 }),
+});
 const deletion = proxyActivities<Activities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '10s',
-  retry: retryPolicy(),
+  retry: retryPolicy({ maximumAttempts: 10 }),
 });
 
 async function start(requestId: string, expected: 'EXPORT' | 'DELETE'): Promise<string> {
   const request = await db.startPrivacyRequest(requestId);
-  if (request.kind !== expected) {
+  if (request.kind !== expected || request.finished) {
     throw ApplicationFailure.create({
-      message: `privacy request ${requestId} is ${request.kind}, not ${expected}`,
+      message: request.finished
+        ? `privacy request ${requestId} has already finished`
+        : `privacy request ${requestId} is ${request.kind}, not ${expected}`,
       type: FAILURE.badInput,
       nonRetryable: true,
     });
@@ -35,10 +47,10 @@ async function recordFailure<T>(requestId: string, fn: () => Promise<T>): Promis
   }
 }
 
-/** Everything stored about the user as one JSON document, saved on the PrivacyRequest for download. */
+/** Everything stored about the user as an NDJSON document, stored in parts for download; too large fails. */
 export async function privacyExportWorkflow(input: PrivacyInput): Promise<PrivacyExportResult> {
   const userId = await start(input.requestId, 'EXPORT');
-  return recordFailure(input.requestId, () => db.exportUserData({ requestId: input.requestId, userId }));
+  return recordFailure(input.requestId, () => export_.exportUserData({ requestId: input.requestId, userId }));
 }
 
 /** Deletes the user's memories, moderation flags, session events, turns and sessions; the account itself stays. */

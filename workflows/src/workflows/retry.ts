@@ -10,7 +10,7 @@ export function retryPolicy(overrides: Omit<RetryPolicy, 'nonRetryableErrorTypes
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: '1m',
-    nonRetryableErrorTypes: [FAILURE.notFound, FAILURE.badInput],
+    nonRetryableErrorTypes: [FAILURE.notFound, FAILURE.badInput, FAILURE.tooLarge],
     ...overrides,
   };
 }

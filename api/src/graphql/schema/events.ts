@@ -154,7 +154,13 @@ const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Recor
   },
   SessionEnded: {
     description: 'The session ended; the subscription completes after this.',
-    fields: { reason: 'String' },
+    fields: {
+      reason: {
+        type: 'String',
+        description:
+          "Why: 'ended by client', or the platform's 'idle', 'max duration' or 'client disconnected' (see the README's session settings).",
+      },
+    },
   },
 };
 
@@ -181,29 +187,33 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
 
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
- * reconnects misses nothing. Completes after SessionEnded.
+ * reconnects misses nothing. The live subscription is listening before the log is read, and events are passed
+ * on once each, in seq order. Completes after SessionEnded; a reader that falls too far behind is cut off
+ * (`SLOW_CONSUMER`) and resumes with `afterSeq`.
  */
 async function* sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: number | null) {
-  const live = ctx.services.bus.subscribe('sessionEvents', sessionId)[Symbol.asyncIterator]();
-  let last = afterSeq ?? Number.POSITIVE_INFINITY;
+  const live = ctx.services.bus.subscribe('sessionEvents', sessionId, ctx.services.config.limits.subscriber);
+  // A subscriber is a client of the session: while one follows it, the session is not abandoned.
+  const release = ctx.services.conversations.connect(sessionId);
   try {
+    await live.ready;
+    let last = afterSeq ?? 0;
     if (afterSeq !== null) {
-      last = afterSeq;
       for (const event of await ctx.services.events.replay(sessionId, afterSeq)) {
         last = event.seq;
         yield event;
         if (event.type === 'SessionEnded') return;
       }
     }
-    while (true) {
-      const next = await live.next();
-      if (next.done) return;
-      if (Number.isFinite(last) && next.value.seq <= last) continue;
-      yield next.value;
-      if (next.value.type === 'SessionEnded') return;
+    for await (const event of live) {
+      if (event.seq <= last) continue;
+      last = event.seq;
+      yield event;
+      if (event.type === 'SessionEnded') return;
     }
   } finally {
-    await live.return?.();
+    release();
+    await live.return();
   }
 }
 

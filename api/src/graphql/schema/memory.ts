@@ -1,5 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
+import { canReadUserData } from '../../domain/access';
 import { ForbiddenError, NotFoundError } from '../../errors';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
@@ -9,7 +10,7 @@ import { UserRef } from './user';
 /** The user whose data an operation touches: yourself, or anyone for an admin. */
 export function ownerFor(ctx: GraphQLContext, requestedUserId: string | null | undefined): string {
   const viewer = ctx.viewer;
-  if (!viewer) throw new ForbiddenError();
+  if (viewer?.scope !== 'api') throw new ForbiddenError('This needs an access token, not a session token');
   if (!requestedUserId || requestedUserId === viewer.userId) return viewer.userId;
   if (viewer.role !== 'ADMIN') throw new ForbiddenError('Only admins can act on other users’ data');
   return requestedUserId;
@@ -21,7 +22,7 @@ const MemoryKindEnum = builder.enumType('MemoryKind', {
 
 export const MemoryRef = builder.prismaNode('Memory', {
   id: { field: 'id' },
-  authScopes: (memory, ctx) => ctx.viewer?.userId === memory.userId || ctx.viewer?.role === 'ADMIN',
+  authScopes: (memory, ctx) => canReadUserData(ctx.viewer, memory.userId),
   fields: (t) => ({
     text: t.exposeString('text'),
     kind: t.expose('kind', { type: MemoryKindEnum }),

@@ -1,4 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { exportDownloadPath } from '../../db/privacy-repository';
+import { canReadUserData } from '../../domain/access';
 import { AppError, NotFoundError } from '../../errors';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
@@ -12,9 +14,17 @@ const PrivacyRequestStatusEnum = builder.enumType('PrivacyRequestStatus', {
   values: ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'] as const,
 });
 
+const ExportDownloadRef = builder.objectRef<{ url: string; expiresAt: Date }>('ExportDownload').implement({
+  description: 'A link to an export document: NDJSON, one `{"record": "session", ...}` row per line.',
+  fields: (t) => ({
+    url: t.exposeString('url', { description: 'Relative to the API; carries its own short-lived token.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+  }),
+});
+
 export const PrivacyRequestRef = builder.prismaNode('PrivacyRequest', {
   id: { field: 'id' },
-  authScopes: (request, ctx) => ctx.viewer?.userId === request.userId || ctx.viewer?.role === 'ADMIN',
+  authScopes: (request, ctx) => canReadUserData(ctx.viewer, request.userId),
   fields: (t) => ({
     kind: t.expose('kind', { type: PrivacyRequestKindEnum }),
     status: t.expose('status', { type: PrivacyRequestStatusEnum }),
@@ -24,7 +34,20 @@ export const PrivacyRequestRef = builder.prismaNode('PrivacyRequest', {
       type: 'JSON',
       nullable: true,
       description:
-        'EXPORT: the whole document about the user. DELETE: what was deleted. `empty` says there was nothing.',
+        'EXPORT: counts per kind, size and parts (the document itself: `download`). DELETE: what was deleted. `empty` says there was nothing.',
+    }),
+    download: t.field({
+      type: ExportDownloadRef,
+      nullable: true,
+      description: 'A completed export, for a few minutes.',
+      resolve: async (request, _args, ctx) => {
+        if (request.kind !== 'EXPORT' || request.status !== 'COMPLETED') return null;
+        const { token, expiresAt } = await ctx.services.tokens.issueDownloadToken({
+          userId: request.userId,
+          requestId: request.id,
+        });
+        return { url: `${exportDownloadPath(request.id)}?token=${token}`, expiresAt };
+      },
     }),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -65,7 +88,9 @@ builder.mutationFields((t) => ({
     args: { userId: t.arg.globalID({ required: false, for: UserRef }) },
     resolve: async (query, _root, args, ctx) => {
       const userId = ownerFor(ctx, args.userId?.id);
-      const { requestId } = await workflowsOf(ctx).startPrivacyExport(userId);
+      const { requestId } = await workflowsOf(ctx).startPrivacyExport(userId, {
+        maxActive: ctx.services.config.privacy.concurrentExportsPerUser,
+      });
       return ctx.services.db.prisma.privacyRequest.findUniqueOrThrow({ ...query, where: { id: requestId } });
     },
   }),

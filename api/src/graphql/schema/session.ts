@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { rigMetadata } from '../../adapters/visemes/rigs';
-import { canAccessSession } from '../../domain/session-access';
+import { canAccessSession } from '../../domain/access';
 import { builder } from '../builder';
 import { PersonaRef } from './persona';
 import { UserRef } from './user';
@@ -199,7 +199,8 @@ builder.mutationFields((t) => ({
   }),
   refreshSessionToken: t.field({
     type: SessionAccessPayload,
-    description: 'A new short-lived session token before the old one expires.',
+    description: 'A new short-lived session token before the old one expires. Needs an access token.',
+    authScopes: { user: true },
     args: { sessionId: t.arg.globalID({ required: true, for: SessionRef }) },
     resolve: async (_root, args, ctx) => {
       const session = await ctx.services.sessions.get(ctx.viewer, args.sessionId.id, 'control');

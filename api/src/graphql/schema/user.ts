@@ -1,12 +1,12 @@
+import { canSeeUser } from '../../domain/access';
 import { builder } from '../builder';
 
 export const RoleEnum = builder.enumType('Role', { values: ['USER', 'ADMIN', 'INTEGRATOR'] as const });
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
-  // Users see themselves; admins and integrators see the owners of the sessions they oversee.
-  authScopes: (user, ctx) =>
-    ctx.viewer?.userId === user.id || ctx.viewer?.role === 'ADMIN' || ctx.viewer?.role === 'INTEGRATOR',
+  // Users see themselves; admins and integrators (with API tokens) see the owners of the sessions they oversee.
+  authScopes: (user, ctx) => canSeeUser(ctx.viewer, user.id),
   fields: (t) => ({
     username: t.exposeString('username'),
     displayName: t.exposeString('displayName', { nullable: true }),

@@ -23,3 +23,18 @@ export function canAccessSession(
   if (viewer.role === 'INTEGRATOR' && access === 'read') return true;
   return viewer.userId === session.userId;
 }
+
+/**
+ * A user's own data (memories, privacy requests and their exports): its owner or an admin, with a full API
+ * token. A session token never reaches it: it opens one session, whatever the role of whoever made it.
+ */
+export function canReadUserData(viewer: SessionViewer | null, ownerId: string): boolean {
+  return viewer?.scope === 'api' && (viewer.userId === ownerId || viewer.role === 'ADMIN');
+}
+
+/** A user account: the user themselves (with any of their tokens), and admins and integrators (API tokens). */
+export function canSeeUser(viewer: SessionViewer | null, userId: string): boolean {
+  if (!viewer) return false;
+  if (viewer.userId === userId) return true;
+  return viewer.scope === 'api' && (viewer.role === 'ADMIN' || viewer.role === 'INTEGRATOR');
+}
