@@ -112,6 +112,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tokens,
     events,
     publicUrl: () => publicUrl,
+    maxOpenPerUser: config.limits.openSessionsPerUser,
     onEnded: (session) => {
       workflows
         ?.startSessionSummary(session.id)
@@ -214,7 +215,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       details: () => ({
         escapedErrors: escapedErrorCount(),
         liveSessions: hub.size,
-        graphqlSockets: graphqlWs.openSockets,
+        graphqlSockets: graphqlWs.stats(),
         audioSockets: audioSocket.stats(),
         providers: {
           stt: providers.stt.chain.metrics(),

@@ -61,7 +61,7 @@ const envSchema = z.object({
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
   /** `auto`: open in development and tests, signed-in callers only in production. */
   INTROSPECTION: z.enum(['auto', 'on', 'signed-in', 'off']).default('auto'),
-  SUBSCRIBER_MAX_EVENTS: z.coerce.number().int().min(16).default(512),
+  SUBSCRIBER_MAX_EVENTS: z.coerce.number().int().min(16).default(1024),
   SUBSCRIBER_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -69,8 +69,8 @@ const envSchema = z.object({
     .default(4 * 1024 * 1024),
   MAX_OPEN_SESSIONS_PER_USER: z.coerce.number().int().min(1).default(10),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
-  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
-  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(20),
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(10),
   CONNECTIONS_PER_MINUTE_PER_IP: z.coerce.number().int().min(1).default(120),
   HTTP_MAX_BODY_BYTES: z.coerce
     .number()
@@ -82,6 +82,8 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  /** graphql-ws pings this often; a socket that has not answered by the next ping is cut off. */
+  WS_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).default(12),
   SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(600),
   SESSION_MAX_DURATION_SECONDS: z.coerce
     .number()
@@ -145,6 +147,7 @@ export interface Config {
     connectionsPerMinutePerIp: number;
     httpMaxBodyBytes: number;
     wsMaxMessageBytes: number;
+    wsKeepAliveMs: number;
   };
   lifecycle: {
     idleTimeoutMs: number;
@@ -267,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectionsPerMinutePerIp: e.CONNECTIONS_PER_MINUTE_PER_IP,
       httpMaxBodyBytes: e.HTTP_MAX_BODY_BYTES,
       wsMaxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      wsKeepAliveMs: e.WS_KEEPALIVE_SECONDS * 1000,
     },
     lifecycle: {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_SECONDS * 1000,

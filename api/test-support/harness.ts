@@ -54,6 +54,8 @@ export async function startTestApp(
     API_KEYS: 'test-api-key:keyuser:user',
     // Each Temporal runtime costs a dev server and a workflow bundle; tests of workflows turn it on.
     WORKFLOWS: 'off',
+    // Test files open many sessions for one user without ending them; the limits tests set their own.
+    MAX_OPEN_SESSIONS_PER_USER: '1000',
     ...opts.env,
   });
   const ownDatabase = !opts.overrides?.database;

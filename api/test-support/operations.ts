@@ -65,7 +65,7 @@ export const InterruptMutation = graphql(`
 export const SessionQuery = graphql(`
   query Session($id: ID!) {
     session(id: $id) {
-      id status startedAt endedAt
+      id status startedAt endedAt endReason
       user { id username }
       turns(first: 100) { edges { node { id role text interrupted utteranceId } } }
       events(first: 500) { edges { node { seq type payload } } }

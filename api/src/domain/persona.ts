@@ -16,6 +16,7 @@ export const personaFieldRules = {
   systemPrompt: z.string().trim().min(1, 'required').max(8000),
   greeting: z.string().trim().min(1, 'required').max(500),
   safeFallback: z.string().trim().min(1, 'required').max(500),
+  failureLine: z.string().trim().min(1, 'required').max(500),
   voice: z.string().regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'not a voice name'),
   provider: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'not a provider name'),
   llmModel: z.string().min(1).max(120),

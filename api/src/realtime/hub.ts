@@ -116,6 +116,11 @@ export class RealtimeHub {
     return this.live.size;
   }
 
+  /** Whether the session has a runtime on this node. */
+  has(sessionId: string): boolean {
+    return this.live.has(sessionId);
+  }
+
   /** Typed text, answered like speech; resolves with the utterance id its events carry. */
   async sendText(live: LiveSession, text: string): Promise<{ utteranceId: string }> {
     const runtime = await this.runtime(live);

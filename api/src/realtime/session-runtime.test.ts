@@ -10,7 +10,12 @@ import { InMemoryConversationHistory } from '../db/conversation-history';
 import type { SessionEventPayload } from '../domain/session-events';
 import { AppError, ProviderError } from '../errors';
 import type { ModerationVerdict, TurnRecord } from './ports';
-import { SessionRuntime, type SessionRuntimeDeps } from './session-runtime';
+import {
+  type RuntimePersona,
+  SessionRuntime,
+  type SessionRuntimeConfig,
+  type SessionRuntimeDeps,
+} from './session-runtime';
 import { createBasicSpeechRenderer, type SpeechRenderer } from './speech-renderer';
 
 const persona = {
@@ -44,7 +49,9 @@ function setup(
     llm?: FakeLlmTurn | FakeLlmTurn[];
     tts?: Partial<FakeTtsScript>;
     transcript?: string;
-    moderate?: (text: string) => ModerationVerdict;
+    moderate?: (text: string) => ModerationVerdict | Promise<ModerationVerdict>;
+    persona?: Partial<RuntimePersona>;
+    timeouts?: SessionRuntimeConfig['timeouts'];
     deps?: Partial<SessionRuntimeDeps>;
   } = {},
 ) {
@@ -56,6 +63,7 @@ function setup(
   const history = new InMemoryConversationHistory();
   const turns: (TurnRecord & { id: string })[] = [];
   const truncated: { id: string; heardText: string }[] = [];
+  const warnings: string[] = [];
   const deps: SessionRuntimeDeps = {
     stt,
     llm: markingLlm(llm, log),
@@ -78,12 +86,16 @@ function setup(
     },
     events: { emit: (_sessionId, payload) => log.push(payload) },
     clock,
+    onWarning: (message) => warnings.push(message),
     ...opts.deps,
   };
-  const runtime = new SessionRuntime({ sessionId: 's1', userId: 'u1', persona }, deps);
+  const runtime = new SessionRuntime(
+    { sessionId: 's1', userId: 'u1', persona: { ...persona, ...opts.persona }, timeouts: opts.timeouts },
+    deps,
+  );
   const events = () => log.filter((e): e is SessionEventPayload => e.type !== 'llm-finished');
   const types = () => events().map((e) => e.type);
-  return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated };
+  return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated, warnings };
 }
 
 const ofType = <T extends SessionEventPayload['type']>(events: SessionEventPayload[], type: T) =>
@@ -488,6 +500,74 @@ describe('SessionRuntime failures', () => {
         retryable: false,
       },
     ]);
+  });
+});
+
+describe('SessionRuntime graceful failure', () => {
+  const failureLine = 'Sorry, say that again?';
+
+  it('speaks the failure line, with speech, when every LLM failed, and stores the turn as failed', async () => {
+    const { runtime, events, tts, turns } = setup({
+      persona: { failureLine },
+      llm: {
+        content: answer('Never said.'),
+        error: new ProviderError('llm', 'HTTP 500'),
+        failAfterChunks: 0,
+      },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    const kinds = types(events()).filter((type, i, all) => type !== all[i - 1]);
+    expect(kinds).toEqual([
+      'TranscriptFinal',
+      'ResponseStarted',
+      'SessionError',
+      'ResponseTextDelta',
+      'SpeechChunk',
+      'ResponseDone',
+    ]);
+    expect(tts.calls.map((c) => c.text)).toEqual([failureLine]);
+    expect(ofType(events(), 'ResponseDone')[0]?.text).toBe(failureLine);
+    expect(turns.at(-1)).toMatchObject({ role: 'ASSISTANT', text: failureLine, failed: true });
+  });
+
+  it('shows the failure line as text when speech itself failed', async () => {
+    const { runtime, events, turns } = setup({
+      persona: { failureLine },
+      llm: { content: answer('One. Two.') },
+      tts: { failAfterChunks: 0 },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(ofType(events(), 'SessionError')).toHaveLength(1);
+    expect(ofType(events(), 'ResponseTextDelta').at(-1)?.delta).toBe(failureLine);
+    expect(ofType(events(), 'ResponseDone')[0]?.text).toContain(failureLine);
+    expect(turns.at(-1)).toMatchObject({ role: 'ASSISTANT', failed: true });
+  });
+
+  it('answers without memories when recall takes longer than its cap, and says so', async () => {
+    const { runtime, events, llm, warnings } = setup({
+      timeouts: { memoryRecallMs: 30 },
+      deps: { memory: { recallTexts: () => new Promise<string[]>(() => undefined) } },
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(types(events()).at(-1)).toBe('ResponseDone');
+    expect(JSON.stringify(llm.requests[0]?.messages)).not.toContain('The user likes tea');
+    expect(warnings.join('\n')).toMatch(/memory recall took too long/i);
+  });
+
+  it('says the safe fallback instead of a sentence moderation could not check in time', async () => {
+    const { runtime, events, tts, warnings } = setup({
+      persona: { safeFallback: 'Let us talk about tea.' },
+      timeouts: { moderationMs: 30 },
+      moderate: () => new Promise<ModerationVerdict>(() => undefined),
+    });
+    runtime.userText('x');
+    await runtime.whenIdle();
+    expect(tts.calls.map((c) => c.text)).toEqual(['Let us talk about tea.']);
+    expect(ofType(events(), 'ResponseDone')[0]).toMatchObject({ moderated: true });
+    expect(warnings.join('\n')).toMatch(/moderation took too long/);
   });
 });
 

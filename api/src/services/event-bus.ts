@@ -10,13 +10,27 @@ export interface Channels {
 
 /** How much one subscriber may fall behind before it is cut off. */
 export interface SubscriberLimits {
-  /** Events waiting to be delivered. */
+  /** Events waiting to be delivered, per subscription. */
   maxEvents: number;
-  /** Their size in bytes (as JSON). */
+  /** Their size in bytes (as JSON), for all the subscriptions sharing a budget (one client connection). */
   maxBytes: number;
 }
 
-export const DEFAULT_SUBSCRIBER_LIMITS: SubscriberLimits = { maxEvents: 512, maxBytes: 4 * 1024 * 1024 };
+/** Bytes waiting for one client connection, whatever number of subscriptions it holds. */
+export class SubscriberBudget {
+  queuedBytes = 0;
+  /**
+   * Told when a subscription sharing this budget overflows. The transport cuts the reader off then: its reads
+   * are stuck behind a send the stalled client never takes, so they would not see the error themselves.
+   */
+  constructor(readonly onOverflow: (err: SlowConsumerError) => void = () => undefined) {}
+}
+
+/**
+ * A whole long answer (a minute of speech, its frames) may wait for a reader that plays it in real time while
+ * the server produced it faster: that must fit. A reader that stopped altogether passes it soon.
+ */
+export const DEFAULT_SUBSCRIBER_LIMITS: SubscriberLimits = { maxEvents: 1024, maxBytes: 4 * 1024 * 1024 };
 
 /** A subscriber read too slowly and was cut off; it resumes with `afterSeq` from the last event it got. */
 export class SlowConsumerError extends AppError {
@@ -40,7 +54,6 @@ export class EventSubscription<T> implements AsyncIterableIterator<T> {
   /** Resolves once events of the channel reach this subscription. */
   readonly ready: Promise<void>;
   private readonly queue: { value: T; bytes: number }[] = [];
-  private queuedBytes = 0;
   private waiter: ((result: IteratorResult<T>) => void) | null = null;
   private failure: SlowConsumerError | null = null;
   private done = false;
@@ -49,6 +62,8 @@ export class EventSubscription<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly limits: SubscriberLimits,
     listen: (deliver: (value: T, bytes: number) => void) => Promise<() => Promise<void>>,
+    /** Shared by the subscriptions of one connection; each subscription has its own by default. */
+    private readonly budget = new SubscriberBudget(),
   ) {
     this.ready = listen((value, bytes) => this.deliver(value, bytes)).then((stop) => {
       this.stopListening = stop;
@@ -68,19 +83,23 @@ export class EventSubscription<T> implements AsyncIterableIterator<T> {
       return;
     }
     this.queue.push({ value, bytes });
-    this.queuedBytes += bytes;
-    if (this.queue.length > this.limits.maxEvents || this.queuedBytes > this.limits.maxBytes) {
+    this.budget.queuedBytes += bytes;
+    if (this.queue.length > this.limits.maxEvents || this.budget.queuedBytes > this.limits.maxBytes) {
       this.failure = new SlowConsumerError(this.limits);
-      this.queue.length = 0;
-      this.queuedBytes = 0;
+      this.drop();
       void this.stop();
+      try {
+        this.budget.onOverflow(this.failure);
+      } catch {
+        // The fan-out goes on whatever the transport does.
+      }
     }
   }
 
   async next(): Promise<IteratorResult<T>> {
     const item = this.queue.shift();
     if (item) {
-      this.queuedBytes -= item.bytes;
+      this.budget.queuedBytes -= item.bytes;
       return { value: item.value, done: false };
     }
     if (this.failure) throw this.failure;
@@ -99,11 +118,15 @@ export class EventSubscription<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
+  private drop(): void {
+    for (const item of this.queue) this.budget.queuedBytes -= item.bytes;
+    this.queue.length = 0;
+  }
+
   private async stop(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.drop();
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.({ value: undefined, done: true });
@@ -119,6 +142,7 @@ export interface EventBus {
     topic: K,
     id: string,
     limits?: SubscriberLimits,
+    budget?: SubscriberBudget,
   ): EventSubscription<Channels[K]>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -137,18 +161,27 @@ export function createMemoryEventBus(): EventBus {
       const bytes = Buffer.byteLength(JSON.stringify(payload));
       for (const deliver of subscribers) deliver(payload, bytes);
     },
-    subscribe: <K extends keyof Channels>(topic: K, id: string, limits = DEFAULT_SUBSCRIBER_LIMITS) =>
-      new EventSubscription<Channels[K]>(limits, async (deliver) => {
-        const name = channel(topic, id);
-        const set = listeners.get(name) ?? new Set();
-        listeners.set(name, set);
-        const listener = deliver as (value: unknown, bytes: number) => void;
-        set.add(listener);
-        return async () => {
-          set.delete(listener);
-          if (set.size === 0) listeners.delete(name);
-        };
-      }),
+    subscribe: <K extends keyof Channels>(
+      topic: K,
+      id: string,
+      limits = DEFAULT_SUBSCRIBER_LIMITS,
+      budget?: SubscriberBudget,
+    ) =>
+      new EventSubscription<Channels[K]>(
+        limits,
+        async (deliver) => {
+          const name = channel(topic, id);
+          const set = listeners.get(name) ?? new Set();
+          listeners.set(name, set);
+          const listener = deliver as (value: unknown, bytes: number) => void;
+          set.add(listener);
+          return async () => {
+            set.delete(listener);
+            if (set.size === 0) listeners.delete(name);
+          };
+        },
+        budget,
+      ),
     ping: async () => undefined,
     close: async () => listeners.clear(),
   };
@@ -182,13 +215,22 @@ export function createRedisEventBus(url: string, onError: (err: Error) => void =
   return {
     kind: 'redis',
     publish: (topic, id, payload) => pubsub.publish(channel(topic, id), payload),
-    subscribe: <K extends keyof Channels>(topic: K, id: string, limits = DEFAULT_SUBSCRIBER_LIMITS) =>
-      new EventSubscription<Channels[K]>(limits, async (deliver) => {
-        const subId = await pubsub.subscribe(channel(topic, id), (message: Delivered) =>
-          deliver(message.value as Channels[K], message.bytes),
-        );
-        return async () => pubsub.unsubscribe(subId);
-      }),
+    subscribe: <K extends keyof Channels>(
+      topic: K,
+      id: string,
+      limits = DEFAULT_SUBSCRIBER_LIMITS,
+      budget?: SubscriberBudget,
+    ) =>
+      new EventSubscription<Channels[K]>(
+        limits,
+        async (deliver) => {
+          const subId = await pubsub.subscribe(channel(topic, id), (message: Delivered) =>
+            deliver(message.value as Channels[K], message.bytes),
+          );
+          return async () => pubsub.unsubscribe(subId);
+        },
+        budget,
+      ),
     ping: async () => {
       await publisher.ping();
     },

@@ -22,6 +22,8 @@ export class SessionService {
       events: SessionEventPublisher;
       /** Base URL clients reach this node at (http/https); socket URLs are derived from it. */
       publicUrl: () => string;
+      /** Sessions one user may have open (not ended) at once. */
+      maxOpenPerUser?: number;
       onEnded?: (session: Session) => void;
     },
   ) {}
@@ -51,13 +53,25 @@ export class SessionService {
     if (viewer.scope !== 'api') throw new ForbiddenError('A session token cannot create sessions');
     const persona = await this.deps.db.prisma.persona.findUnique({ where: { id: input.personaId } });
     if (!persona || persona.archivedAt) throw new NotFoundError('Persona', input.personaId);
-    const session = await this.deps.db.prisma.session.create({
-      data: {
-        userId: viewer.userId,
-        personaId: persona.id,
-        capabilities: [...new Set(input.capabilities)],
-        traceId: randomBytes(16).toString('hex'),
-      },
+    const max = this.deps.maxOpenPerUser ?? Number.POSITIVE_INFINITY;
+    // The user's row is locked while counting, so two creations at once cannot both pass the limit.
+    const session = await this.deps.db.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "User" WHERE "id" = ${viewer.userId} FOR UPDATE`;
+      const open = await tx.session.count({ where: { userId: viewer.userId, status: { not: 'ENDED' } } });
+      if (open >= max) {
+        throw new AppError('RATE_LIMITED', `At most ${max} open sessions per user: end one first`, {
+          retryable: true,
+          details: { limit: 'openSessionsPerUser', max },
+        });
+      }
+      return tx.session.create({
+        data: {
+          userId: viewer.userId,
+          personaId: persona.id,
+          capabilities: [...new Set(input.capabilities)],
+          traceId: randomBytes(16).toString('hex'),
+        },
+      });
     });
     return { session, ...(await this.sessionAccess(viewer, session)) };
   }

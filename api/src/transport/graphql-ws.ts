@@ -10,7 +10,7 @@ import { maskError } from '../graphql/errors';
 import type { ServerContext } from '../graphql/yoga';
 import type { Logger } from '../logger';
 import type { ConnectionRegistry } from '../services/connections';
-import { SlowConsumerError } from '../services/event-bus';
+import { SubscriberBudget } from '../services/event-bus';
 
 type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>;
 
@@ -34,11 +34,13 @@ interface Connection {
   userId: string | null;
   /** Subscription operations open on this socket. */
   subscriptions: Set<string>;
+  /** What the socket's subscriptions may hold for it together while it reads slowly. */
+  budget: SubscriberBudget;
 }
 
 export interface GraphQLWebSocketOptions {
   connections: ConnectionRegistry;
-  limits: { subscriptionsPerSocket: number; wsMaxMessageBytes: number };
+  limits: { subscriptionsPerSocket: number; wsMaxMessageBytes: number; wsKeepAliveMs: number };
   logger: Logger;
 }
 
@@ -54,18 +56,25 @@ export function createGraphQLWebSocketServer(
   // Larger messages are refused by ws itself (close 1009) before they are buffered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.wsMaxMessageBytes });
   const open = new Map<WebSocket, Connection>();
-  const connectionOf = (socket: WebSocket) => {
-    let connection = open.get(socket);
-    if (!connection) {
-      connection = { socket, userId: null, subscriptions: new Set() };
-      open.set(socket, connection);
-    }
-    return connection;
-  };
+  /** Subscribers cut off for reading too slowly, since start. */
+  let slowConsumers = 0;
   const close = (socket: WebSocket, code: number, reason: string) => {
     socket.close(code, reason);
     // A reader that never answers the close handshake (it stopped reading) is cut off.
     setTimeout(() => socket.terminate(), 5_000).unref();
+  };
+  const connectionOf = (socket: WebSocket) => {
+    let connection = open.get(socket);
+    if (!connection) {
+      const cutOff = () => {
+        if (socket.readyState !== socket.OPEN) return;
+        slowConsumers++;
+        close(socket, GRAPHQL_WS_CLOSE.slowConsumer, 'slow consumer: resubscribe with afterSeq');
+      };
+      connection = { socket, userId: null, subscriptions: new Set(), budget: new SubscriberBudget(cutOff) };
+      open.set(socket, connection);
+    }
+    return connection;
   };
 
   const server = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
@@ -107,6 +116,7 @@ export function createGraphQLWebSocketServer(
           const errors = enveloped.validate(enveloped.schema, document);
           if (errors.length > 0) return errors.map((e: GraphQLError) => maskError(e, e.message));
           const contextValue = await enveloped.contextFactory();
+          (contextValue as unknown as GraphQLContext).subscriberBudget = connection.budget;
           if (getOperationAST(document, params.operationName)?.operation === 'subscription') {
             subscribeWithin(connection, id, opts);
           }
@@ -122,12 +132,7 @@ export function createGraphQLWebSocketServer(
           return [maskError(err, 'Unexpected error')];
         }
       },
-      onError: (ctx, _id, _payload, errors) => {
-        if (errors.some((e) => e.originalError instanceof SlowConsumerError)) {
-          close(ctx.extra.socket, GRAPHQL_WS_CLOSE.slowConsumer, 'slow consumer: resubscribe with afterSeq');
-        }
-        return errors.map((e) => maskError(e, e.message).toJSON());
-      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, e.message).toJSON()),
       onComplete: (ctx, id) => {
         const connection = open.get(ctx.extra.socket);
         if (connection?.subscriptions.delete(id) && connection.userId) {
@@ -143,13 +148,12 @@ export function createGraphQLWebSocketServer(
       },
     },
     wss,
+    opts.limits.wsKeepAliveMs,
   );
   return {
     wss,
-    /** Sockets open now, for the health report. */
-    get openSockets(): number {
-      return wss.clients.size;
-    },
+    /** Sockets open now and slow subscribers cut off since start, for the health report. */
+    stats: () => ({ openSockets: wss.clients.size, slowConsumersCut: slowConsumers }),
     /** Tells every client we are going away (1001) so they reconnect elsewhere, then closes. */
     async close() {
       await server.dispose();

@@ -47,6 +47,7 @@ export function PersonaForm({ draftKey, toolbar }: { draftKey: string; toolbar?:
         label="Safe fallback (spoken when moderation replaces an answer)"
         fullWidth
       />
+      <TextInput source="failureLine" label="Failure line (spoken when no provider can answer)" fullWidth />
       <TextInput source="voice" />
       <TextInput
         source="ttsProvider"

@@ -8,6 +8,7 @@ export const PersonaFieldsFragment = graphql(`
     systemPrompt
     greeting
     safeFallback
+    failureLine
     voice
     ttsProvider
     sttProvider

@@ -17,6 +17,7 @@ const EDITABLE = [
   'systemPrompt',
   'greeting',
   'safeFallback',
+  'failureLine',
   'voice',
   'ttsProvider',
   'sttProvider',

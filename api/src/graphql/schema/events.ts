@@ -191,30 +191,51 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
  * on once each, in seq order. Completes after SessionEnded; a reader that falls too far behind is cut off
  * (`SLOW_CONSUMER`) and resumes with `afterSeq`.
  */
-async function* sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: number | null) {
-  const live = ctx.services.bus.subscribe('sessionEvents', sessionId, ctx.services.config.limits.subscriber);
+function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: number | null) {
+  const live = ctx.services.bus.subscribe(
+    'sessionEvents',
+    sessionId,
+    ctx.services.config.limits.subscriber,
+    ctx.subscriberBudget,
+  );
   // A subscriber is a client of the session: while one follows it, the session is not abandoned.
   const release = ctx.services.conversations.connect(sessionId);
-  try {
-    await live.ready;
-    let last = afterSeq ?? 0;
-    if (afterSeq !== null) {
-      for (const event of await ctx.services.events.replay(sessionId, afterSeq)) {
+  async function* events() {
+    try {
+      await live.ready;
+      let last = afterSeq ?? 0;
+      if (afterSeq !== null) {
+        for (const event of await ctx.services.events.replay(sessionId, afterSeq)) {
+          last = event.seq;
+          yield event;
+          if (event.type === 'SessionEnded') return;
+        }
+      }
+      for await (const event of live) {
+        if (event.seq <= last) continue;
         last = event.seq;
         yield event;
         if (event.type === 'SessionEnded') return;
       }
+    } finally {
+      release();
+      await live.return();
     }
-    for await (const event of live) {
-      if (event.seq <= last) continue;
-      last = event.seq;
-      yield event;
-      if (event.type === 'SessionEnded') return;
-    }
-  } finally {
-    release();
-    await live.return();
   }
+  const stream = events();
+  return {
+    next: () => stream.next(),
+    // An async generator waiting for the next event would only see its return() after that event: stopping
+    // the live subscription first wakes it, so an unsubscribing client is let go at once.
+    return: async () => {
+      await live.return();
+      return stream.return(undefined);
+    },
+    throw: (err: unknown) => stream.throw(err),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 builder.subscriptionField('sessionEvents', (t) =>

@@ -11,6 +11,9 @@ export const PersonaRef = builder.prismaNode('Persona', {
     systemPrompt: t.exposeString('systemPrompt'),
     greeting: t.exposeString('greeting'),
     safeFallback: t.exposeString('safeFallback'),
+    failureLine: t.exposeString('failureLine', {
+      description: 'Said when no provider could produce an answer, so the user is not left in silence.',
+    }),
     voice: t.exposeString('voice'),
     ttsProvider: t.exposeString('ttsProvider', { nullable: true }),
     sttProvider: t.exposeString('sttProvider', { nullable: true }),
@@ -36,6 +39,7 @@ const personaFields = <Creating extends boolean>(t: InputFieldBuilder, creating:
   systemPrompt: t.string({ required: creating, validate: rules.systemPrompt }),
   greeting: t.string({ validate: rules.greeting }),
   safeFallback: t.string({ validate: rules.safeFallback }),
+  failureLine: t.string({ validate: rules.failureLine }),
   voice: t.string({ validate: rules.voice }),
   ttsProvider: t.string({ validate: rules.provider }),
   sttProvider: t.string({ validate: rules.provider }),
