@@ -9,15 +9,11 @@ import { ResamplerPool } from '../src/adapters/audio/resampler';
 import { createSileroSession, SileroBatchRunner } from '../src/adapters/vad/silero';
 import { MicrophoneInput } from '../src/realtime/microphone-input';
 import { synthesizeSpeech } from '../test-support/speech';
+import { percentile } from './support';
 
 const CHUNK_MS = 20;
 const RUN_MS = 4000;
 const P95_LIMIT_MS = 50;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 async function run(sessions: number, speech: Int16Array, runner: SileroBatchRunner, pool: ResamplerPool) {
   const noop = {

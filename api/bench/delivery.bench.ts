@@ -4,48 +4,27 @@
  * the event log and pub/sub, graphql-ws. STT, LLM and TTS are zero-latency fakes, so only our own overhead is
  * timed. "End of speech" is the client's `control.end_turn` (the VAD's silence wait is a setting, not overhead).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { FakeLlm } from '../src/adapters/llm/testing/fake';
 import { FakeStt } from '../src/adapters/stt/testing/fake';
 import { FakeTts } from '../src/adapters/tts/testing/fake';
-import { buildApp } from '../src/app';
-import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
 import {
   CreatePersonaMutation,
   CreateSessionMutation,
   SessionEventsSubscription,
 } from '../test-support/operations';
 import { synthesizeSpeech } from '../test-support/speech';
+import { percentile, round, startBenchApp } from './support';
 
 // Stays under the per-session limit of 30 turns a minute.
 const TURNS = 25;
 /** First turns pay one-off costs (JIT, model warm-up, resampler creation) and are not counted. */
 const WARMUP_TURNS = 3;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-
 export async function benchDelivery(): Promise<Record<string, number | string>> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'avatar-bench-'));
-  const database = await openDatabase({});
-  const config = loadConfig({
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    WORKFLOWS: 'off',
-    JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
-    AUTH_USERS: 'admin:pw:admin',
-  });
-  const app = await buildApp(config, {
-    database,
+  const bench = await startBenchApp({
     providers: {
       stt: [new FakeStt({ transcript: 'when does the museum open' })],
       llm: [
@@ -56,21 +35,8 @@ export async function benchDelivery(): Promise<Record<string, number | string>> 
       tts: [new FakeTts({ script: { msPerChar: 60, chunkMs: 200, latencyMs: 0, interChunkDelayMs: 0 } })],
     },
   });
-  const { url } = await app.start();
+  const { gql } = bench;
   try {
-    const token = await fetch(`${url}/api/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'pw' }),
-    }).then(async (r) => ((await r.json()) as { accessToken: string }).accessToken);
-    const gql = async <R>(doc: Parameters<typeof print>[0], variables: Record<string, unknown>) => {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: print(doc), variables }),
-      });
-      return ((await res.json()) as { data: R }).data;
-    };
     const persona = await gql<{ createPersona: { id: string } }>(CreatePersonaMutation, {
       // Default capabilities: memory recall (a local embedding per turn) is part of what is timed.
       input: { name: 'Bench', systemPrompt: 'x' },
@@ -140,7 +106,6 @@ export async function benchDelivery(): Promise<Record<string, number | string>> 
     }
     socket.close();
     await client.dispose();
-    const round = (n: number) => Math.round(n * 100) / 100;
     return {
       'delivery.turns': TURNS,
       'delivery.end_of_speech_to_first_chunk_p50_ms': round(percentile(latencies, 50)),
@@ -148,8 +113,6 @@ export async function benchDelivery(): Promise<Record<string, number | string>> 
       'delivery.target_p95_ms': 30,
     };
   } finally {
-    await app.stop();
-    await database.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }

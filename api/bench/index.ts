@@ -8,6 +8,7 @@ import { benchCapacity } from './capacity.bench';
 import { benchDelivery } from './delivery.bench';
 import { benchMemory } from './memory.bench';
 import { benchPipeline } from './pipeline.bench';
+import { benchResilience } from './resilience.bench';
 import { benchVad } from './vad.bench';
 import { benchWav2Arkit } from './wav2arkit.bench';
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = 
   delivery: benchDelivery,
   vad: benchVad,
   capacity: benchCapacity,
+  resilience: benchResilience,
   wav2arkit: benchWav2Arkit,
   // 50k memories by default (about 2 minutes here); BENCH_MEMORIES=100000 for the 100k figure.
   memory: () => benchMemory({ memories: Number(process.env.BENCH_MEMORIES) || undefined }),

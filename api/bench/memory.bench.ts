@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config';
 import { type Database, openDatabase } from '../src/db/database';
 import { MemoryRepository } from '../src/db/memory-repository';
 import { seedConversation } from '../test-support/seed';
+import { percentile, round } from './support';
 
 /**
  * 100k memories of one owner take about 5 minutes to index in embedded PGlite on the 2-core machine (pgvector's
@@ -27,12 +28,6 @@ const DEFAULT_MEMORIES = 50_000;
 const CHUNK = 10_000;
 const CLUSTERS = 500;
 const QUERIES = 200;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
 
 async function benchRetrieval(
   db: Database,
@@ -102,15 +97,14 @@ async function benchRetrieval(
     await repo.search({ userId: user.id, personaId: persona.id, embedding, limit: 8, tokenBudget: 400 });
     if (i < vectors.length) times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
   return {
     [`memory_${label}_n`]: loaded,
     [`memory_${label}_load_ms`]: Math.round(loadMs),
     [`memory_${label}_hnsw_build_ms`]: Math.round(indexMs),
     [`memory_${label}_analyze_ms`]: Math.round(analyzeMs),
     [`memory_${label}_uses_hnsw`]: plan.some((r) => r['QUERY PLAN'].includes('hnsw_idx')) ? 'yes' : 'no',
-    [`memory_${label}_retrieval_p50_ms`]: round(percentile(times, 0.5)),
-    [`memory_${label}_retrieval_p95_ms`]: round(percentile(times, 0.95)),
+    [`memory_${label}_retrieval_p50_ms`]: round(percentile(times, 50)),
+    [`memory_${label}_retrieval_p95_ms`]: round(percentile(times, 95)),
   };
 }
 
@@ -152,9 +146,8 @@ async function benchSummarization(): Promise<Record<string, number | string>> {
       await client.result(await client.startSessionSummary(sessionId));
       if (run > 0) times.push(performance.now() - start); // the first run warms up the worker and the model
     }
-    times.sort((a, b) => a - b);
     return {
-      summarization_50_turns_median_ms: Math.round(percentile(times, 0.5)),
+      summarization_50_turns_median_ms: Math.round(percentile(times, 50)),
       summarization_50_turns_max_ms: Math.round(times.at(-1) ?? Number.NaN),
     };
   } finally {

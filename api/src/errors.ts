@@ -2,20 +2,25 @@
  * One error hierarchy for the whole API. Every error a client can see carries a stable `code`
  * and says whether retrying could help; the session decides to fail over, retry or end the turn.
  */
-export type ErrorCode =
-  | 'BAD_INPUT'
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'SESSION_ENDED'
-  | 'SLOW_CONSUMER'
-  | 'TOO_LARGE'
-  | 'PROVIDER_ERROR'
-  | 'PROVIDER_TIMEOUT'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'SESSION_ENDED',
+  'SLOW_CONSUMER',
+  'TOO_LARGE',
+  'PROVIDER_ERROR',
+  'PROVIDER_TIMEOUT',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const isErrorCode = (code: unknown): code is ErrorCode => ERROR_CODES.includes(code as ErrorCode);
 
 export class AppError extends Error {
   readonly code: ErrorCode;

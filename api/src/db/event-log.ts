@@ -8,10 +8,16 @@ import type { Database } from './database';
 export class SessionEventLog {
   constructor(private readonly db: Database) {}
 
-  async append(event: SessionEvent): Promise<void> {
-    const { sessionId, seq, type, at, ...payload } = event;
-    await this.db.prisma.sessionEvent.create({
-      data: { sessionId, seq, type, payload: payload as object, createdAt: new Date(at) },
+  /** Appends events in one statement: a busy session's burst of speech chunks is one write, not hundreds. */
+  async append(events: SessionEvent[]): Promise<void> {
+    await this.db.prisma.sessionEvent.createMany({
+      data: events.map(({ sessionId, seq, type, at, ...payload }) => ({
+        sessionId,
+        seq,
+        type,
+        payload: payload as object,
+        createdAt: new Date(at),
+      })),
     });
   }
 

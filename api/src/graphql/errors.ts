@@ -49,6 +49,8 @@ export function maskError(error: unknown, fallbackMessage: string): GraphQLError
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
       path: error instanceof GraphQLError ? error.path : undefined,
       extensions: toErrorExtensions(appError),
+      // Kept (never sent) so that masking the result again, as graphql-ws's onError does, changes nothing.
+      originalError: appError,
     });
   }
   // Errors raised by GraphQL itself (syntax, validation, unknown fields, variables of the wrong type, whose

@@ -1,7 +1,7 @@
-import { type DocumentNode, type ExecutionArgs, Kind, type ValueNode, visit } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { findUnsafeText, isUnsafeText } from '../domain/text';
-import { AppError, BadInputError, UnauthenticatedError } from '../errors';
+import { AppError, BadInputError, isErrorCode, UnauthenticatedError } from '../errors';
 import type { GraphQLContext } from './context';
 import { maskError } from './errors';
 
@@ -71,5 +71,32 @@ export function useIntrospectionPolicy(policy: 'on' | 'signed-in' | 'off'): Plug
   return {
     onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
     onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+  };
+}
+
+/**
+ * Requests GraphQL refuses before running them (syntax, validation, variables, the armor's depth and cost
+ * limits) answer BAD_INPUT on HTTP too, as they do on graphql-ws, instead of yoga's own codes.
+ */
+export function useTypedRequestErrors(): Plugin {
+  const typed = (error: GraphQLError) =>
+    isErrorCode(error.extensions?.code)
+      ? error
+      : new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: { ...error.extensions, code: 'BAD_INPUT', retryable: false },
+        });
+  return {
+    onResultProcess: ({ result, setResult }) => {
+      if (Array.isArray(result) || Symbol.asyncIterator in result || !result.errors?.length) return;
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => (error instanceof GraphQLError ? typed(error) : error)),
+      });
+    },
   };
 }

@@ -8,7 +8,7 @@ import { type OidcClaims, viewerFromOidc, viewerFromToken } from '../services/si
 import { bearerToken } from '../services/tokens';
 import type { GraphQLContext } from './context';
 import { maskError } from './errors';
-import { useIntrospectionPolicy, useSafeText } from './guards';
+import { useIntrospectionPolicy, useSafeText, useTypedRequestErrors } from './guards';
 import { schema } from './schema';
 
 /** What the transports hand yoga: an HTTP request, or a graphql-ws connection's params. */
@@ -87,6 +87,7 @@ export function createGraphQLServer(
     useViewer(services, logger) as Plugin,
     useSafeText(),
     useIntrospectionPolicy(config.introspection),
+    useTypedRequestErrors(),
   );
 
   return createYoga<ServerContext, GraphQLContext>({

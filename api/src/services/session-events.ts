@@ -5,15 +5,24 @@ import type { Logger } from '../logger';
 import type { EventSink } from '../realtime/ports';
 import type { EventBus } from './event-bus';
 
+/** Events of one session waiting for the log, and the write in progress (it drains them all). */
+interface PendingWrites {
+  events: SessionEvent[];
+  writing: Promise<void> | null;
+}
+
+/** Most events appended in one statement. */
+const MAX_BATCH = 200;
+
 /**
  * Gives each event its per-session sequence number, appends it to the event log (for replay) and fans it out
  * to subscribers. Appends are queued per session so the log keeps emission order without blocking the
- * realtime path on the database.
+ * realtime path on the database; what queues up while one write runs goes in the next, as one batch.
  */
 export class SessionEventPublisher implements EventSink {
   readonly log: SessionEventLog;
   private readonly nextSeq = new Map<string, number>();
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly writes = new Map<string, PendingWrites>();
 
   constructor(
     db: Database,
@@ -34,15 +43,7 @@ export class SessionEventPublisher implements EventSink {
   async publish(sessionId: string, payload: SessionEventPayload): Promise<SessionEvent> {
     const seq = await this.allocateSeq(sessionId);
     const event = { ...payload, sessionId, seq, at: new Date().toISOString() } as SessionEvent;
-    const previous = this.writes.get(sessionId) ?? Promise.resolve();
-    this.writes.set(
-      sessionId,
-      previous.then(() =>
-        this.log.append(event).catch((err: unknown) => {
-          this.logger.error({ err, sessionId, seq, type: event.type }, 'failed to append session event');
-        }),
-      ),
-    );
+    this.append(event);
     await this.bus.publish('sessionEvents', sessionId, event);
     return event;
   }
@@ -56,10 +57,10 @@ export class SessionEventPublisher implements EventSink {
   /** Resolves when every event emitted so far (for one session, or all) is in the log. */
   async flush(sessionId?: string): Promise<void> {
     if (sessionId) {
-      await this.writes.get(sessionId);
+      await this.writes.get(sessionId)?.writing;
       return;
     }
-    await Promise.all(this.writes.values());
+    await Promise.all([...this.writes.values()].map((pending) => pending.writing));
   }
 
   /** Drops per-session bookkeeping once a session ended and its log is written. */
@@ -67,6 +68,30 @@ export class SessionEventPublisher implements EventSink {
     await this.flush(sessionId);
     this.nextSeq.delete(sessionId);
     this.writes.delete(sessionId);
+  }
+
+  private append(event: SessionEvent): void {
+    let pending = this.writes.get(event.sessionId);
+    if (!pending) {
+      pending = { events: [], writing: null };
+      this.writes.set(event.sessionId, pending);
+    }
+    pending.events.push(event);
+    pending.writing ??= this.drain(event.sessionId, pending);
+  }
+
+  /** Writes the session's queued events in order, batch after batch, until none is left. Never rejects. */
+  private async drain(sessionId: string, pending: PendingWrites): Promise<void> {
+    while (pending.events.length > 0) {
+      const batch = pending.events.splice(0, MAX_BATCH);
+      try {
+        await this.log.append(batch);
+      } catch (err) {
+        const seqs = `${batch[0]!.seq}-${batch.at(-1)!.seq}`;
+        this.logger.error({ err, sessionId, seqs }, 'failed to append session events');
+      }
+    }
+    pending.writing = null;
   }
 
   private async allocateSeq(sessionId: string): Promise<number> {

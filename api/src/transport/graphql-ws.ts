@@ -150,6 +150,12 @@ export function createGraphQLWebSocketServer(
     wss,
     opts.limits.wsKeepAliveMs,
   );
+  // graphql-ws logs any socket error to the console as an internal error. They are the client's (an oversized or
+  // malformed frame, a reset connection) and ws closes the socket itself with the fitting code (1009, 1002...).
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => opts.logger.debug({ err }, 'graphql-ws client socket error'));
+  });
   return {
     wss,
     /** Sockets open now and slow subscribers cut off since start, for the health report. */
