@@ -347,7 +347,10 @@ describe('hostile and careless clients', () => {
   });
 
   describe('limits', () => {
-    /** Subscribes `count` times to the session's events; each resolves 'open' or the error code it got. */
+    /**
+     * Subscribes `count` times to the session's events from the start; each resolves 'open' once it replays the
+     * session's first event (see `sessionWithAnEvent`), or the error code it got.
+     */
     const subscribeMany = (client: Client, sessionId: string, count: number) =>
       Promise.all(
         Array.from(
@@ -356,24 +359,35 @@ describe('hostile and careless clients', () => {
             new Promise<string>((resolve) => {
               client.subscribe(
                 {
-                  query: 'subscription ($id: ID!) { sessionEvents(sessionId: $id) { __typename } }',
+                  query:
+                    'subscription ($id: ID!) { sessionEvents(sessionId: $id, afterSeq: 0) { __typename } }',
                   variables: { id: sessionId },
                 },
                 {
-                  next: () => undefined,
+                  next: () => resolve('open'),
                   error: (err) => resolve(String((err as GraphQLResult['errors'])?.[0]?.extensions?.code)),
                   complete: () => resolve('complete'),
                 },
               );
-              setTimeout(() => resolve('open'), 2_000);
+              setTimeout(() => resolve('no answer in 30 s'), 30_000);
             }),
         ),
       );
+    /** A session with one logged event, so that an accepted subscription says so at once by replaying it. */
+    const sessionWithAnEvent = async (token: string) => {
+      const created = await newSession(token);
+      await t.app.services.events.publish(decodeGlobalID(created.session.id).id, {
+        type: 'ResponseTextDelta',
+        responseId: 'r',
+        delta: 'hello',
+      });
+      return created;
+    };
     const tally = (outcomes: string[]) =>
       Object.fromEntries([...new Set(outcomes)].map((o) => [o, outcomes.filter((x) => x === o).length]));
 
     it('accepts subscriptions on one socket up to its limit and refuses the other 490 with RATE_LIMITED', async () => {
-      const created = await newSession(alice);
+      const created = await sessionWithAnEvent(alice);
       const client = t.wsClient(created.sessionToken);
       const { subscriptionsPerSocket } = t.app.services.config.limits;
       expect(tally(await subscribeMany(client, created.session.id, 500))).toEqual({
@@ -385,7 +399,7 @@ describe('hostile and careless clients', () => {
     });
 
     it('counts a user’s subscriptions across sockets against the per-user limit', async () => {
-      const created = await newSession(alice);
+      const created = await sessionWithAnEvent(alice);
       const clients = [t.wsClient(alice), t.wsClient(alice), t.wsClient(alice)];
       const { subscriptionsPerSocket, subscriptionsPerUser } = t.app.services.config.limits;
       const outcomes = [];
