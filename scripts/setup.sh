@@ -48,13 +48,32 @@ if [ ! -x .tools/bin/temporal ] && [ -z "${TEMPORAL_ADDRESS:-}" ]; then
   fi
 fi
 
-# 4. Prisma client, regenerated when the schema changed.
+# 4. PostgreSQL 16 with pgvector (tests, multi-node tests, `npm run bench -- memory` on a real server), from the
+#    PyPI wheel of pgserver, which carries the server binaries; the embedded default does not need it.
+# The wheel's layout is kept: its binaries find their bundled libraries (pgserver.libs) by relative path.
+pg=.tools/pgserver
+if [ ! -x "$pg/pgserver/pginstall/bin/postgres" ]; then
+  log "installing PostgreSQL 16 + pgvector (PyPI pgserver 0.1.4)"
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux2014_x86_64 pgserver==0.1.4 -d "$tmp"
+  mkdir -p .tools && rm -rf "$pg"
+  python3 -m zipfile -e "$tmp"/pgserver-*.whl "$pg"
+  chmod +x "$pg"/pgserver/pginstall/bin/*
+  rm -rf "$tmp"
+fi
+# Postgres refuses to run as root: tests run it as this unprivileged user when they run as root.
+if [ "$(id -u)" = 0 ] && ! id avatar-pg >/dev/null 2>&1; then
+  useradd --system --no-create-home --shell /usr/sbin/nologin avatar-pg
+fi
+
+# 5. Prisma client, regenerated when the schema changed.
 if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
   log "generating the Prisma client"
   bash scripts/prisma-generate.sh
 fi
 
-# 5. The admin console (served at /console), rebuilt when its sources changed.
+# 6. The admin console (served at /console), rebuilt when its sources changed.
 if [ -d console/src ]; then
   stamp=console/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find console/src console/index.html console/vite.config.ts -newer "$stamp" -print -quit)" ]; then

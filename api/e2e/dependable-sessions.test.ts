@@ -47,9 +47,6 @@ class StallableSocket extends WebSocket {
   }
 }
 
-const typeOf = (r: { data?: { sessionEvents: { __typename: string } } | null }) =>
-  r.data?.sessionEvents.__typename;
-
 describe('dependable live sessions', () => {
   let t: TestApp;
   let admin: string;

@@ -27,11 +27,14 @@ import { BACKGROUND_OFF, type StartBackground } from './services/background';
 import { ConnectionRegistry } from './services/connections';
 import { ConversationService } from './services/conversations';
 import { createMemoryEventBus, createRedisEventBus, type EventBus } from './services/event-bus';
+import { MemoryEventSeqs, RedisEventSeqs } from './services/event-seqs';
 import { MemoryService } from './services/memory';
 import { ModerationService } from './services/moderation';
+import { NodeCommands } from './services/node-commands';
 import { SessionEventPublisher } from './services/session-events';
 import { SessionLifecycle } from './services/session-lifecycle';
 import { SessionLimits } from './services/session-limits';
+import { RedisOwnership, SingleNodeOwnership } from './services/session-ownership';
 import { SessionService } from './services/sessions';
 import { createTokenService, resolveJwtSecret } from './services/tokens';
 import { createAudioSocket } from './transport/audio-socket';
@@ -77,6 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       dataDir: config.databaseUrl ? undefined : path.join(config.dataDir, 'pglite'),
       onMigrated: (names) =>
         names.length && logger.info({ migrations: names }, 'applied database migrations'),
+      onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
     }));
   const onRedisError = (err: Error) => logger.warn({ err }, 'redis connection error');
   const bus =
@@ -90,7 +94,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     accessTtlSeconds: config.auth.accessTokenTtlSeconds,
     sessionTtlSeconds: config.auth.sessionTokenTtlSeconds,
   });
-  const events = new SessionEventPublisher(db, bus, logger);
+  const seqs = redis ? new RedisEventSeqs(redis) : new MemoryEventSeqs();
+  const events = new SessionEventPublisher(db, bus, logger, seqs);
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
 
   const embedding = overrides.embedding ?? (await embeddingFor(config));
@@ -151,6 +156,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         ? logger.warn({ from: event.from, to: event.to, err: event.error }, 'provider failed over')
         : logger.error({ providers: event.providers, err: event.error }, 'every provider failed'),
   });
+  const turns = new TurnRepository(db);
   const hub = new RealtimeHub({
     providers,
     vad: new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 }),
@@ -162,7 +168,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       onWarning: (message) => logger.debug({ message }, 'speech rendering'),
     }),
     events,
-    turns: new TurnRepository(db),
+    turns,
     history,
     memory: memories,
     moderator: moderation,
@@ -172,7 +178,29 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
     timeouts: config.timeouts,
   });
-  const conversations = new ConversationService({ hub, sessions, tokens, history, lifecycle, limits });
+  const ownership = redis ? new RedisOwnership(redis) : new SingleNodeOwnership();
+  // Other nodes reach this one's sessions through Redis; commands run here once this node is listening.
+  const commands: NodeCommands | undefined = config.redisUrl
+    ? new NodeCommands(
+        config.redisUrl,
+        ownership.nodeId,
+        (command): Promise<unknown> => conversations.runHere(command),
+        logger,
+      )
+    : undefined;
+  const conversations = new ConversationService({
+    hub,
+    sessions,
+    tokens,
+    history,
+    lifecycle,
+    limits,
+    ownership,
+    remote: commands,
+    log: events.log,
+    events,
+    turns,
+  });
   lifecycle.start((sessionId, reason) => conversations.endBySystem(sessionId, reason));
   const connections = new ConnectionRegistry(config.limits);
   const services: AppServices = {
@@ -213,6 +241,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       version: VERSION,
       health,
       details: () => ({
+        node: ownership.nodeId,
         escapedErrors: escapedErrorCount(),
         liveSessions: hub.size,
         graphqlSockets: graphqlWs.stats(),
@@ -265,10 +294,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         server.listen(config.port, config.host, () => resolve());
       });
       started = true;
+      await commands?.start();
+      ownership.start((sessionId) =>
+        conversations
+          .lost(sessionId)
+          .catch((err: unknown) => logger.warn({ err, sessionId }, 'could not let a lost session go')),
+      );
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       if (!config.publicUrl) publicUrl = url;
-      logger.info({ url, database: db.kind, pubsub: bus.kind }, 'avatar platform listening');
+      logger.info(
+        { url, database: db.kind, pubsub: bus.kind, node: ownership.nodeId },
+        'avatar platform listening',
+      );
       return { url, port };
     },
     async stop() {
@@ -281,6 +319,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       }
       await lifecycle.stop();
       await hub.closeAll();
+      // Its sessions' leases go at once, so the next command elsewhere takes them without waiting.
+      await ownership.stop();
+      await commands?.stop();
       await espeak.close();
       resamplers.clear();
       await background.stop();

@@ -18,6 +18,40 @@ export const TEST_USERS = {
   integrator: { username: 'integ', password: 'integ-pw' },
 } as const;
 
+/** TEST_USERS as the AUTH_USERS setting. */
+export const TEST_AUTH_USERS = Object.entries(TEST_USERS)
+  .map(
+    ([key, u]) =>
+      `${u.username}:${u.password}:${key === 'admin' ? 'admin' : key === 'integrator' ? 'integrator' : 'user'}`,
+  )
+  .join(',');
+
+/** Signs in through POST /api/auth/token and returns the bearer token. */
+export async function signIn(url: string, user: keyof typeof TEST_USERS): Promise<string> {
+  const res = await fetch(`${url}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(TEST_USERS[user]),
+  });
+  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** Runs a codegen'd operation over HTTP against the API at `url`. */
+export async function postOperation<R, V>(
+  url: string,
+  doc: TypedDocumentNode<R, V>,
+  variables: V,
+  token?: string,
+): Promise<ExecutionResult<R>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query: print(doc), variables }),
+  });
+  return (await res.json()) as ExecutionResult<R>;
+}
+
 export interface TestApp {
   app: App;
   url: string;
@@ -45,12 +79,7 @@ export async function startTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
-    AUTH_USERS: Object.entries(TEST_USERS)
-      .map(
-        ([key, u]) =>
-          `${u.username}:${u.password}:${key === 'admin' ? 'admin' : key === 'integrator' ? 'integrator' : 'user'}`,
-      )
-      .join(','),
+    AUTH_USERS: TEST_AUTH_USERS,
     API_KEYS: 'test-api-key:keyuser:user',
     // Each Temporal runtime costs a dev server and a workflow bundle; tests of workflows turn it on.
     WORKFLOWS: 'off',
@@ -70,26 +99,8 @@ export async function startTestApp(
     app,
     url,
     wsUrl,
-    async token(user) {
-      const res = await fetch(`${url}/api/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(TEST_USERS[user]),
-      });
-      if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { accessToken: string }).accessToken;
-    },
-    async gql(doc, variables, token) {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify({ query: print(doc), variables }),
-      });
-      return (await res.json()) as ExecutionResult<never>;
-    },
+    token: (user) => signIn(url, user),
+    gql: (doc, variables, token) => postOperation(url, doc, variables, token),
     wsClient(token) {
       const client = createClient({
         url: wsUrl,

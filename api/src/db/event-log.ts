@@ -1,6 +1,23 @@
 import type { SessionEvent } from '../domain/session-events';
 import type { Database } from './database';
 
+/** The session's last answer as its events tell it: enough to close it where its owner left it. */
+export interface LoggedResponse {
+  responseId: string;
+  /** When its first audio went out (epoch ms); null when none did. */
+  startedAt: number | null;
+  durationMs: number;
+  /**
+   * Its spoken text on its audio timeline: the whole answer over its whole audio once it was all produced
+   * (chunks carry words only when the TTS gave word timings), else the text its chunks carried.
+   */
+  segments: { text: string; startMs: number; endMs: number; words: []; complete: true }[];
+  /** All of it was produced (ResponseDone). */
+  done: boolean;
+  /** It was already interrupted. */
+  closed: boolean;
+}
+
 /**
  * The append-only log of everything sessions emitted, for replay after a reconnect. Owns the row codec: a row
  * keeps the event's own fields in `payload`; `sessionId`, `seq`, `type` and the time are columns.
@@ -8,9 +25,13 @@ import type { Database } from './database';
 export class SessionEventLog {
   constructor(private readonly db: Database) {}
 
-  /** Appends events in one statement: a busy session's burst of speech chunks is one write, not hundreds. */
+  /**
+   * Appends events in one statement: a busy session's burst of speech chunks is one write, not hundreds. A seq
+   * already logged is skipped, so writing the same events again (a retry) changes nothing.
+   */
   async append(events: SessionEvent[]): Promise<void> {
     await this.db.prisma.sessionEvent.createMany({
+      skipDuplicates: true,
       data: events.map(({ sessionId, seq, type, at, ...payload }) => ({
         sessionId,
         seq,
@@ -43,5 +64,57 @@ export class SessionEventLog {
   async lastSeq(sessionId: string): Promise<number> {
     const last = await this.db.prisma.sessionEvent.aggregate({ where: { sessionId }, _max: { seq: true } });
     return last._max.seq ?? 0;
+  }
+
+  /** The last answer of the session, or null when it has none. */
+  async lastResponse(sessionId: string): Promise<LoggedResponse | null> {
+    const started = await this.db.prisma.sessionEvent.findFirst({
+      where: { sessionId, type: 'ResponseStarted' },
+      orderBy: { seq: 'desc' },
+    });
+    if (!started) return null;
+    const responseId = (started.payload as { responseId: string }).responseId;
+    const rows = await this.db.prisma.sessionEvent.findMany({
+      where: {
+        sessionId,
+        seq: { gt: started.seq },
+        type: { in: ['SpeechChunk', 'ResponseDone', 'Interrupted'] },
+      },
+      orderBy: { seq: 'asc' },
+      // The audio itself is not needed, only where each chunk sits.
+      select: { type: true, createdAt: true, payload: true },
+    });
+    const response: LoggedResponse = {
+      responseId,
+      startedAt: null,
+      durationMs: 0,
+      segments: [],
+      done: false,
+      closed: false,
+    };
+    for (const row of rows) {
+      const payload = row.payload as {
+        responseId: string;
+        text?: string;
+        startMs?: number;
+        durationMs?: number;
+      };
+      if (payload.responseId !== responseId) continue;
+      if (row.type === 'ResponseDone') {
+        response.done = true;
+        response.segments = [
+          { text: payload.text ?? '', startMs: 0, endMs: response.durationMs, words: [], complete: true },
+        ];
+      }
+      if (row.type === 'Interrupted') response.closed = true;
+      if (row.type !== 'SpeechChunk') continue;
+      const startMs = payload.startMs ?? 0;
+      const endMs = startMs + (payload.durationMs ?? 0);
+      response.startedAt ??= row.createdAt.getTime() - startMs;
+      response.durationMs = Math.max(response.durationMs, endMs);
+      if (payload.text)
+        response.segments.push({ text: payload.text, startMs, endMs, words: [], complete: true });
+    }
+    return response;
   }
 }

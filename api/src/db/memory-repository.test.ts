@@ -1,21 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, useTestDatabase } from '../../test-support/databases';
 import { seedConversation } from '../../test-support/seed';
 import { FakeEmbedding } from '../adapters/embedding/testing/fake';
 import { BadInputError, NotFoundError } from '../errors';
-import { type Database, openDatabase } from './database';
+import type { Database } from './database';
 import { MemoryRepository } from './memory-repository';
 
-describe('memory repository on embedded Postgres with pgvector', () => {
+describe.each(DATABASE_KINDS)('memory repository on %s Postgres with pgvector', (kind) => {
+  const database = useTestDatabase(kind);
   let db: Database;
   let repo: MemoryRepository;
   const embedder = new FakeEmbedding();
   const vec = (text: string) => embedder.vectorOf(text);
 
   beforeAll(async () => {
-    db = await openDatabase({});
+    db = database.db;
     repo = new MemoryRepository(db);
   });
-  afterAll(() => db.close());
 
   async function store(userId: string, personaId: string, texts: string[], importance = 0.5) {
     return repo.insert(
@@ -121,10 +122,24 @@ describe('memory repository on embedded Postgres with pgvector', () => {
     );
     await db.sql.exec('RESET enable_seqscan');
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('Memory_embedding_hnsw_idx');
-    // Filtered searches keep walking the graph instead of returning fewer rows than asked for.
-    const [setting] = await db.sql.query<{ value: string }>(
-      `SELECT current_setting('hnsw.iterative_scan') AS value`,
+  });
+
+  it("finds one user's few memories among many of other users' (a filtered HNSW search does not come back short)", async () => {
+    const crowd = await seedConversation(db);
+    const few = await seedConversation(db, [], { personaId: crowd.personaId });
+    await store(
+      crowd.userId,
+      crowd.personaId,
+      Array.from({ length: 600 }, (_, i) => `the crowd remembers thing ${i}`),
     );
-    expect(setting?.value).toBe('relaxed_order');
+    await store(few.userId, few.personaId, ['owns a red bicycle', 'lives by the sea', 'plays the cello']);
+    await db.sql.exec('SET enable_seqscan = off');
+    const found = await repo.nearest(few.userId, few.personaId, vec('the crowd remembers thing 7'), 3);
+    await db.sql.exec('RESET enable_seqscan');
+    expect(found.map((m) => m.text).sort()).toEqual([
+      'lives by the sea',
+      'owns a red bicycle',
+      'plays the cello',
+    ]);
   });
 });

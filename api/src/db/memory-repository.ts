@@ -56,23 +56,7 @@ const CANDIDATE_COLUMNS = `"id", "text", "kind"::text AS "kind", "importance", "
 
 /** Long-term memory storage: the only place that writes or searches `Memory.embedding`. */
 export class MemoryRepository {
-  #sessionReady?: Promise<void>;
-
   constructor(private readonly db: Database) {}
-
-  /**
-   * With a user filter, an HNSW scan stops after `hnsw.ef_search` candidates and may return fewer than asked for;
-   * iterative scans (pgvector 0.8) keep walking the graph until enough rows pass the filter. The embedded database
-   * is one connection, so setting it once holds; a real server needs it in its database settings
-   * (`ALTER DATABASE <name> SET hnsw.iterative_scan = 'relaxed_order'`), since pooled connections come and go.
-   */
-  private prepareSession(): Promise<void> {
-    this.#sessionReady ??=
-      this.db.kind === 'embedded'
-        ? this.db.sql.exec(`SET hnsw.iterative_scan = 'relaxed_order'`)
-        : Promise.resolve();
-    return this.#sessionReady;
-  }
 
   /** Ranked memories for a prompt: nearest by cosine distance through the HNSW index, then importance and recency. */
   async search(q: MemorySearch): Promise<RankedMemory[]> {
@@ -98,7 +82,6 @@ export class MemoryRepository {
     embedding: number[],
     k: number,
   ): Promise<MemoryCandidate[]> {
-    await this.prepareSession();
     const rows = await this.db.sql.query<CandidateRow>(
       `SELECT ${CANDIDATE_COLUMNS}, 1 - ("embedding" <=> $1::vector) AS "similarity"
          FROM "Memory"

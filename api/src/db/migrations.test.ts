@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, useTestDatabase } from '../../test-support/databases';
+import { usePostgresServer } from '../../test-support/postgres-server';
 import { getDatamodel } from '../generated/pothos-types';
 import { type Database, openDatabase } from './database';
 import { applyMigrations, loadMigrations, MIGRATIONS_DIR, MigrationError } from './migrations';
@@ -25,13 +27,13 @@ interface Column {
   is_nullable: 'YES' | 'NO';
 }
 
-let db: Database;
-beforeAll(async () => {
-  db = await openDatabase({});
-});
-afterAll(() => db?.close());
+describe.each(DATABASE_KINDS)('migrations on %s Postgres', (kind) => {
+  const database = useTestDatabase(kind);
+  let db: Database;
+  beforeAll(() => {
+    db = database.db;
+  });
 
-describe('migrations', () => {
   it('agree with schema.prisma: every model field is a column of the right type and nullability', async () => {
     const columns = await db.sql.query<Column>(
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
@@ -96,5 +98,25 @@ describe('migrations', () => {
       `SELECT indexdef FROM pg_indexes WHERE tablename = 'Memory' AND indexdef LIKE '%hnsw%'`,
     );
     expect(index?.indexdef).toContain('vector_cosine_ops');
+  });
+});
+
+describe('migrations on a PostgreSQL server shared by several nodes', () => {
+  const postgres = usePostgresServer();
+  const opened: Database[] = [];
+  afterAll(() => Promise.all(opened.map((db) => db.close())));
+
+  it('are applied once when four nodes start at the same moment (the advisory lock serialises them)', async () => {
+    const url = await postgres.server.createDatabase();
+    const ran: string[][] = [];
+    opened.push(
+      ...(await Promise.all(
+        Array.from({ length: 4 }, () => openDatabase({ url, onMigrated: (names) => ran.push(names) })),
+      )),
+    );
+    const names = (await loadMigrations()).map((m) => m.name);
+    expect(ran.flat().sort()).toEqual([...names].sort());
+    const rows = await opened[0]!.sql.query<{ n: string }>('SELECT count(*) AS n FROM "_prisma_migrations"');
+    expect(Number(rows[0]!.n)).toBe(names.length);
   });
 });

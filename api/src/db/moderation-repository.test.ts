@@ -1,18 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, useTestDatabase } from '../../test-support/databases';
 import { seedConversation } from '../../test-support/seed';
 import { BadInputError, NotFoundError } from '../errors';
-import { type Database, openDatabase } from './database';
+import type { Database } from './database';
 import { ModerationRepository } from './moderation-repository';
 
-describe('moderation repository', () => {
+describe.each(DATABASE_KINDS)('moderation repository on %s Postgres', (kind) => {
+  const database = useTestDatabase(kind);
   let db: Database;
   let repo: ModerationRepository;
 
   beforeAll(async () => {
-    db = await openDatabase({});
+    db = database.db;
     repo = new ModerationRepository(db);
   });
-  afterAll(() => db.close());
 
   const flag = (sessionId: string, text = 'bad words') =>
     repo.createFlag({ sessionId, policyId: null, text, replacement: null, category: 'test' });

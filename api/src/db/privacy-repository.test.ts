@@ -1,18 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, useTestDatabase } from '../../test-support/databases';
 import { seedConversation } from '../../test-support/seed';
 import { NotFoundError } from '../errors';
-import { type Database, openDatabase } from './database';
+import type { Database } from './database';
 import { DELETION_TARGETS, PrivacyRepository } from './privacy-repository';
 
-describe('privacy repository', () => {
+describe.each(DATABASE_KINDS)('privacy repository on %s Postgres', (kind) => {
+  const database = useTestDatabase(kind);
   let db: Database;
   let repo: PrivacyRepository;
 
   beforeAll(async () => {
-    db = await openDatabase({});
+    db = database.db;
     repo = new PrivacyRepository(db);
   });
-  afterAll(() => db.close());
 
   it('records a request and carries it from pending to running to completed or failed', async () => {
     const s = await seedConversation(db);

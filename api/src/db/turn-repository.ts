@@ -15,4 +15,14 @@ export class TurnRepository implements TurnStore {
   async truncate(turnId: string, heardText: string): Promise<void> {
     await this.db.prisma.turn.update({ where: { id: turnId }, data: { text: heardText, interrupted: true } });
   }
+
+  /** The session's last assistant turn keeps only what was heard (an owner died while it played). */
+  async truncateLastAssistant(sessionId: string, heardText: string): Promise<void> {
+    const last = await this.db.prisma.turn.findFirst({
+      where: { sessionId, role: 'ASSISTANT' },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true },
+    });
+    if (last) await this.truncate(last.id, heardText);
+  }
 }

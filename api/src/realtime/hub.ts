@@ -63,6 +63,8 @@ export interface LiveSession {
     capabilities: readonly string[];
   };
   persona: LivePersona;
+  /** This node's fencing token for the session, when nodes share sessions: its events carry it. */
+  writer?: string;
 }
 
 export interface RealtimeHubDeps {
@@ -175,7 +177,7 @@ export class RealtimeHub {
     return runtime;
   }
 
-  private async start({ session, persona }: LiveSession): Promise<SessionRuntime> {
+  private async start({ session, persona, writer }: LiveSession): Promise<SessionRuntime> {
     const { providers, logger } = this.deps;
     await this.deps.activity.markActive(session.id);
     const log = logger.child({ sessionId: session.id, traceId: session.traceId });
@@ -199,7 +201,7 @@ export class RealtimeHub {
         turns: this.deps.turns,
         limits: this.deps.limits,
         activity: this.deps.activity,
-        events: this.deps.events,
+        events: { emit: (sessionId, payload) => this.deps.events.emit(sessionId, payload, writer) },
         onWarning: (message) => log.warn(message),
       },
     );

@@ -14,7 +14,11 @@ export interface Clock {
 
 /** Delivers a session's events to subscribers and the replay log. Never throws and never blocks the turn. */
 export interface EventSink {
-  emit(sessionId: string, payload: SessionEventPayload): void;
+  /**
+   * `writer` is this node's fencing token for the session when sessions are shared between nodes: a sink
+   * refuses events whose writer no longer owns the session.
+   */
+  emit(sessionId: string, payload: SessionEventPayload, writer?: string): void;
 }
 
 /** One stored turn of a conversation. */

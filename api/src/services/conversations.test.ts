@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryConversationHistory } from '../db/conversation-history';
 import { type Database, openDatabase } from '../db/database';
+import { TurnRepository } from '../db/turn-repository';
 import { createLogger } from '../logger';
 import { ConversationService } from './conversations';
 import { createMemoryEventBus } from './event-bus';
 import { SessionEventPublisher } from './session-events';
+import { SingleNodeOwnership } from './session-ownership';
 import { SessionService } from './sessions';
 import { createTokenService, type TokenService, type Viewer } from './tokens';
 
@@ -33,6 +35,10 @@ describe('conversation service', () => {
       tokens,
       history,
       lifecycle: { connected: () => {}, disconnected: () => {}, forget: () => {} },
+      ownership: new SingleNodeOwnership(),
+      log: events.log,
+      events,
+      turns: new TurnRepository(db),
       hub: {
         sendText: async () => ({ utteranceId: 'u' }),
         greet: async () => {},

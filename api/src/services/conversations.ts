@@ -1,8 +1,13 @@
+import type { SessionEventLog } from '../db/event-log';
+import type { TurnRepository } from '../db/turn-repository';
 import { AppError, ForbiddenError } from '../errors';
 import type { Session } from '../generated/prisma/client';
 import type { LiveSession, RealtimeHub } from '../realtime/hub';
-import type { ClientChannel, ConversationHistory, MicrophoneSink } from '../realtime/ports';
+import { heardTextAt } from '../realtime/playback';
+import type { ClientChannel, ConversationHistory, EventSink, MicrophoneSink } from '../realtime/ports';
+import { type NodeCommand, NodeGoneError } from './node-commands';
 import type { SessionLifecycle } from './session-lifecycle';
+import type { Owner, SessionOwnership } from './session-ownership';
 import type { SessionService } from './sessions';
 import type { TokenService, Viewer } from './tokens';
 
@@ -10,6 +15,10 @@ import type { TokenService, Viewer } from './tokens';
  * The live conversation as the API's clients drive it (GraphQL mutations, the audio socket): checks who may
  * do what, reads the session once, and hands the realtime hub plain data. It also knows the clients connected to
  * each session on this node, and when a session ends, frees everything held for it and tells them.
+ *
+ * With several nodes, one owns each session's conversation: a command that arrives elsewhere is run on the
+ * owner (its result or typed error comes back), the audio socket moves ownership to its node, and a dead
+ * owner's session is taken over by the next command, closing its unfinished answer at what was heard.
  */
 export class ConversationService {
   /** The microphone clients of each session on this node. */
@@ -24,6 +33,13 @@ export class ConversationService {
       lifecycle: Pick<SessionLifecycle, 'connected' | 'disconnected' | 'forget'>;
       /** Per-session counters held in memory (turn and token limits). */
       limits?: { forget(sessionId: string): Promise<void> };
+      ownership: SessionOwnership;
+      /** Runs a command on another node (absent on a single node). */
+      remote?: { send(node: string, command: NodeCommand): Promise<unknown> };
+      /** For a takeover: the dead owner's last answer, and where to close it. */
+      log: Pick<SessionEventLog, 'lastResponse'>;
+      events: EventSink;
+      turns: Pick<TurnRepository, 'truncateLastAssistant'>;
     },
   ) {}
 
@@ -38,8 +54,12 @@ export class ConversationService {
 
   /** A client's microphone stream; the session counts the client as connected until the sink closes. */
   async openMicrophone(live: LiveSession, client: ClientChannel): Promise<MicrophoneSink> {
-    const sink = await this.deps.hub.openMicrophone(live, client);
     const sessionId = live.session.id;
+    const owner = await this.moveHere(sessionId);
+    const sink = await this.deps.hub.openMicrophone(
+      { ...live, writer: this.deps.ownership.writerToken(owner) },
+      client,
+    );
     const clients = this.microphones.get(sessionId) ?? new Set();
     this.microphones.set(sessionId, clients);
     clients.add(client);
@@ -72,24 +92,120 @@ export class ConversationService {
 
   /** Typed text into the same path as recognised speech; the answer arrives as session events. */
   async sendText(viewer: Viewer | null, sessionId: string, text: string): Promise<{ utteranceId: string }> {
-    return this.deps.hub.sendText(await this.deps.sessions.getLive(viewer, sessionId), text);
+    const live = await this.deps.sessions.getLive(viewer, sessionId);
+    return (await this.onOwner(live.session.id, { kind: 'sendText', live, text })) as { utteranceId: string };
   }
 
   /** The persona's greeting, said once the session is live. */
   async greet(viewer: Viewer | null, sessionId: string): Promise<void> {
-    await this.deps.hub.greet(await this.deps.sessions.getLive(viewer, sessionId));
+    const live = await this.deps.sessions.getLive(viewer, sessionId);
+    await this.onOwner(live.session.id, { kind: 'greet', live });
   }
 
   /** Stops the avatar mid-answer; false when it was not speaking. */
   async interrupt(viewer: Viewer | null, sessionId: string): Promise<boolean> {
     const { session } = await this.deps.sessions.getLive(viewer, sessionId);
-    return this.deps.hub.interrupt(session.id);
+    return (await this.onOwner(session.id, { kind: 'interrupt', sessionId: session.id })) as boolean;
+  }
+
+  /** Runs a command from another node: this node owns the session (or takes it over, its owner being dead). */
+  async runHere(command: NodeCommand): Promise<unknown> {
+    if (command.kind === 'release') {
+      await this.releaseHere(command.sessionId);
+      return true;
+    }
+    if (command.kind === 'ended') {
+      await this.release(command.sessionId, command.reason);
+      return true;
+    }
+    const sessionId = command.kind === 'interrupt' ? command.sessionId : command.live.session.id;
+    const owner = await this.claim(sessionId);
+    if (!owner.mine) {
+      throw new AppError('UNAVAILABLE', 'The session moved to another node; try again', { retryable: true });
+    }
+    const writer = this.deps.ownership.writerToken(owner);
+    switch (command.kind) {
+      case 'sendText':
+        return this.deps.hub.sendText({ ...command.live, writer }, command.text);
+      case 'greet':
+        return this.deps.hub.greet({ ...command.live, writer });
+      case 'interrupt':
+        return this.deps.hub.interrupt(sessionId);
+    }
+  }
+
+  /** This node lost the session to another (its lease was not renewed in time): stop running it here. */
+  async lost(sessionId: string): Promise<void> {
+    await this.deps.hub.close(sessionId);
+    for (const client of this.microphones.get(sessionId) ?? []) client.sessionEnded('moved to another node');
+  }
+
+  /** Runs a command where the session lives: here when this node owns it, else on its owner. */
+  private async onOwner(sessionId: string, command: NodeCommand): Promise<unknown> {
+    const owner = await this.claim(sessionId);
+    if (owner.mine || !this.deps.remote) return this.runHere(command);
+    try {
+      return await this.deps.remote.send(owner.node, command);
+    } catch (err) {
+      // Nobody listens on the owner's channel: its process is gone, so the session is taken over here.
+      if (!(err instanceof NodeGoneError)) throw err;
+      await this.claim(sessionId, { move: true });
+      return this.runHere(command);
+    }
+  }
+
+  /** The audio socket connected here: the conversation moves to this node, its old owner letting it go first. */
+  private async moveHere(sessionId: string): Promise<Owner> {
+    const owner = await this.claim(sessionId);
+    if (owner.mine || !this.deps.remote) return owner;
+    await this.deps.remote.send(owner.node, { kind: 'release', sessionId }).catch(() => undefined);
+    return this.claim(sessionId, { move: true });
+  }
+
+  /** Claims the session; when that took it from a dead node, closes the answer that node left unfinished. */
+  private async claim(sessionId: string, opts: { move?: boolean } = {}): Promise<Owner> {
+    const owner = await this.deps.ownership.claim(sessionId, opts);
+    if (owner.mine && owner.tookOverFrom) await this.closeDanglingAnswer(sessionId, owner);
+    return owner;
+  }
+
+  /**
+   * The answer a dead owner was giving ends as interrupted at what the user heard: its audio played in real time
+   * from its first chunk, so what had played by now was heard. The stored turn and the history keep only that.
+   */
+  private async closeDanglingAnswer(sessionId: string, owner: Owner): Promise<void> {
+    const last = await this.deps.log.lastResponse(sessionId);
+    if (!last || last.closed) return;
+    const playedMs = last.startedAt === null ? 0 : Math.max(0, Date.now() - last.startedAt);
+    if (last.done && playedMs >= last.durationMs) return;
+    const heardText = heardTextAt(last.segments, playedMs);
+    this.deps.events.emit(
+      sessionId,
+      {
+        type: 'Interrupted',
+        responseId: last.responseId,
+        heardText,
+        playedMs: Math.min(playedMs, last.durationMs),
+      },
+      this.deps.ownership.writerToken(owner),
+    );
+    if (last.done) {
+      await this.deps.history.truncateLastAssistant(sessionId, heardText);
+      await this.deps.turns.truncateLastAssistant(sessionId, heardText);
+    }
+  }
+
+  /** Gives the session up to another node: the answer in progress stops at what was heard. */
+  private async releaseHere(sessionId: string): Promise<void> {
+    await this.deps.hub.interrupt(sessionId);
+    await this.deps.hub.close(sessionId);
+    await this.deps.ownership.release(sessionId);
   }
 
   /** Ends the session for a client. */
   async end(viewer: Viewer | null, sessionId: string): Promise<Session> {
     const ended = await this.deps.sessions.end(viewer, sessionId);
-    await this.release(ended.id, ended.endReason ?? 'ended by client');
+    await this.releaseOnOwner(ended.id, ended.endReason ?? 'ended by client');
     return ended;
   }
 
@@ -101,6 +217,17 @@ export class ConversationService {
       // Someone else ended it first: what this node holds for it still goes.
       if (!(err instanceof AppError && err.code === 'SESSION_ENDED')) throw err;
     }
+    await this.releaseOnOwner(sessionId, reason);
+  }
+
+  /** An ended session is freed here, and on its owner when that is another node (a gone one holds nothing). */
+  private async releaseOnOwner(sessionId: string, reason: string): Promise<void> {
+    const owner = await this.deps.ownership.claim(sessionId);
+    if (!owner.mine && this.deps.remote) {
+      await this.deps.remote.send(owner.node, { kind: 'ended', sessionId, reason }).catch((err: unknown) => {
+        if (!(err instanceof NodeGoneError)) throw err;
+      });
+    }
     await this.release(sessionId, reason);
   }
 
@@ -108,6 +235,7 @@ export class ConversationService {
   private async release(sessionId: string, reason: string): Promise<void> {
     this.deps.lifecycle.forget(sessionId);
     await this.deps.hub.close(sessionId);
+    await this.deps.ownership.release(sessionId);
     await this.deps.history.clear(sessionId);
     await this.deps.limits?.forget(sessionId);
     for (const client of this.microphones.get(sessionId) ?? []) client.sessionEnded(reason);

@@ -1,19 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, useTestDatabase } from '../../test-support/databases';
 import { seedConversation } from '../../test-support/seed';
 import { FakeEmbedding } from '../adapters/embedding/testing/fake';
-import { type Database, openDatabase } from '../db/database';
+import type { Database } from '../db/database';
 import { MemoryService } from './memory';
 
-describe('memory service', () => {
+describe.each(DATABASE_KINDS)('memory service on %s Postgres', (kind) => {
+  const database = useTestDatabase(kind);
   let db: Database;
   let service: MemoryService;
   const embedder = new FakeEmbedding();
 
   beforeAll(async () => {
-    db = await openDatabase({});
+    db = database.db;
     service = new MemoryService(db, embedder);
   });
-  afterAll(() => db.close());
 
   async function store(userId: string, personaId: string, texts: string[]) {
     return service.repository.insert(
