@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { benchCapacity } from './capacity.bench';
+import { benchCluster } from './cluster.bench';
 import { benchDelivery } from './delivery.bench';
 import { benchMemory } from './memory.bench';
 import { benchPipeline } from './pipeline.bench';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = 
   vad: benchVad,
   capacity: benchCapacity,
   resilience: benchResilience,
+  cluster: benchCluster,
   wav2arkit: benchWav2Arkit,
   // 50k memories by default (about 2 minutes here); BENCH_MEMORIES=100000 for the 100k figure.
   memory: () => benchMemory({ memories: Number(process.env.BENCH_MEMORIES) || undefined }),

@@ -56,11 +56,19 @@ function overWebSocket(
 /** Opens a raw graphql-ws socket; resolves with how it ended (or 'acked' once the server accepted it). */
 function rawGraphQLSocket(
   wsUrl: string,
-  opts: { init?: Record<string, unknown> | null; origin?: string; waitMs?: number } = {},
+  opts: {
+    init?: Record<string, unknown> | null;
+    origin?: string;
+    forwardedFor?: string;
+    waitMs?: number;
+  } = {},
 ): Promise<{ outcome: 'acked' | 'closed' | 'refused'; code?: number; reason?: string; status?: number }> {
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws', {
-      headers: opts.origin ? { origin: opts.origin } : {},
+      headers: {
+        ...(opts.origin ? { origin: opts.origin } : {}),
+        ...(opts.forwardedFor ? { 'x-forwarded-for': opts.forwardedFor } : {}),
+      },
     });
     socket.on('unexpected-response', (_req, res) => {
       resolve({ outcome: 'refused', status: res.statusCode });
@@ -633,6 +641,11 @@ describe('a node with production limits', () => {
       { outcome: 'refused', status: 429 },
     ]);
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
+    // No proxy is trusted here: claiming another address in X-Forwarded-For does not dodge the limit.
+    expect(await rawGraphQLSocket(t.wsUrl, { forwardedFor: '203.0.113.7' })).toEqual({
+      outcome: 'refused',
+      status: 429,
+    });
   });
 
   it('serves introspection to signed-in callers only', async () => {
@@ -640,6 +653,23 @@ describe('a node with production limits', () => {
     expect(code(await postGraphQL(t.url, introspect))).toBe('UNAUTHENTICATED');
     const signedIn = await postGraphQL(t.url, introspect, {}, await t.token('alice'));
     expect(signedIn.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+});
+
+describe('nodes behind a trusted load balancer', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The test client plays the proxy: it connects from loopback and says whom it forwards.
+    t = await startTestApp({ env: { CONNECTIONS_PER_MINUTE_PER_IP: '2', TRUSTED_PROXIES: 'loopback' } });
+  });
+  afterAll(() => t?.stop());
+
+  it('counts each client behind the proxy on its own, not the proxy as one client', async () => {
+    const from = (forwardedFor: string) => rawGraphQLSocket(t.wsUrl, { forwardedFor });
+    expect((await from('203.0.113.5')).outcome).toBe('closed');
+    expect((await from('203.0.113.5')).outcome).toBe('closed');
+    expect(await from('203.0.113.5')).toEqual({ outcome: 'refused', status: 429 });
+    expect((await from('203.0.113.9')).outcome).toBe('closed');
   });
 });
 

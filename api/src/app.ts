@@ -42,7 +42,7 @@ import { withBodyLimit } from './transport/body-limit';
 import { createGraphQLWebSocketServer } from './transport/graphql-ws';
 import { rejectUpgrade } from './transport/http-errors';
 import { type HealthCheck, useHttpRoutes } from './transport/http-routes';
-import { createUpgradeGuard } from './transport/origin';
+import { createUpgradeGuard, trustProxies } from './transport/origin';
 
 export const VERSION = '0.1.0';
 
@@ -234,6 +234,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ? [{ name: `workflows (${background.mode})`, required: false, check: () => workflows.ping() }]
       : []),
   ];
+  const trustedProxies = trustProxies(config.trustedProxies);
   const yoga = createGraphQLServer(services, logger, [
     useHttpRoutes({
       services,
@@ -254,6 +255,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       }),
       consoleDir: path.resolve(config.consoleDir),
       redis,
+      trustedProxies,
     }),
   ]);
   const graphqlWs = createGraphQLWebSocketServer(yoga, { connections, limits: config.limits, logger });
@@ -262,6 +264,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const upgrades = createUpgradeGuard({
     corsOrigins: config.corsOrigins,
     connectionsPerMinutePerIp: config.limits.connectionsPerMinutePerIp,
+    trustedProxies,
     redis,
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

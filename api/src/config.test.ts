@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     [{ AUTH_USERS: 'admin:pw:superuser' }, /AUTH_USERS/],
     [{ OIDC_DOMAIN: 'example.auth0.com' }, /OIDC_DOMAIN and OIDC_AUDIENCE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ TRUSTED_PROXIES: 'loopback,not-an-address' }, /TRUSTED_PROXIES/],
   ])('rejects %o with a ConfigError naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

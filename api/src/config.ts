@@ -1,3 +1,4 @@
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -51,6 +52,7 @@ const envSchema = z.object({
   OIDC_ISSUER: z.string().optional(),
   OIDC_JWKS_URI: z.url().optional(),
   CORS_ORIGINS: z.string().default('*'),
+  TRUSTED_PROXIES: z.string().default(''),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),
@@ -127,6 +129,11 @@ export interface Config {
     oidc?: { domain: string; audience: string; roleClaim: string; issuer: string; jwksUri?: string };
   };
   corsOrigins: string[] | '*';
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or `loopback`, `linklocal`, `uniquelocal`), so
+   * per-address limits count clients and not the proxy in front of the nodes.
+   */
+  trustedProxies: string[];
   providers: {
     openai?: { apiKey: string; baseURL?: string };
     llmModel: string;
@@ -189,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  try {
+    proxyAddr.compile(list(e.TRUSTED_PROXIES));
+  } catch (err) {
+    throw new ConfigError(`TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
   if ((e.OIDC_DOMAIN && !e.OIDC_AUDIENCE) || (!e.OIDC_DOMAIN && e.OIDC_AUDIENCE)) {
     throw new ConfigError('OIDC_DOMAIN and OIDC_AUDIENCE must be set together');
   }
@@ -250,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
     },
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
+    trustedProxies: list(e.TRUSTED_PROXIES),
     providers: {
       openai,
       llmModel: e.LLM_MODEL,

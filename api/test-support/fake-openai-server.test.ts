@@ -148,6 +148,21 @@ describe('fake OpenAI server', () => {
     });
   });
 
+  it('streams a transcription as the gpt-4o transcribe models do: word deltas, then the whole text', async () => {
+    fake.setScript({ transcription: { text: 'what is your name' } });
+    const file = new File([new Uint8Array(32_044)], 'a.wav', { type: 'audio/wav' });
+    const events = await client.audio.transcriptions.create({
+      model: 'gpt-4o-transcribe',
+      file,
+      stream: true,
+    });
+    const seen: string[] = [];
+    for await (const event of events) {
+      seen.push(event.type === 'transcript.text.delta' ? event.delta : `done: ${event.text}`);
+    }
+    expect(seen).toEqual(['what ', 'is ', 'your ', 'name', 'done: what is your name']);
+  });
+
   it('returns deterministic unit embeddings of the requested dimensions (base64 via the SDK)', async () => {
     const res = await client.embeddings.create({
       model: 'e',

@@ -20,7 +20,8 @@
  * - POST /audio/speech: `response_format: 'pcm'` gives raw 24 kHz PCM16 LE; anything else a WAV file.
  *   The audio is a sine tone (default, ~60 ms per character) or real espeak-ng speech (`speech: 'espeak'`).
  * - POST /audio/transcriptions: multipart upload; answers `{ text }`, `verbose_json` (with language,
- *   duration and one segment) or plain `text`, with the text from `script.transcription`.
+ *   duration and one segment), plain `text`, or with `stream` the transcript.text.delta/done events, with the text
+ *   from `script.transcription`.
  * - POST /embeddings: deterministic unit vectors (same input, same vector) of `dimensions` (default 384),
  *   as floats or base64 (the SDK asks for base64 by default).
  * - POST /moderations: flags inputs containing any of `script.flaggedTerms` (case-insensitive).
@@ -328,6 +329,15 @@ function transcription(
 ) {
   const file = body.file as { size?: number } | undefined;
   if (!file?.size) return sendError(res, 400, "Missing required parameter: 'file'.", 'invalid_request_error');
+  if (body.stream === 'true') {
+    // The gpt-4o transcribe models' server-sent events: a delta per word, then the whole text.
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const word of result.text.match(/\S+\s*/g) ?? []) {
+      res.write(`data: ${JSON.stringify({ type: 'transcript.text.delta', delta: word })}\n\n`);
+    }
+    res.end(`data: ${JSON.stringify({ type: 'transcript.text.done', text: result.text })}\n\n`);
+    return;
+  }
   const format = body.response_format ?? 'json';
   if (format === 'text') {
     res.writeHead(200, { 'content-type': 'text/plain' });

@@ -108,6 +108,24 @@ export class ConversationService {
     return (await this.onOwner(session.id, { kind: 'interrupt', sessionId: session.id })) as boolean;
   }
 
+  /** Ends the session for a client. */
+  async end(viewer: Viewer | null, sessionId: string): Promise<Session> {
+    const ended = await this.deps.sessions.end(viewer, sessionId);
+    await this.releaseOnOwner(ended.id, ended.endReason ?? 'ended by client');
+    return ended;
+  }
+
+  /** Ends a session the platform decided to end (idle, too long, clients gone). */
+  async endBySystem(sessionId: string, reason: string): Promise<void> {
+    try {
+      await this.deps.sessions.endBySystem(sessionId, reason);
+    } catch (err) {
+      // Someone else ended it first: what this node holds for it still goes.
+      if (!(err instanceof AppError && err.code === 'SESSION_ENDED')) throw err;
+    }
+    await this.releaseOnOwner(sessionId, reason);
+  }
+
   /** Runs a command from another node: this node owns the session (or takes it over, its owner being dead). */
   async runHere(command: NodeCommand): Promise<unknown> {
     if (command.kind === 'release') {
@@ -200,24 +218,6 @@ export class ConversationService {
     await this.deps.hub.interrupt(sessionId);
     await this.deps.hub.close(sessionId);
     await this.deps.ownership.release(sessionId);
-  }
-
-  /** Ends the session for a client. */
-  async end(viewer: Viewer | null, sessionId: string): Promise<Session> {
-    const ended = await this.deps.sessions.end(viewer, sessionId);
-    await this.releaseOnOwner(ended.id, ended.endReason ?? 'ended by client');
-    return ended;
-  }
-
-  /** Ends a session the platform decided to end (idle, too long, clients gone). */
-  async endBySystem(sessionId: string, reason: string): Promise<void> {
-    try {
-      await this.deps.sessions.endBySystem(sessionId, reason);
-    } catch (err) {
-      // Someone else ended it first: what this node holds for it still goes.
-      if (!(err instanceof AppError && err.code === 'SESSION_ENDED')) throw err;
-    }
-    await this.releaseOnOwner(sessionId, reason);
   }
 
   /** An ended session is freed here, and on its owner when that is another node (a gone one holds nothing). */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
@@ -9,7 +10,7 @@ import type { Logger } from '../logger';
 import type { AppServices } from '../services';
 import { signIn } from '../services/sign-in';
 import { errorBody, httpStatus } from './http-errors';
-import { originAllowed } from './origin';
+import { clientAddress, originAllowed, type TrustedProxies } from './origin';
 
 export interface HealthCheck {
   name: string;
@@ -51,6 +52,7 @@ export function useHttpRoutes(opts: {
   consoleDir?: string;
   /** Shares the sign-in limiter between nodes when given. */
   redis?: Redis;
+  trustedProxies: TrustedProxies;
 }): Plugin {
   // Slows down password guessing: 10 sign-in attempts per minute per client address.
   const limiterOptions = { keyPrefix: 'avatar:sign-in', points: 10, duration: 60 };
@@ -67,9 +69,8 @@ export function useHttpRoutes(opts: {
       } else if (route === 'GET /health') {
         endResponse(await health(opts.health, opts.details?.() ?? {}));
       } else if (route === 'POST /api/auth/token') {
-        const address =
-          (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ??
-          'unknown';
+        const req = (serverContext as { req?: IncomingMessage }).req;
+        const address = req ? clientAddress(req, opts.trustedProxies) : 'unknown';
         try {
           if (!originAllowed(request.headers.get('origin'), opts.services.config.corsOrigins)) {
             throw new AppError('FORBIDDEN', `Origin ${request.headers.get('origin')} is not allowed`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
+import proxyAddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors';
 
@@ -11,9 +12,20 @@ export function originAllowed(origin: string | null | undefined, allowed: string
   return !origin || allowed === '*' || allowed.includes(origin);
 }
 
-/** The client's address as this node saw it. */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the connection's own, or behind trusted proxies (a load balancer in front of the nodes)
+ * the nearest untrusted one in X-Forwarded-For. `trusted` comes from `trustProxies`.
+ */
+export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
+  if (!req.socket.remoteAddress) return 'unknown';
+  return proxyAddr(req, trusted);
+}
+
+export type TrustedProxies = ReturnType<typeof proxyAddr.compile>;
+
+/** Compiles the TRUSTED_PROXIES list; an unknown address or CIDR fails start-up, naming it. */
+export function trustProxies(list: string[]): TrustedProxies {
+  return proxyAddr.compile(list);
 }
 
 /**
@@ -23,6 +35,7 @@ export function clientAddress(req: IncomingMessage): string {
 export function createUpgradeGuard(opts: {
   corsOrigins: string[] | '*';
   connectionsPerMinutePerIp: number;
+  trustedProxies: TrustedProxies;
   redis?: Redis;
 }) {
   const limiterOptions = {
@@ -40,7 +53,7 @@ export function createUpgradeGuard(opts: {
         throw new AppError('FORBIDDEN', `Origin ${req.headers.origin} is not allowed`);
       }
       try {
-        await limiter.consume(clientAddress(req));
+        await limiter.consume(clientAddress(req, opts.trustedProxies));
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         throw new AppError('RATE_LIMITED', 'Too many connections from this address; wait a minute', {

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { AppError } from '../../errors';
+import { PolyphaseDecimator } from './polyphase-decimator';
 
 // The package is CommonJS without named ESM exports; require() keeps its real types.
 const require = createRequire(import.meta.url);
 const libsamplerate =
   require('@alexanderolsen/libsamplerate-js') as typeof import('@alexanderolsen/libsamplerate-js');
-type Src = Awaited<ReturnType<typeof libsamplerate.create>>;
 type ConverterTypeValue = NonNullable<Parameters<typeof libsamplerate.create>[3]>['converterType'];
 
 export type ResamplerQuality = 'fastest' | 'medium' | 'best';
@@ -40,22 +40,31 @@ export function float32ToInt16(samples: Float32Array): Int16Array {
   return out;
 }
 
+/** The filter behind a StreamingResampler: libsamplerate, or an exact decimator for integer ratios down. */
+interface Converter {
+  /** Converts the next chunk; the result is the caller's to keep. */
+  process(samples: Float32Array): Float32Array;
+  reset(): void;
+  destroy(): void;
+}
+
 /**
  * Streaming sample-rate conversion for one utterance at a time: push chunks as they arrive, flush at the
  * end of the utterance, reset() before the next one. Filter state carries across pushes, so chunk
- * boundaries leave no clicks. Equal rates pass through without touching libsamplerate.
+ * boundaries leave no clicks. Equal rates pass through untouched; integer ratios down (48 → 16 kHz) use the
+ * polyphase decimator, every other ratio libsamplerate.
  */
 export class StreamingResampler {
   readonly inputRate: number;
   readonly outputRate: number;
-  readonly #src: Src | null;
+  readonly #converter: Converter | null;
   #inputSamples = 0;
   #outputSamples = 0;
 
-  private constructor(opts: ResamplerOptions, src: Src | null) {
+  private constructor(opts: ResamplerOptions, converter: Converter | null) {
     this.inputRate = opts.inputRate;
     this.outputRate = opts.outputRate;
-    this.#src = src;
+    this.#converter = converter;
   }
 
   static async create(opts: ResamplerOptions): Promise<StreamingResampler> {
@@ -65,10 +74,26 @@ export class StreamingResampler {
       }
     }
     if (opts.inputRate === opts.outputRate) return new StreamingResampler(opts, null);
+    if (opts.inputRate % opts.outputRate === 0) {
+      const decimator = new PolyphaseDecimator(opts.inputRate / opts.outputRate);
+      return new StreamingResampler(opts, {
+        process: (samples) => decimator.process(samples),
+        reset: () => decimator.reset(),
+        destroy: () => undefined,
+      });
+    }
     const src = await libsamplerate.create(1, opts.inputRate, opts.outputRate, {
       converterType: CONVERTER[opts.quality ?? 'fastest'],
     });
-    return new StreamingResampler(opts, src);
+    return new StreamingResampler(opts, {
+      // full() returns a view into WASM memory that the next call overwrites: copy it out.
+      process: (samples) => src.full(samples).slice(),
+      // The setter re-initialises libsamplerate's state for the same rates.
+      reset: () => {
+        src.inputSampleRate = opts.inputRate;
+      },
+      destroy: () => src.destroy(),
+    });
   }
 
   /** Resamples the next chunk; may return fewer samples than the ratio suggests until the filter fills. */
@@ -78,24 +103,22 @@ export class StreamingResampler {
 
   pushFloat(samples: Float32Array): Float32Array {
     this.#inputSamples += samples.length;
-    if (!this.#src) {
+    if (!this.#converter) {
       this.#outputSamples += samples.length;
       return samples;
     }
-    // full() returns a view into WASM memory that the next call overwrites: copy it out.
-    const out = this.#src.full(samples).slice();
-    return this.#take(out);
+    return this.#take(this.#converter.process(samples));
   }
 
   /** Drains what the filter still holds so the utterance's output has exactly the expected length. */
   flush(): Float32Array {
-    if (!this.#src) return new Float32Array(0);
+    if (!this.#converter) return new Float32Array(0);
     const expected = Math.round((this.#inputSamples * this.outputRate) / this.inputRate);
     const parts: Float32Array[] = [];
-    // libsamplerate-js has no end-of-input call: feeding silence pushes the delayed tail out.
+    // Neither filter has an end-of-input call: feeding silence pushes the delayed tail out.
     const silence = new Float32Array(Math.max(64, Math.ceil(this.inputRate / 100)));
     for (let guard = 0; this.#outputSamples < expected && guard < 100; guard++) {
-      parts.push(this.#take(this.#src.full(silence).slice()));
+      parts.push(this.#take(this.#converter.process(silence)));
     }
     return concatFloat32(parts);
   }
@@ -104,12 +127,11 @@ export class StreamingResampler {
   reset(): void {
     this.#inputSamples = 0;
     this.#outputSamples = 0;
-    // The setter re-initialises libsamplerate's state for the same rates.
-    if (this.#src) this.#src.inputSampleRate = this.inputRate;
+    this.#converter?.reset();
   }
 
   destroy(): void {
-    this.#src?.destroy();
+    this.#converter?.destroy();
   }
 
   /** Never hands out more than the input duration justifies, so the padding from flush() is cut. */

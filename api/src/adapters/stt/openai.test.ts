@@ -39,8 +39,8 @@ describe('OpenAiStt against the fake OpenAI server', () => {
 });
 
 /**
- * The shared fake answers transcriptions with JSON only, so streaming (server-sent events) and HTTP
- * errors are served here, in OpenAI's wire format.
+ * Streams with exact logprobs, broken streams and HTTP errors are served here, in OpenAI's wire format (the
+ * shared fake streams only well-formed transcripts).
  */
 describe('OpenAiStt: streaming and errors', () => {
   let server: Server;
