@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DevServer, freePort, startDevServer } from '../../workflows/src/dev-server';
+import { stopChild } from './child-process';
 import { TEST_AUTH_USERS } from './harness';
 import { type PostgresServer, startPostgresServer } from './postgres-server';
 import { type RedisServer, startRedisServer } from './redis-server';
@@ -108,14 +109,7 @@ export async function startApiNode(
     }
     throw new Error(`node ${name} did not start:\n${lines.slice(-40).join('\n')}`);
   };
-  const exit = async (signal: NodeJS.Signals) => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill(signal);
-    });
-  };
+  const exit = (signal: NodeJS.Signals) => stopChild(child, signal);
 
   await start();
   return {

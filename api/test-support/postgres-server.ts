@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../../workflows/src/dev-server';
+import { stopChild } from './child-process';
 
 /** Where `scripts/setup.sh` unpacks PostgreSQL 16 with pgvector (from the PyPI pgserver wheel). */
 const POSTGRES_BIN = path.resolve(import.meta.dirname, '../../.tools/pgserver/pgserver/pginstall/bin');
@@ -78,14 +79,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       });
     });
   };
-  const exit = async (signal: NodeJS.Signals) => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill(signal);
-    });
-  };
+  const exit = (signal: NodeJS.Signals) => stopChild(child, signal);
 
   await start();
   return {
