@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors';
+import { redisUnavailable } from './session-ownership';
 
 /** Events from a node that no longer owns the session: refused, so a stale owner cannot write. */
 export class StaleWriterError extends AppError {
@@ -80,11 +81,12 @@ export class RedisEventSeqs implements EventSeqs {
     writer = '',
   ): Promise<number> {
     const keys = [`${this.keyPrefix}:seq:${sessionId}`, `${this.keyPrefix}:owner:${sessionId}`];
-    let first = Number(await this.redis.eval(RESERVE, 2, ...keys, count, '', writer));
-    if (first === -1) {
-      const seed = Math.max(await lastLogged(), this.handedOut.get(sessionId) ?? 0);
-      first = Number(await this.redis.eval(RESERVE, 2, ...keys, count, seed, writer));
-    }
+    const reserve = (seed: number | '') =>
+      this.redis.eval(RESERVE, 2, ...keys, count, seed, writer).then(Number, (err: unknown) => {
+        throw redisUnavailable(err);
+      });
+    let first = await reserve('');
+    if (first === -1) first = await reserve(Math.max(await lastLogged(), this.handedOut.get(sessionId) ?? 0));
     if (first === -2) throw new StaleWriterError(sessionId);
     this.handedOut.set(sessionId, first + count - 1);
     return first;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { AppError, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type { LiveSession } from '../realtime/hub';
+import { redisUnavailable } from './session-ownership';
 
 /** What one node asks the owner of a session to do. */
 export type NodeCommand =
@@ -99,8 +100,7 @@ export class NodeCommands {
       this.publisher.publish(this.channel('commands', node), JSON.stringify(request)).then(
         // Nobody listens on a dead node's channel: no need to wait for the timeout.
         (listeners) => listeners === 0 && this.waiting.has(request.id) && fail(new NodeGoneError(node)),
-        (err: unknown) =>
-          fail(new AppError('UNAVAILABLE', 'Redis is unreachable', { retryable: true, cause: err })),
+        (err: unknown) => fail(redisUnavailable(err)),
       );
     });
   }

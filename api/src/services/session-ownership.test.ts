@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../workflows/src/dev-server';
 import { useRedisServer } from '../../test-support/redis-server';
 import { RedisEventSeqs, StaleWriterError } from './event-seqs';
 import { RedisOwnership } from './session-ownership';
@@ -40,8 +42,8 @@ describe('session ownership in Redis', () => {
     // The process dies: no more heartbeats, nothing released.
     (a as unknown as { timer: NodeJS.Timeout }).timer.close();
     expect(await b.claim('s2')).toMatchObject({ node: 'dying', mine: false });
+    // Its heartbeat lasts 600 ms.
     await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(await b.isAlive('dying')).toBe(false);
     const after = await b.claim('s2');
     expect(after).toMatchObject({ node: 'survivor', mine: true, tookOverFrom: 'dying' });
     expect(after.fence).toBeGreaterThan(before.fence);
@@ -70,5 +72,21 @@ describe('session ownership in Redis', () => {
     await expect(seqs.reserve('s4', 1, noLog, a.writerToken(old))).rejects.toBeInstanceOf(StaleWriterError);
     expect(await seqs.reserve('s4', 1, noLog, b.writerToken(current))).toBe(2);
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('answers a typed, retryable UNAVAILABLE when Redis is unreachable, for claims and seqs alike', async () => {
+    const gone = new Redis(await freePort(), '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    gone.on('error', () => undefined);
+    await expect(new RedisOwnership(gone, { nodeId: 'cut-off' }).claim('s5')).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      retryable: true,
+    });
+    await expect(new RedisEventSeqs(gone).reserve('s5', 1, noLog)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    gone.disconnect();
   });
 });

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { AppError } from '../errors';
+
+/** Redis did not answer: the caller may try again once it is back. */
+export function redisUnavailable(cause: unknown): AppError {
+  return new AppError('UNAVAILABLE', 'The shared session store (Redis) is unreachable', {
+    retryable: true,
+    cause,
+  });
+}
 
 /** Who runs a session's conversation, and the fencing token of that ownership. */
 export interface Owner {
@@ -23,8 +32,6 @@ export interface SessionOwnership {
    * also from a live owner (the client's audio socket connected here, and the conversation follows it).
    */
   claim(sessionId: string, opts?: { move?: boolean }): Promise<Owner>;
-  /** Whether the node is alive (its heartbeat is fresh). */
-  isAlive(node: string): Promise<boolean>;
   /** Gives the session up, if this node holds it. */
   release(sessionId: string): Promise<void>;
   /** The opaque token this node's writes for the session carry (checked where seqs are handed out). */
@@ -39,9 +46,6 @@ export class SingleNodeOwnership implements SessionOwnership {
   readonly nodeId = 'single';
   async claim(): Promise<Owner> {
     return { node: this.nodeId, fence: 0, mine: true };
-  }
-  async isAlive(node: string): Promise<boolean> {
-    return node === this.nodeId;
   }
   async release(): Promise<void> {}
   writerToken(): string {
@@ -116,25 +120,25 @@ export class RedisOwnership implements SessionOwnership {
   }
 
   async claim(sessionId: string, opts: { move?: boolean } = {}): Promise<Owner> {
-    const [node, fence, from] = (await this.redis.eval(
-      CLAIM,
-      2,
-      this.leaseKey(sessionId),
-      `${this.prefix}:fence:${sessionId}`,
-      this.nodeId,
-      this.leaseTtlMs,
-      opts.move ? 'move' : 'claim',
-      `${this.prefix}:node:`,
-    )) as [string, number, string];
+    const [node, fence, from] = (await this.redis
+      .eval(
+        CLAIM,
+        2,
+        this.leaseKey(sessionId),
+        `${this.prefix}:fence:${sessionId}`,
+        this.nodeId,
+        this.leaseTtlMs,
+        opts.move ? 'move' : 'claim',
+        `${this.prefix}:node:`,
+      )
+      .catch((err: unknown) => {
+        throw redisUnavailable(err);
+      })) as [string, number, string];
     const owner: Owner = { node, fence: Number(fence), mine: node === this.nodeId };
     if (from) owner.tookOverFrom = from;
     if (owner.mine) this.held.set(sessionId, this.writerToken(owner));
     else this.held.delete(sessionId);
     return owner;
-  }
-
-  async isAlive(node: string): Promise<boolean> {
-    return (await this.redis.exists(this.nodeKey(node))) === 1;
   }
 
   async release(sessionId: string): Promise<void> {

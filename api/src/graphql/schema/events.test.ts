@@ -177,4 +177,32 @@ describe('sessionEvents across nodes through Redis', () => {
     const received = await onB;
     expect(received.map(typename)).toEqual(['SessionEnded']);
   });
+
+  it('fills in an event another node emitted while this one read the log (it was in neither the log nor the bus)', async () => {
+    const admin = await nodeA.token('admin');
+    const alice = await nodeA.token('alice');
+    const created = await newSession(nodeA, alice, admin);
+    const rawId = Buffer.from(created.session.id, 'base64').toString().split(':')[1]!;
+    const onB = collect(
+      nodeB.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => (r.data?.sessionEvents as { seq?: number } | undefined)?.seq === 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const delta = (seq: number) => ({
+      type: 'ResponseTextDelta' as const,
+      responseId: 'r',
+      delta: `${seq}`,
+      sessionId: rawId,
+      seq,
+      at: new Date().toISOString(),
+    });
+    // Seq 1 went out before node B listened and reached the log after B read it; seq 2 arrives live.
+    await nodeA.app.services.events.log.append([delta(1)]);
+    await nodeA.app.services.events.log.append([delta(2)]);
+    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(2));
+    const received = await onB;
+    expect(received.map((r) => (r.data!.sessionEvents as { seq: number }).seq)).toEqual([1, 2]);
+  });
 });

@@ -185,6 +185,10 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
   resolveType: (event) => event.type,
 });
 
+/** How long a subscriber waits for another node's events to reach the log (attempts × wait). */
+const GAP_FILL_ATTEMPTS = 20;
+const GAP_FILL_WAIT_MS = 50;
+
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
  * reconnects misses nothing. The live subscription is listening before the log is read, and events are passed
@@ -203,7 +207,8 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
   async function* events() {
     try {
       await live.ready;
-      let last = afterSeq ?? 0;
+      // The last seq passed on; null until the first, for a subscriber that asked for no replay.
+      let last: number | null = afterSeq;
       if (afterSeq !== null) {
         for (const event of await ctx.services.events.replay(sessionId, afterSeq)) {
           last = event.seq;
@@ -212,14 +217,26 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
         }
       }
       for await (const event of live) {
-        if (event.seq <= last) continue;
-        last = event.seq;
-        yield event;
-        if (event.type === 'SessionEnded') return;
+        if (last !== null && event.seq <= last) continue;
+        // An event another node emitted while the log was read can be in neither: fetch what is missing.
+        const missed = last !== null && event.seq > last + 1 ? await missing(last, event.seq) : [];
+        for (const earlier of [...missed, event]) {
+          last = earlier.seq;
+          yield earlier;
+          if (earlier.type === 'SessionEnded') return;
+        }
       }
     } finally {
       release();
       await live.return();
+    }
+  }
+  /** The stored events between `after` and `before`, waiting briefly for another node's write to land. */
+  async function missing(after: number, before: number) {
+    for (let attempt = 0; ; attempt++) {
+      const stored = (await ctx.services.events.replay(sessionId, after)).filter((e) => e.seq < before);
+      if (stored.length >= before - after - 1 || attempt === GAP_FILL_ATTEMPTS) return stored;
+      await new Promise((resolve) => setTimeout(resolve, GAP_FILL_WAIT_MS));
     }
   }
   const stream = events();
