@@ -40,6 +40,14 @@ export class AppError extends Error {
   }
 }
 
+/** Redis (shared by every node) did not answer: the caller may try again once it is back. */
+export function redisUnavailable(cause: unknown): AppError {
+  return new AppError('UNAVAILABLE', 'The shared session store (Redis) is unreachable', {
+    retryable: true,
+    cause,
+  });
+}
+
 export class BadInputError extends AppError {
   constructor(message: string, details?: { field?: string; [key: string]: unknown }) {
     super('BAD_INPUT', message, { details });

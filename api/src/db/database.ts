@@ -66,8 +66,7 @@ END $$`;
 const MIGRATION_LOCK_KEY = 72707369;
 
 async function withMigrationLock<T>(db: Database, fn: () => Promise<T>): Promise<T> {
-  if (db.kind === 'embedded' || !db.lock) return fn();
-  return db.lock(MIGRATION_LOCK_KEY, fn);
+  return db.lock ? db.lock(MIGRATION_LOCK_KEY, fn) : fn();
 }
 
 async function openEmbedded(dataDir?: string): Promise<Database> {

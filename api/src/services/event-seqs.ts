@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors';
-import { redisUnavailable } from './session-ownership';
+import { AppError, redisUnavailable } from '../errors';
 
 /** Events from a node that no longer owns the session: refused, so a stale owner cannot write. */
 export class StaleWriterError extends AppError {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { AppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, redisUnavailable } from '../errors';
 import type { Logger } from '../logger';
 import type { LiveSession } from '../realtime/hub';
-import { redisUnavailable } from './session-ownership';
 
 /** What one node asks the owner of a session to do. */
 export type NodeCommand =

@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors';
-
-/** Redis did not answer: the caller may try again once it is back. */
-export function redisUnavailable(cause: unknown): AppError {
-  return new AppError('UNAVAILABLE', 'The shared session store (Redis) is unreachable', {
-    retryable: true,
-    cause,
-  });
-}
+import { redisUnavailable } from '../errors';
 
 /** Who runs a session's conversation, and the fencing token of that ownership. */
 export interface Owner {
