@@ -236,6 +236,37 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     await a.start();
   }, 240_000);
 
+  it('goes on after Redis restarts empty mid-session: answers again, seqs continue without a repeat', async () => {
+    const created = await newSession(a);
+    await openAudio(a, created.sessionToken);
+    const onB = follow(b, created.session.id, created.sessionToken);
+    await postOperation(b.url, SendTextMutation, { sessionId: created.session.id, text: 'Hello.' }, alice);
+    await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(1);
+    // Leases, seq counters, history and heartbeats are gone; every client reconnects on its own.
+    await servers.redis.restart();
+    let answered = false;
+    const restartedAt = performance.now();
+    while (!answered && performance.now() - restartedAt < 30_000) {
+      const res = await postOperation(
+        b.url,
+        SendTextMutation,
+        { sessionId: created.session.id, text: 'Still there?' },
+        alice,
+      );
+      // While the nodes reconnect the answer is a typed, retryable error, never an internal one.
+      if (res.errors) expect(res.errors[0]?.extensions?.code).toBe('UNAVAILABLE');
+      answered = !res.errors;
+      if (!answered) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(answered).toBe(true);
+    // The subscriber that was following on B hears the answer too (its node re-subscribed to Redis by itself);
+    // a fresh one on A replays the whole session from the log.
+    await expect.poll(() => doneCount(onB), { timeout: 30_000 }).toBe(2);
+    const fresh = follow(a, created.session.id, created.sessionToken);
+    await expect.poll(() => doneCount(fresh), { timeout: 60_000 }).toBe(2);
+    expect(seqsOf(fresh)).toEqual(contiguous(seqsOf(fresh)));
+  }, 120_000);
+
   it('resumes sessions from the log after both nodes restart', async () => {
     const created = await newSession(a);
     await postOperation(a.url, SendTextMutation, { sessionId: created.session.id, text: 'Hello.' }, alice);
