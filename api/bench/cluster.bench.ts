@@ -47,8 +47,16 @@ const toAll = (listeners: Set<(type: string) => void>) => (type: string) => {
   for (const listener of [...listeners]) listener(type);
 };
 
-const nextEvent = (wanted: string, timeoutMs: number, listeners: Set<(type: string) => void>) =>
-  new Promise<number>((resolve, reject) => {
+/**
+ * When the next event of type `wanted` arrives (performance.now()). Marked handled where it is made: it is awaited
+ * later, and a timeout meanwhile must fail the bench through that await (which stops the servers), not crash it.
+ */
+function nextEvent(
+  wanted: string,
+  timeoutMs: number,
+  listeners: Set<(type: string) => void>,
+): Promise<number> {
+  const arrival = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       listeners.delete(listener);
       reject(new Error(`no ${wanted} within ${timeoutMs} ms`));
@@ -61,6 +69,9 @@ const nextEvent = (wanted: string, timeoutMs: number, listeners: Set<(type: stri
     };
     listeners.add(listener);
   });
+  arrival.catch(() => undefined);
+  return arrival;
+}
 
 async function openAudio(node: ApiNode, sessionToken: string) {
   const socket = new WebSocket(`${node.audioUrl}?token=${sessionToken}`);
