@@ -14,7 +14,7 @@ import { startFakeOpenAI } from '../test-support/fake-openai-server';
 import { postOperation, signIn } from '../test-support/harness';
 import { CreatePersonaMutation, CreateSessionMutation, SendTextMutation } from '../test-support/operations';
 import { synthesizeSpeech } from '../test-support/speech';
-import { percentile, round } from './support';
+import { percentile, round, speakInRealTime } from './support';
 
 const TURNS = 20;
 const WARMUP_TURNS = 3;
@@ -133,14 +133,7 @@ export async function benchCluster(): Promise<Record<string, number | string>> {
     const sameNode: number[] = [];
     const otherNode: number[] = [];
     for (let turn = 0; turn < WARMUP_TURNS + TURNS; turn++) {
-      mic.send(JSON.stringify({ type: 'audio.start', sampleRate: 16_000, encoding: 'pcm16' }));
-      const started = performance.now();
-      for (let i = 0, n = 1; i < speech.length; i += 320, n++) {
-        mic.send(Buffer.from(speech.slice(i, i + 320).buffer));
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.max(0, started + n * 20 - performance.now())),
-        );
-      }
+      await speakInRealTime(mic, speech);
       const chunkA = nextEvent('SpeechChunk', 15_000, onA);
       const chunkB = nextEvent('SpeechChunk', 15_000, onB);
       const doneB = nextEvent('ResponseDone', 15_000, onB);

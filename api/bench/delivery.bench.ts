@@ -16,7 +16,7 @@ import {
   SessionEventsSubscription,
 } from '../test-support/operations';
 import { synthesizeSpeech } from '../test-support/speech';
-import { percentile, round, startBenchApp } from './support';
+import { percentile, round, speakInRealTime, startBenchApp } from './support';
 
 // Stays under the per-session limit of 30 turns a minute.
 const TURNS = 25;
@@ -75,15 +75,7 @@ export async function benchDelivery(): Promise<Record<string, number | string>> 
 
     const latencies: number[] = [];
     for (let turn = 0; turn < WARMUP_TURNS + TURNS; turn++) {
-      socket.send(JSON.stringify({ type: 'audio.start', sampleRate: 16_000, encoding: 'pcm16' }));
-      // Real time, like a microphone: 20 ms of audio every 20 ms, so the server is never behind.
-      const started = performance.now();
-      for (let i = 0, n = 1; i < speech.length; i += 320, n++) {
-        socket.send(Buffer.from(speech.slice(i, i + 320).buffer));
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.max(0, started + n * 20 - performance.now())),
-        );
-      }
+      await speakInRealTime(socket, speech);
       const firstChunk = new Promise<void>((resolve) => {
         onChunk = resolve;
       });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { print } from 'graphql';
+import type WebSocket from 'ws';
 import { type AppOverrides, buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
@@ -13,6 +14,19 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Speaks a 16 kHz utterance into an audio socket in real time, like a microphone: 20 ms of audio every 20 ms,
+ * so the server is never behind.
+ */
+export async function speakInRealTime(socket: WebSocket, speech: Int16Array): Promise<void> {
+  socket.send(JSON.stringify({ type: 'audio.start', sampleRate: 16_000, encoding: 'pcm16' }));
+  const started = performance.now();
+  for (let i = 0, n = 1; i < speech.length; i += 320, n++) {
+    socket.send(Buffer.from(speech.slice(i, i + 320).buffer));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + n * 20 - performance.now())));
+  }
+}
 
 /**
  * The real app on a free port (embedded database, no workflows), signed in as an admin: benchmarks drive it
