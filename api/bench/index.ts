@@ -7,6 +7,7 @@ import os from 'node:os';
 import { benchCapacity } from './capacity.bench';
 import { benchCluster } from './cluster.bench';
 import { benchDelivery } from './delivery.bench';
+import { benchFanout } from './fanout.bench';
 import { benchMemory } from './memory.bench';
 import { benchPipeline } from './pipeline.bench';
 import { benchResilience } from './resilience.bench';
@@ -16,6 +17,7 @@ import { benchWav2Arkit } from './wav2arkit.bench';
 const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = {
   pipeline: benchPipeline,
   delivery: benchDelivery,
+  fanout: benchFanout,
   vad: benchVad,
   capacity: benchCapacity,
   resilience: benchResilience,

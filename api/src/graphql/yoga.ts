@@ -10,6 +10,7 @@ import type { GraphQLContext } from './context';
 import { maskError } from './errors';
 import { useIntrospectionPolicy, useSafeText, useTypedRequestErrors } from './guards';
 import { schema } from './schema';
+import { useSharedSubscriptionResults } from './shared-subscription-results';
 
 /** What the transports hand yoga: an HTTP request, or a graphql-ws connection's params. */
 export interface ServerContext {
@@ -88,6 +89,8 @@ export function createGraphQLServer(
     useSafeText(),
     useIntrospectionPolicy(config.introspection),
     useTypedRequestErrors(),
+    // Session events resolve from the event alone (see the plugin): one execution serves every viewer.
+    useSharedSubscriptionResults(new Set(['sessionEvents'])),
   );
 
   return createYoga<ServerContext, GraphQLContext>({

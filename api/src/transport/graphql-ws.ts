@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type ExecutionArgs, type GraphQLError, getOperationAST } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError } from '../errors';
@@ -12,7 +11,13 @@ import type { Logger } from '../logger';
 import type { ConnectionRegistry } from '../services/connections';
 import { SubscriberBudget } from '../services/event-bus';
 
-type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>;
+interface SocketExtra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+type OperationResult = ReturnType<
+  NonNullable<ServerOptions<Record<string, unknown>, SocketExtra>['execute']>
+>;
 
 interface EnvelopedExecution {
   execute: (args: ExecutionArgs) => OperationResult;
@@ -77,84 +82,106 @@ export function createGraphQLWebSocketServer(
     return connection;
   };
 
-  const server = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
-    {
-      execute: (args) => (args.rootValue as EnvelopedExecution).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedExecution).subscribe(args),
-      onConnect: async (ctx) => {
-        const { socket } = ctx.extra;
-        const enveloped = yoga.getEnveloped({ ...ctx, connectionParams: ctx.connectionParams ?? {} });
-        // The same auth as every operation (our JWTs, OIDC): a socket without a valid token is closed, with
-        // the reason (e.g. "Token expired") as the close reason.
-        let userId: string | undefined;
-        let refusal = 'Sign in first: pass a token in the connection params';
-        try {
-          userId = ((await enveloped.contextFactory()) as unknown as GraphQLContext).viewer?.userId;
-        } catch (err) {
-          refusal = maskError(err, 'Invalid token').message;
-        }
-        if (!userId) {
-          close(socket, GRAPHQL_WS_CLOSE.unauthorized, refusal.slice(0, 120));
-          return false;
-        }
-        try {
-          opts.connections.openSocket(userId);
-        } catch (err) {
-          close(socket, GRAPHQL_WS_CLOSE.tooManySockets, (err as Error).message.slice(0, 120));
-          return false;
-        }
-        connectionOf(socket).userId = userId;
-        return true;
-      },
-      onSubscribe: async (ctx, id, params) => {
-        const connection = connectionOf(ctx.extra.socket);
-        const enveloped = yoga.getEnveloped({ ...ctx, connectionParams: ctx.connectionParams ?? {}, params });
-        // Syntax errors and auth failures (expired token...) answer this operation with typed errors; the
-        // connection stays open for the client's other operations.
-        try {
-          const document = enveloped.parse(params.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length > 0) return errors.map((e: GraphQLError) => maskError(e, e.message));
-          const contextValue = await enveloped.contextFactory();
-          (contextValue as unknown as GraphQLContext).subscriberBudget = connection.budget;
-          if (getOperationAST(document, params.operationName)?.operation === 'subscription') {
-            subscribeWithin(connection, id, opts);
-          }
-          return {
-            schema: enveloped.schema,
-            document,
-            operationName: params.operationName,
-            variableValues: params.variables,
-            contextValue,
-            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-          };
-        } catch (err) {
-          return [maskError(err, 'Unexpected error')];
-        }
-      },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, e.message).toJSON()),
-      onComplete: (ctx, id) => {
-        const connection = open.get(ctx.extra.socket);
-        if (connection?.subscriptions.delete(id) && connection.userId) {
-          opts.connections.removeSubscription(connection.userId);
-        }
-      },
-      onClose: (ctx) => {
-        const connection = open.get(ctx.extra.socket);
-        open.delete(ctx.extra.socket);
-        if (!connection?.userId) return;
-        for (const _ of connection.subscriptions) opts.connections.removeSubscription(connection.userId);
-        opts.connections.closeSocket(connection.userId);
-      },
+  const payloads = serializedPayloads();
+  const server = makeServer<Record<string, unknown>, SocketExtra>({
+    execute: (args) => (args.rootValue as EnvelopedExecution).execute(args),
+    subscribe: (args) => (args.rootValue as EnvelopedExecution).subscribe(args),
+    onConnect: async (ctx) => {
+      const { socket } = ctx.extra;
+      const enveloped = yoga.getEnveloped({ ...ctx, connectionParams: ctx.connectionParams ?? {} });
+      // The same auth as every operation (our JWTs, OIDC): a socket without a valid token is closed, with
+      // the reason (e.g. "Token expired") as the close reason.
+      let userId: string | undefined;
+      let refusal = 'Sign in first: pass a token in the connection params';
+      try {
+        userId = ((await enveloped.contextFactory()) as unknown as GraphQLContext).viewer?.userId;
+      } catch (err) {
+        refusal = maskError(err, 'Invalid token').message;
+      }
+      if (!userId) {
+        close(socket, GRAPHQL_WS_CLOSE.unauthorized, refusal.slice(0, 120));
+        return false;
+      }
+      try {
+        opts.connections.openSocket(userId);
+      } catch (err) {
+        close(socket, GRAPHQL_WS_CLOSE.tooManySockets, (err as Error).message.slice(0, 120));
+        return false;
+      }
+      connectionOf(socket).userId = userId;
+      return true;
     },
-    wss,
-    opts.limits.wsKeepAliveMs,
-  );
-  // graphql-ws logs any socket error to the console as an internal error. They are the client's (an oversized or
-  // malformed frame, a reset connection) and ws closes the socket itself with the fitting code (1009, 1002...).
-  wss.on('connection', (socket) => {
-    socket.removeAllListeners('error');
+    onSubscribe: async (ctx, id, params) => {
+      const connection = connectionOf(ctx.extra.socket);
+      const enveloped = yoga.getEnveloped({ ...ctx, connectionParams: ctx.connectionParams ?? {}, params });
+      // Syntax errors and auth failures (expired token...) answer this operation with typed errors; the
+      // connection stays open for the client's other operations.
+      try {
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors.map((e: GraphQLError) => maskError(e, e.message));
+        const contextValue = await enveloped.contextFactory();
+        (contextValue as unknown as GraphQLContext).subscriberBudget = connection.budget;
+        if (getOperationAST(document, params.operationName)?.operation === 'subscription') {
+          subscribeWithin(connection, id, opts);
+        }
+        return {
+          schema: enveloped.schema,
+          document,
+          operationName: params.operationName,
+          variableValues: params.variables,
+          contextValue,
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      } catch (err) {
+        return [maskError(err, 'Unexpected error')];
+      }
+    },
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, e.message).toJSON()),
+    onComplete: (ctx, id) => {
+      const connection = open.get(ctx.extra.socket);
+      if (connection?.subscriptions.delete(id) && connection.userId) {
+        opts.connections.removeSubscription(connection.userId);
+      }
+    },
+    onClose: (ctx) => {
+      const connection = open.get(ctx.extra.socket);
+      open.delete(ctx.extra.socket);
+      if (!connection?.userId) return;
+      for (const _ of connection.subscriptions) opts.connections.removeSubscription(connection.userId);
+      opts.connections.closeSocket(connection.userId);
+    },
+    // The result itself, not a copy: a result shared by many subscribers is then serialized once (below).
+    onNext: (_ctx, _id, _payload, _args, result) => result,
+    jsonMessageReplacer: payloads.replacer,
+  });
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('connection', (socket, request) => {
+    // Socket errors are the client's (an oversized or malformed frame, a reset connection); ws closes the socket
+    // itself with the fitting code (1009, 1002...).
     socket.on('error', (err) => opts.logger.debug({ err }, 'graphql-ws client socket error'));
+    const stopKeepAlive = keepAlive(socket, opts.limits.wsKeepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => sendWithin(socket, payloads.complete(data)),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((err: unknown) => {
+              opts.logger.error({ err }, 'graphql-ws message handling failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      stopKeepAlive();
+      closed(code, String(reason)).catch((err: unknown) =>
+        opts.logger.error({ err }, 'graphql-ws close handling failed'),
+      );
+    });
   });
   return {
     wss,
@@ -162,7 +189,7 @@ export function createGraphQLWebSocketServer(
     stats: () => ({ openSockets: wss.clients.size, slowConsumersCut: slowConsumers }),
     /** Tells every client we are going away (1001) so they reconnect elsewhere, then closes. */
     async close() {
-      await server.dispose();
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
@@ -179,4 +206,71 @@ function subscribeWithin(connection: Connection, id: string, opts: GraphQLWebSoc
   }
   if (connection.userId) opts.connections.addSubscription(connection.userId);
   connection.subscriptions.add(id);
+}
+
+/** Unsent bytes a socket may hold before a send waits for the kernel to take them. */
+const SEND_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Sends a message. It completes at once while the socket holds little unsent data, so a burst of events for a
+ * reader that keeps up is written without a round trip through the event loop for each; past that it completes
+ * once written, so a slow reader's events wait in its bounded subscription queue, not in the socket's buffer.
+ */
+function sendWithin(socket: WebSocket, data: string): Promise<void> {
+  if (socket.readyState !== socket.OPEN) return Promise.resolve();
+  if (socket.bufferedAmount < SEND_BUFFER_BYTES) {
+    socket.send(data);
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Pings every `intervalMs`; a client that has not answered the previous ping by the next one is cut off. */
+function keepAlive(socket: WebSocket, intervalMs: number): () => void {
+  if (!(intervalMs > 0 && Number.isFinite(intervalMs))) return () => undefined;
+  let answered = true;
+  socket.on('pong', () => {
+    answered = true;
+  });
+  const timer = setInterval(() => {
+    if (!answered) return socket.terminate();
+    answered = false;
+    socket.ping();
+  }, intervalMs);
+  return () => clearInterval(timer);
+}
+
+/** What the replacer leaves in a `next` message's payload place, for `complete` to find at the message's end. */
+const PAYLOAD_MARK = '\u0000payload';
+const MARKED_END = `"payload":${JSON.stringify(PAYLOAD_MARK)}}`;
+
+/**
+ * graphql-ws serializes every message it sends, once per subscriber. A `next` message's payload is taken out of
+ * that (the replacer swaps it for a mark) and put back by `complete` as JSON made once per result object, so a
+ * result shared by every subscriber of an event (see `useSharedSubscriptionResults`) is serialized once.
+ * graphql-ws calls the replacer and then `send` in one synchronous step, so the JSON handed over is the message's.
+ */
+export function serializedPayloads() {
+  const json = new WeakMap<object, string>();
+  let pending = '';
+  /** The message being serialized: JSON.stringify calls the replacer with it first, under the key "". */
+  let message: unknown = null;
+  return {
+    replacer(this: unknown, key: string, value: unknown): unknown {
+      if (key === '') message = value;
+      if (key !== 'payload' || this !== message || (this as { type?: unknown }).type !== 'next') return value;
+      if (typeof value !== 'object' || value === null) return value;
+      let serialized = json.get(value);
+      if (serialized === undefined) {
+        serialized = JSON.stringify(value);
+        json.set(value, serialized);
+      }
+      pending = serialized;
+      return PAYLOAD_MARK;
+    },
+    complete(message: string): string {
+      if (!message.endsWith(MARKED_END)) return message;
+      return `${message.slice(0, -MARKED_END.length)}"payload":${pending}}`;
+    },
+  };
 }

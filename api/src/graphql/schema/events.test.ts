@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { collect, startTestApp, type TestApp } from '../../../test-support/harness';
@@ -115,6 +117,49 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
         () => true,
       ),
     ).rejects.toThrow(/Token expired/);
+  });
+
+  it('gives each of several subscribers sharing events the shape its own operation asked for', async () => {
+    const created = await newSession(t, alice, admin);
+    const sessionId = created.session.id;
+    const rawId = Buffer.from(sessionId, 'base64').toString().split(':')[1]!;
+    // One execution per event serves every subscriber with the same operation (the fan-out is multiplexed);
+    // another selection, an alias or other variables must still get their own.
+    const TextOnly = parse(`subscription ($sessionId: ID!) {
+      sessionEvents(sessionId: $sessionId) { __typename ... on ResponseTextDelta { said: delta } }
+    }`) as TypedDocumentNode<
+      { sessionEvents: Record<string, unknown> },
+      { sessionId: string; afterSeq?: number }
+    >;
+    const ended = (r: { data?: { sessionEvents: { __typename?: unknown } } | null }) =>
+      r.data?.sessionEvents.__typename === 'SessionEnded';
+    const subscribers = [
+      collect(t.wsClient(alice), SessionEventsSubscription, { sessionId }, ended),
+      collect(t.wsClient(alice), SessionEventsSubscription, { sessionId }, ended),
+      collect(t.wsClient(alice), TextOnly, { sessionId }, ended),
+      collect(t.wsClient(alice), SessionEventsSubscription, { sessionId, afterSeq: 0 }, ended),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await t.app.services.events.emit(rawId, { type: 'ResponseTextDelta', responseId: 'r1', delta: 'Hello' });
+    await t.gql(EndSessionMutation, { id: sessionId }, alice);
+    const [full, same, textOnly, resumed] = await Promise.all(subscribers);
+    expect(full!.map((r) => r.data?.sessionEvents)).toEqual([
+      {
+        __typename: 'ResponseTextDelta',
+        seq: 1,
+        sessionId,
+        at: expect.any(String),
+        responseId: 'r1',
+        delta: 'Hello',
+      },
+      { __typename: 'SessionEnded', seq: 2, sessionId, at: expect.any(String), reason: 'ended by client' },
+    ]);
+    expect(same).toEqual(full);
+    expect(resumed).toEqual(full);
+    expect(textOnly!.map((r) => r.data?.sessionEvents)).toEqual([
+      { __typename: 'ResponseTextDelta', said: 'Hello' },
+      { __typename: 'SessionEnded' },
+    ]);
   });
 
   it('closes only the socket that sent a malformed graphql-ws message', async () => {
