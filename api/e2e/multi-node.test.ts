@@ -48,8 +48,10 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
   beforeAll(async () => {
     servers = await startSharedServers();
     // One at a time: both would migrate the same database (the advisory lock makes that safe, but slower).
-    a = await startApiNode('a', servers);
-    b = await startApiNode('b', servers);
+    // A short grace, so that a session whose clients left ends within the test.
+    const env = { SESSION_DISCONNECT_GRACE_SECONDS: '1' };
+    a = await startApiNode('a', servers, env);
+    b = await startApiNode('b', servers, env);
     redis = new Redis(servers.redis.url);
     db = new pg.Client({ connectionString: servers.databaseUrl });
     await db.connect();
@@ -95,7 +97,26 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
       },
     );
     disposers.push(() => client.dispose());
-    return seen;
+    return Object.assign(seen, { stop: () => client.dispose() });
+  }
+
+  /** Opens a graphql-ws socket on `node`: 'acked', or the close code it was refused with. */
+  async function connectSocket(node: ApiNode, token: string) {
+    const socket = new WebSocket(node.wsUrl, 'graphql-transport-ws');
+    socket.on('error', () => undefined);
+    disposers.push(() => socket.terminate());
+    const outcome = await new Promise<'acked' | number>((resolve) => {
+      socket.on('open', () =>
+        socket.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+        ),
+      );
+      socket.on('message', (data) => {
+        if (String(data).includes('connection_ack')) resolve('acked');
+      });
+      socket.on('close', (code) => resolve(code));
+    });
+    return { socket, outcome };
   }
 
   /** A client's audio socket on `node`, open once the server says it is ready. */
@@ -261,6 +282,40 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     await expect.poll(() => doneCount(fresh), { timeout: 60_000 }).toBe(2);
     expect(seqsOf(fresh)).toEqual(contiguous(seqsOf(fresh)));
   }, 120_000);
+
+  it('keeps a session while a client follows it on the other node, and ends it once no node has one', async () => {
+    const created = await newSession(a);
+    const mic = await openAudio(a, created.sessionToken);
+    const onB = follow(b, created.session.id, created.sessionToken);
+    const clients = `avatar:count:clients:${created.rawId}`;
+    const nodeB = await b.nodeId();
+    await expect
+      .poll(async () => (await redis.hkeys(clients)).includes(nodeB), { timeout: 10_000 })
+      .toBe(true);
+    const status = async () =>
+      (await db.query<{ status: string }>('SELECT status FROM "Session" WHERE id = $1', [created.rawId]))
+        .rows[0]?.status;
+    // Node A's last client left; its grace period passes several times over while B's subscriber stays.
+    mic.socket.close();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await status()).not.toBe('ENDED');
+    expect(onB.some((e) => e.__typename === 'SessionEnded')).toBe(false);
+    await onB.stop();
+    await expect.poll(status, { timeout: 15_000 }).toBe('ENDED');
+  }, 60_000);
+
+  it("holds a user's sockets on both nodes to one limit (MAX_SOCKETS_PER_USER, 20)", async () => {
+    const bob = await signIn(a.url, 'bob');
+    const opened = [];
+    for (let i = 0; i < 20; i++) opened.push(await connectSocket(i % 2 ? b : a, bob));
+    expect(opened.map((o) => o.outcome)).toEqual(Array(20).fill('acked'));
+    expect((await connectSocket(a, bob)).outcome).toBe(4029);
+    expect((await connectSocket(b, bob)).outcome).toBe(4029);
+    // A socket closed on node A frees a place on node B.
+    opened[0]!.socket.close();
+    await expect.poll(async () => (await connectSocket(b, bob)).outcome, { timeout: 10_000 }).toBe('acked');
+    for (const { socket } of opened) socket.close();
+  }, 60_000);
 
   it('resumes sessions from the log after both nodes restart', async () => {
     const created = await newSession(a);

@@ -36,6 +36,7 @@ import { SessionLifecycle } from './services/session-lifecycle';
 import { SessionLimits } from './services/session-limits';
 import { RedisOwnership, SingleNodeOwnership } from './services/session-ownership';
 import { SessionService } from './services/sessions';
+import { LocalCounts, RedisCounts } from './services/shared-counts';
 import { createTokenService, resolveJwtSecret } from './services/tokens';
 import { createAudioSocket } from './transport/audio-socket';
 import { withBodyLimit } from './transport/body-limit';
@@ -140,7 +141,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : undefined,
   });
   const visemes = new ProfileVisemeService();
-  const lifecycle = new SessionLifecycle({ db, sessions, background: workflows, logger }, config.lifecycle);
+  const ownership = redis ? new RedisOwnership(redis) : new SingleNodeOwnership();
+  // Counts every node shares: a user's sockets and subscriptions, a session's connected clients.
+  const counts = redis
+    ? new RedisCounts(redis, {
+        nodeId: ownership.nodeId,
+        onError: (err) => logger.warn({ err }, 'shared counts unavailable: counting on this node alone'),
+      })
+    : new LocalCounts();
+  const lifecycle = new SessionLifecycle(
+    { db, sessions, background: workflows, logger, clients: counts },
+    config.lifecycle,
+  );
   const limits = new SessionLimits({ redis });
   const memories = new MemoryService(db, embedding);
   // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
@@ -178,7 +190,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
     timeouts: config.timeouts,
   });
-  const ownership = redis ? new RedisOwnership(redis) : new SingleNodeOwnership();
   // Other nodes reach this one's sessions through Redis; commands run here once this node is listening.
   const commands: NodeCommands | undefined = config.redisUrl
     ? new NodeCommands(
@@ -202,7 +213,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     turns,
   });
   lifecycle.start((sessionId, reason) => conversations.endBySystem(sessionId, reason));
-  const connections = new ConnectionRegistry(config.limits);
+  const connections = new ConnectionRegistry(config.limits, counts);
   const services: AppServices = {
     config,
     db,

@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import type { BackgroundWork } from './background';
 import { END_REASONS, type LifecycleOptions, SessionLifecycle } from './session-lifecycle';
 import type { SessionService } from './sessions';
+import { LocalCounts, type SharedCounts } from './shared-counts';
 
 const MINUTE = 60_000;
 const OPTIONS: LifecycleOptions = {
@@ -27,7 +28,7 @@ describe('session lifecycle', () => {
   afterAll(() => db.close());
 
   /** A lifecycle on a clock the test moves, recording what it ends and summarizes. */
-  function watch(options: Partial<LifecycleOptions> = {}) {
+  function watch(options: Partial<LifecycleOptions> = {}, clients?: SharedCounts) {
     const clock = { t: Date.now() };
     const ended: [string, string][] = [];
     const summarized: string[] = [];
@@ -39,7 +40,7 @@ describe('session lifecycle', () => {
     } as unknown as BackgroundWork;
     const sessions = { markActive: async () => undefined } as unknown as SessionService;
     const lifecycle = new SessionLifecycle(
-      { db, sessions, background, logger: createLogger('silent'), now: () => clock.t },
+      { db, sessions, background, logger: createLogger('silent'), clients, now: () => clock.t },
       { ...OPTIONS, ...options },
     );
     lifecycle.start(async (sessionId, reason) => {
@@ -114,6 +115,36 @@ describe('session lifecycle', () => {
     await lifecycle.check();
     expect(endedOf(left)).toEqual([END_REASONS.disconnected]);
     expect(endedOf(returned)).toEqual([]);
+    await lifecycle.stop();
+  });
+
+  it('keeps a session its clients here left while a client follows it on another node, or that cannot be known', async () => {
+    // What other nodes hold, as the shared counts in Redis would say; `null`: Redis cannot be reached.
+    let elsewhere: number | null = 1;
+    const clients = new (class extends LocalCounts {
+      override async elsewhere(): Promise<number> {
+        if (elsewhere === null) throw new Error('redis is away');
+        return elsewhere;
+      }
+    })();
+    const { lifecycle, advance, endedOf } = watch({}, clients);
+    const sessionId = await openSession();
+    lifecycle.connected(sessionId);
+    lifecycle.disconnected(sessionId);
+    advance(OPTIONS.disconnectGraceMs * 2);
+    await lifecycle.check();
+    expect(endedOf(sessionId)).toEqual([]);
+    elsewhere = null;
+    advance(OPTIONS.disconnectGraceMs * 2);
+    await lifecycle.check();
+    expect(endedOf(sessionId)).toEqual([]);
+    // The other node's client left too: a full grace period from when that was seen.
+    elsewhere = 0;
+    await lifecycle.check();
+    expect(endedOf(sessionId)).toEqual([]);
+    advance(OPTIONS.disconnectGraceMs);
+    await lifecycle.check();
+    expect(endedOf(sessionId)).toEqual([END_REASONS.disconnected]);
     await lifecycle.stop();
   });
 

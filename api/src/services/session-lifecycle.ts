@@ -3,6 +3,9 @@ import type { Logger } from '../logger';
 import type { SessionActivity } from '../realtime/ports';
 import type { BackgroundWork } from './background';
 import type { SessionService } from './sessions';
+import { LocalCounts, type SharedCounts } from './shared-counts';
+
+const clientsKey = (sessionId: string) => `clients:${sessionId}`;
 
 /** Why the platform ended a session by itself; `SessionEnded.reason` carries it. */
 export const END_REASONS = {
@@ -47,6 +50,7 @@ const BATCH = 100;
  */
 export class SessionLifecycle implements SessionActivity {
   private readonly watched = new Map<string, Watched>();
+  private readonly clients: SharedCounts;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private end: (sessionId: string, reason: string) => Promise<void> = async () => undefined;
@@ -57,10 +61,14 @@ export class SessionLifecycle implements SessionActivity {
       sessions: SessionService;
       background: BackgroundWork | null;
       logger: Logger;
+      /** Connected clients per session on every node: a client on another node keeps the session. */
+      clients?: SharedCounts;
       now?: () => number;
     },
     private readonly options: LifecycleOptions,
-  ) {}
+  ) {
+    this.clients = deps.clients ?? new LocalCounts();
+  }
 
   /** Starts the checks; `end` ends a session everywhere (runtime, history, event log). */
   start(end: (sessionId: string, reason: string) => Promise<void>): void {
@@ -109,6 +117,8 @@ export class SessionLifecycle implements SessionActivity {
     const watched = this.touch(sessionId);
     watched.connections++;
     watched.disconnectedAt = null;
+    // Past any limit: this count only tells other nodes the session has a client here.
+    void this.clients.take(clientsKey(sessionId));
   }
 
   disconnected(sessionId: string): void {
@@ -116,6 +126,7 @@ export class SessionLifecycle implements SessionActivity {
     if (!watched) return;
     watched.connections = Math.max(0, watched.connections - 1);
     if (watched.connections === 0) watched.disconnectedAt = this.now();
+    void this.clients.give(clientsKey(sessionId));
   }
 
   /** The session ended (by anyone): nothing more to watch. */
@@ -143,7 +154,8 @@ export class SessionLifecycle implements SessionActivity {
           watched.lastActivityAt <= watched.disconnectedAt &&
           now - watched.disconnectedAt >= this.options.disconnectGraceMs
         ) {
-          expired.push([sessionId, END_REASONS.disconnected]);
+          if (await this.connectedElsewhere(sessionId)) watched.disconnectedAt = now;
+          else expired.push([sessionId, END_REASONS.disconnected]);
         }
       }
       expired.push(...(await this.expiredInDatabase(now)));
@@ -193,6 +205,19 @@ export class SessionLifecycle implements SessionActivity {
       row.id,
       row.createdAt.getTime() < startedBefore.getTime() ? END_REASONS.maxDuration : END_REASONS.idle,
     ]);
+  }
+
+  /** Whether a client follows the session on another node; when that cannot be known, it is assumed. */
+  private async connectedElsewhere(sessionId: string): Promise<boolean> {
+    try {
+      return (await this.clients.elsewhere(clientsKey(sessionId))) > 0;
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, sessionId },
+        'could not learn whether other nodes hold clients of a session',
+      );
+      return true;
+    }
   }
 
   private touch(sessionId: string): Watched {

@@ -31,8 +31,8 @@ export interface AudioSocketOptions<S extends AudioSession = AudioSession> {
   authenticate(token: string): Promise<S>;
   /** The realtime pipeline's sink for this socket's microphone, and its channel back to the client. */
   openSink(session: S, client: ClientChannel): Promise<MicrophoneSink>;
-  /** Counts the socket against its user's limit; throws (RATE_LIMITED) to refuse it before it opens. */
-  admit?(session: S): void;
+  /** Counts the socket against its user's limit; rejects (RATE_LIMITED) to refuse it before it opens. */
+  admit?(session: S): Promise<void>;
   /** The socket admitted for `session` is gone. */
   release?(session: S): void;
   /** Largest audio frame answered with a `frame_too_large` error; twice this closes the socket (1009). */
@@ -346,30 +346,39 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       };
       if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
       if (!token) return refuse(new AppError('UNAUTHENTICATED', 'A token is required'));
-      opts.authenticate(token).then(
-        (session) => {
-          if (socket.destroyed) return;
-          if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
-          try {
-            opts.admit?.(session);
-          } catch (err) {
-            return refuse(err);
-          }
-          let upgraded = false;
-          // ws drops a socket that died before the handshake without calling back: release it here then.
-          socket.once('close', () => {
-            if (!upgraded) opts.release?.(session);
-          });
-          wss.handleUpgrade(req, socket, head, (ws) => {
-            upgraded = true;
-            stats.acceptedConnections++;
-            stats.openConnections++;
-            ws.once('close', () => opts.release?.(session));
-            connections.add(new AudioConnection(ws, session));
-          });
-        },
-        (err) => refuse(err),
-      );
+      const admitted = async (session: S) => {
+        if (socket.destroyed) return;
+        if (closing) return refuse(new AppError('UNAVAILABLE', 'Server is shutting down'));
+        try {
+          await opts.admit?.(session);
+        } catch (err) {
+          return refuse(err);
+        }
+        // Gone, or shutting down, while it was counted: hand the count back.
+        if (socket.destroyed || closing) {
+          opts.release?.(session);
+          return closing ? refuse(new AppError('UNAVAILABLE', 'Server is shutting down')) : undefined;
+        }
+        upgrade(session);
+      };
+      const upgrade = (session: S) => {
+        let upgraded = false;
+        // ws drops a socket that died before the handshake without calling back: release it here then.
+        socket.once('close', () => {
+          if (!upgraded) opts.release?.(session);
+        });
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          upgraded = true;
+          stats.acceptedConnections++;
+          stats.openConnections++;
+          ws.once('close', () => opts.release?.(session));
+          connections.add(new AudioConnection(ws, session));
+        });
+      };
+      opts
+        .authenticate(token)
+        .then(admitted, refuse)
+        .catch((err: unknown) => opts.onError?.(err, null));
     },
 
     async close() {

@@ -37,8 +37,8 @@ export const GRAPHQL_WS_CLOSE = {
 interface Connection {
   socket: WebSocket;
   userId: string | null;
-  /** Subscription operations open on this socket. */
-  subscriptions: Set<string>;
+  /** Subscription operations open on this socket, and whether the user's count holds them yet. */
+  subscriptions: Map<string, boolean>;
   /** What the socket's subscriptions may hold for it together while it reads slowly. */
   budget: SubscriberBudget;
 }
@@ -76,7 +76,7 @@ export function createGraphQLWebSocketServer(
         slowConsumers++;
         close(socket, GRAPHQL_WS_CLOSE.slowConsumer, 'slow consumer: resubscribe with afterSeq');
       };
-      connection = { socket, userId: null, subscriptions: new Set(), budget: new SubscriberBudget(cutOff) };
+      connection = { socket, userId: null, subscriptions: new Map(), budget: new SubscriberBudget(cutOff) };
       open.set(socket, connection);
     }
     return connection;
@@ -103,9 +103,14 @@ export function createGraphQLWebSocketServer(
         return false;
       }
       try {
-        opts.connections.openSocket(userId);
+        await opts.connections.openSocket(userId);
       } catch (err) {
         close(socket, GRAPHQL_WS_CLOSE.tooManySockets, (err as Error).message.slice(0, 120));
+        return false;
+      }
+      // Closed while it was counted: onClose ran without a user to release.
+      if (socket.readyState !== socket.OPEN) {
+        opts.connections.closeSocket(userId);
         return false;
       }
       connectionOf(socket).userId = userId;
@@ -123,7 +128,7 @@ export function createGraphQLWebSocketServer(
         const contextValue = await enveloped.contextFactory();
         (contextValue as unknown as GraphQLContext).subscriberBudget = connection.budget;
         if (getOperationAST(document, params.operationName)?.operation === 'subscription') {
-          subscribeWithin(connection, id, opts);
+          await subscribeWithin(connection, id, opts);
         }
         return {
           schema: enveloped.schema,
@@ -140,15 +145,18 @@ export function createGraphQLWebSocketServer(
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, e.message).toJSON()),
     onComplete: (ctx, id) => {
       const connection = open.get(ctx.extra.socket);
-      if (connection?.subscriptions.delete(id) && connection.userId) {
-        opts.connections.removeSubscription(connection.userId);
-      }
+      const counted = connection?.subscriptions.get(id);
+      connection?.subscriptions.delete(id);
+      if (counted && connection?.userId) opts.connections.removeSubscription(connection.userId);
     },
     onClose: (ctx) => {
       const connection = open.get(ctx.extra.socket);
       open.delete(ctx.extra.socket);
       if (!connection?.userId) return;
-      for (const _ of connection.subscriptions) opts.connections.removeSubscription(connection.userId);
+      for (const counted of connection.subscriptions.values()) {
+        if (counted) opts.connections.removeSubscription(connection.userId);
+      }
+      connection.subscriptions.clear();
       opts.connections.closeSocket(connection.userId);
     },
     // The result itself, not a copy: a result shared by many subscribers is then serialized once (below).
@@ -196,7 +204,7 @@ export function createGraphQLWebSocketServer(
 }
 
 /** Counts a subscription against the socket's and the user's limits, or refuses it with RATE_LIMITED. */
-function subscribeWithin(connection: Connection, id: string, opts: GraphQLWebSocketOptions): void {
+async function subscribeWithin(connection: Connection, id: string, opts: GraphQLWebSocketOptions) {
   if (connection.subscriptions.size >= opts.limits.subscriptionsPerSocket) {
     throw new AppError(
       'RATE_LIMITED',
@@ -204,8 +212,19 @@ function subscribeWithin(connection: Connection, id: string, opts: GraphQLWebSoc
       { retryable: true, details: { limit: 'subscriptionsPerSocket' } },
     );
   }
-  if (connection.userId) opts.connections.addSubscription(connection.userId);
-  connection.subscriptions.add(id);
+  const { userId } = connection;
+  // Reserved at once for the socket's limit; the user's count (on every node) is taken next.
+  connection.subscriptions.set(id, false);
+  if (!userId) return;
+  try {
+    await opts.connections.addSubscription(userId);
+  } catch (err) {
+    connection.subscriptions.delete(id);
+    throw err;
+  }
+  // Completed, or its socket closed, while the count was taken: nobody else will hand it back.
+  if (connection.subscriptions.has(id)) connection.subscriptions.set(id, true);
+  else opts.connections.removeSubscription(userId);
 }
 
 /** Unsent bytes a socket may hold before a send waits for the kernel to take them. */
