@@ -11,6 +11,7 @@ import {
   type AudioSocketOptions,
   type AudioSocketServer,
   createAudioSocket,
+  LatencyHistogram,
 } from './audio-socket';
 
 type SinkCall =
@@ -308,6 +309,52 @@ describe('audio socket: streaming', () => {
     expect(audio.stats().droppedInboundFrames).toBe(89);
     expect(audio.stats().droppedInboundBytes).toBe(89 * 200);
     client.ws.close();
+  });
+});
+
+describe('audio socket: frame latency', () => {
+  it('times each frame from its arrival to the end of its sink call, waiting in the queue included', async () => {
+    const client = await TestClient.connect(`${url}?token=good`);
+    const sink = sinks[0]!;
+    client.json(START);
+    client.pcm([1, 2]);
+    await expect.poll(() => audio.stats().frameLatencyMs.count).toBe(1);
+    const quick = audio.stats().frameLatencyMs;
+    expect(quick.cumulativeCounts[quick.bucketsMs.indexOf(50)]).toBe(1);
+
+    let release!: () => void;
+    sink.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    client.pcm([3, 4]);
+    client.pcm([5, 6]);
+    // The first stalled frame is inside the sink; the second waits behind it in the queue.
+    await expect.poll(() => sink.audioEntered).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    release();
+    await expect.poll(() => audio.stats().frameLatencyMs.count).toBe(3);
+    const { bucketsMs, cumulativeCounts, sumMs } = audio.stats().frameLatencyMs;
+    // Both stalled frames count as slow, the one that waited behind the stalled call too.
+    expect(cumulativeCounts[bucketsMs.indexOf(50)]).toBe(1);
+    expect(sumMs).toBeGreaterThan(2 * 80);
+    client.ws.close();
+  });
+});
+
+describe('LatencyHistogram', () => {
+  it('counts each observation under the first bound it does not exceed, cumulatively, like Prometheus', () => {
+    const histogram = new LatencyHistogram([10, 50, 100]);
+    for (const ms of [0.5, 10, 10.01, 50, 99, 100, 250]) histogram.observe(ms);
+    expect(histogram.snapshot()).toEqual({
+      bucketsMs: [10, 50, 100],
+      cumulativeCounts: [2, 4, 6],
+      count: 7,
+      sumMs: 0.5 + 10 + 10.01 + 50 + 99 + 100 + 250,
+    });
+  });
+
+  it('refuses bounds that are not ascending', () => {
+    expect(() => new LatencyHistogram([10, 10, 20])).toThrow(/ascending/);
   });
 });
 
