@@ -52,6 +52,8 @@ export interface ConversionStats {
 interface Converter {
   /** Converts the next chunk; the result is the caller's to keep. */
   process(samples: Float32Array): Float32Array;
+  /** The same from PCM16, where the filter can take it without a Float32 copy first. */
+  processInt16?(pcm: Int16Array): Float32Array;
   reset(): void;
   destroy(): void;
 }
@@ -91,6 +93,7 @@ export class StreamingResampler {
         opts,
         {
           process: (samples) => decimator.process(samples),
+          processInt16: (pcm) => decimator.processInt16(pcm),
           reset: () => decimator.reset(),
           destroy: () => undefined,
         },
@@ -117,9 +120,15 @@ export class StreamingResampler {
 
   /** Resamples the next chunk; may return fewer samples than the ratio suggests until the filter fills. */
   push(pcm: Int16Array): Float32Array {
-    if (!this.#stats) return this.pushFloat(int16ToFloat32(pcm));
-    const started = performance.now();
-    const out = this.pushFloat(int16ToFloat32(pcm));
+    const started = this.#stats ? performance.now() : 0;
+    let out: Float32Array;
+    if (this.#converter?.processInt16) {
+      this.#inputSamples += pcm.length;
+      out = this.#take(this.#converter.processInt16(pcm));
+    } else {
+      out = this.pushFloat(int16ToFloat32(pcm));
+    }
+    if (!this.#stats) return out;
     this.#stats.chunks++;
     this.#stats.inputSamples += pcm.length;
     this.#stats.busyMs += performance.now() - started;
