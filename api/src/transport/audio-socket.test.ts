@@ -341,6 +341,34 @@ describe('audio socket: frame latency', () => {
   });
 });
 
+describe('audio socket: a sink that answers at once', () => {
+  it('gets every frame in order, its failures reported and untimed, the socket going on', async () => {
+    await audio.close();
+    await new Promise((resolve) => http.close(resolve));
+    const received: number[] = [];
+    await start({
+      openSink: async () => ({
+        start: () => undefined,
+        audio: (pcm: Int16Array) => {
+          if (pcm[0] === 2) throw new AppError('BAD_INPUT', 'two is refused');
+          received.push(pcm[0]!);
+        },
+        endTurn: () => undefined,
+        interrupt: () => undefined,
+        vadHint: () => undefined,
+        close: () => undefined,
+      }),
+    });
+    const client = await TestClient.connect(`${url}?token=good`);
+    client.json(START);
+    for (const first of [1, 2, 3, 4]) client.pcm([first, 0]);
+    expect(await client.error('BAD_INPUT')).toMatchObject({ message: 'two is refused' });
+    await expect.poll(() => received).toEqual([1, 3, 4]);
+    expect(audio.stats().frameLatencyMs.count).toBe(3);
+    client.ws.close();
+  });
+});
+
 describe('LatencyHistogram', () => {
   it('counts each observation under the first bound it does not exceed, cumulatively, like Prometheus', () => {
     const histogram = new LatencyHistogram([10, 50, 100]);
