@@ -5,6 +5,7 @@
  * histogram (socket arrival to VAD result), the resample and VAD busy time, dropped frames; and this process's CPU.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConversionStats } from '../src/adapters/audio/resampler';
 import { FakeLlm } from '../src/adapters/llm/testing/fake';
@@ -28,7 +29,27 @@ interface Snapshot {
   health: AudioHealth;
   clients: ClientReport;
   cpuMicros: number;
+  /** Of cpuMicros, the kernel's part: socket reads and writes, mostly. */
+  systemMicros: number;
+  /** CPU time of the whole machine (Linux), to see what other programs took during a step; null elsewhere. */
+  machineBusyMs: number | null;
   atMs: number;
+}
+
+/** Busy CPU time of every core together since boot, from /proc/stat (ticks of 10 ms). */
+function machineBusyMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields;
+    return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export interface SocketStep {
@@ -41,7 +62,11 @@ export interface SocketStep {
   framesSent: number;
   droppedFrames: number;
   serverCores: number;
+  /** Of serverCores, time in the kernel. */
+  serverSystemCores: number;
   clientCores: number;
+  /** Cores busy with anything else on the machine during the step (a shared machine skews the figures); NaN when unknown. */
+  otherCores: number;
   clientLateTicks: number;
   clientMaxLateMs: number;
   turnsEnded: number;
@@ -146,7 +171,14 @@ export async function benchSocketCapacity(opts: {
     const snapshot = async (): Promise<Snapshot> => {
       const [h, c] = await Promise.all([health(), clients.report()]);
       const cpu = process.cpuUsage();
-      return { health: h, clients: c, cpuMicros: cpu.user + cpu.system, atMs: performance.now() };
+      return {
+        health: h,
+        clients: c,
+        cpuMicros: cpu.user + cpu.system,
+        systemMicros: cpu.system,
+        machineBusyMs: machineBusyMs(),
+        atMs: performance.now(),
+      };
     };
 
     const steps: SocketStep[] = [];
@@ -199,6 +231,8 @@ function measure(streams: number, before: Snapshot, after: Snapshot, limitMs: nu
   const resampleMs = (resampling(after).busyMs - resampling(before).busyMs) / resampled;
   const vadMs = (after.health.audioInput.vad.inferenceMs - before.health.audioInput.vad.inferenceMs) / frames;
   const serverCpuMs = (after.cpuMicros - before.cpuMicros) / 1000;
+  const serverCores = serverCpuMs / wallMs;
+  const clientCores = (after.clients.cpuMicros - before.clients.cpuMicros) / 1000 / wallMs;
   const limitBucket = latency.bucketsMs.indexOf(limitMs);
   if (limitBucket < 0) throw new Error(`no frame latency bucket ends at ${limitMs} ms`);
   return {
@@ -210,8 +244,13 @@ function measure(streams: number, before: Snapshot, after: Snapshot, limitMs: nu
     framesSent: after.clients.framesSent - before.clients.framesSent,
     droppedFrames:
       after.health.audioSockets.droppedInboundFrames - before.health.audioSockets.droppedInboundFrames,
-    serverCores: serverCpuMs / wallMs,
-    clientCores: (after.clients.cpuMicros - before.clients.cpuMicros) / 1000 / wallMs,
+    serverCores,
+    serverSystemCores: (after.systemMicros - before.systemMicros) / 1000 / wallMs,
+    clientCores,
+    otherCores:
+      after.machineBusyMs === null || before.machineBusyMs === null
+        ? Number.NaN
+        : Math.max(0, (after.machineBusyMs - before.machineBusyMs) / wallMs - serverCores - clientCores),
     clientLateTicks: after.clients.lateTicks - before.clients.lateTicks,
     // Reset by each report: the worst tick between the two.
     clientMaxLateMs: after.clients.maxLateMs,

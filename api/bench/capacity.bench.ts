@@ -145,8 +145,10 @@ export async function benchCapacity(): Promise<Record<string, number | string>> 
       const at = `${key}.${step.streams}`;
       results[`${at}.frame_p50_p95_ms`] = `${fmt(step.p50Ms)} / ${fmt(step.p95Ms)}`;
       results[`${at}.frames_within_50ms`] = `${round(step.shareWithinLimit * 100)}%`;
-      results[`${at}.server_cores`] = round(step.serverCores);
+      results[`${at}.server_cores_of_which_kernel`] =
+        `${round(step.serverCores)} / ${round(step.serverSystemCores)}`;
       results[`${at}.client_cores`] = round(step.clientCores);
+      results[`${at}.other_programs_cores`] = round(step.otherCores);
       results[`${at}.frames_done_of_sent_dropped`] =
         `${step.framesDone} / ${step.framesSent} / ${step.droppedFrames}`;
       results[`${at}.client_late_ticks_max_late_ms`] =
