@@ -238,8 +238,8 @@ export class SileroBatchRunner {
   #enqueue(stream: SileroStreamState, window: Float32Array): Promise<number> {
     if (window.length !== SILERO_WINDOW_SIZE) return Promise.reject(windowSizeError(window));
     return new Promise<number>((resolve, reject) => {
-      // Copy: callers often reuse their window buffer as soon as process() returns.
-      this.#queue.push({ stream, window: window.slice(), resolve, reject });
+      // Not copied: the window is the caller's to leave alone until this settles (see VoiceActivityDetector).
+      this.#queue.push({ stream, window, resolve, reject });
       this.#schedule();
     });
   }
