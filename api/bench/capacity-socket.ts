@@ -58,6 +58,8 @@ export interface SocketStep {
   p50Ms: number;
   p95Ms: number;
   shareWithinLimit: number;
+  /** The step's frame latency histogram (its own frames only). */
+  latency: HistogramSnapshot;
   framesDone: number;
   framesSent: number;
   droppedFrames: number;
@@ -240,6 +242,7 @@ function measure(streams: number, before: Snapshot, after: Snapshot, limitMs: nu
     p50Ms: bucketQuantile(latency, 0.5),
     p95Ms: bucketQuantile(latency, 0.95),
     shareWithinLimit: latency.cumulativeCounts[limitBucket]! / frames,
+    latency,
     framesDone: frames,
     framesSent: after.clients.framesSent - before.clients.framesSent,
     droppedFrames:
