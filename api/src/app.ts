@@ -169,9 +169,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         : logger.error({ providers: event.providers, err: event.error }, 'every provider failed'),
   });
   const turns = new TurnRepository(db);
+  const vad = new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 });
   const hub = new RealtimeHub({
     providers,
-    vad: new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 }),
+    vad,
     resamplers,
     visemes,
     renderers: avatarSpeechRenderers({
@@ -258,6 +259,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         liveSessions: hub.size,
         graphqlSockets: graphqlWs.stats(),
         audioSockets: audioSocket.stats(),
+        // With audioSockets.frameLatencyMs, where each frame's time goes: per-frame cost = busy time / frames.
+        audioInput: { resampling: resamplers.stats(), vad: { ...vad.stats } },
         providers: {
           stt: providers.stt.chain.metrics(),
           llm: providers.llm.chain.metrics(),

@@ -57,6 +57,18 @@ describe('MicrophoneInput', () => {
     expect(samples.slice(WINDOW, 11 * WINDOW).every((s) => s !== 0)).toBe(true);
   });
 
+  it('answers at once, without a promise, for a chunk that completes no VAD window', async () => {
+    const { input, client } = setup();
+    await input.start('u1', 48_000);
+    // 20 ms at 48 kHz is 320 samples at 16 kHz: the first chunk fills no 512-sample window, the second does.
+    expect(input.audio(new Int16Array(960).fill(8000))).toBeUndefined();
+    const second = input.audio(new Int16Array(960).fill(8000));
+    expect(second).toBeInstanceOf(Promise);
+    await second;
+    for (let i = 0; i < 8; i++) await input.audio(new Int16Array(960).fill(8000));
+    expect(client).toEqual(['started u1']);
+  });
+
   it('numbers the later utterances of one stream after its id', async () => {
     const { input, utterances, client } = setup();
     await input.start('u1', 16_000);

@@ -123,7 +123,11 @@ describe('decodeAudioFrame', () => {
 });
 
 describe('BoundedAudioQueue', () => {
-  const audio = (n: number, fill = 0) => ({ kind: 'audio' as const, pcm: new Int16Array(n).fill(fill) });
+  const audio = (n: number, fill = 0) => ({
+    kind: 'audio' as const,
+    pcm: new Int16Array(n).fill(fill),
+    arrivedAtMs: 0,
+  });
 
   it('drops the oldest audio when a stalled consumer lets it exceed the cap, and counts it', () => {
     const queue = new BoundedAudioQueue(1000);

@@ -158,7 +158,8 @@ export function decodeAudioFrame(
 
 export type QueuedInput =
   | { kind: 'start'; utteranceId: string; sampleRate: InputSampleRate }
-  | { kind: 'audio'; pcm: Int16Array }
+  /** arrivedAtMs: performance.now() when the frame came off the socket, for the frame latency histogram. */
+  | { kind: 'audio'; pcm: Int16Array; arrivedAtMs: number }
   | { kind: 'endTurn' }
   | { kind: 'vad'; speaking: boolean };
 

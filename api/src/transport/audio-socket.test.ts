@@ -11,6 +11,7 @@ import {
   type AudioSocketOptions,
   type AudioSocketServer,
   createAudioSocket,
+  LatencyHistogram,
 } from './audio-socket';
 
 type SinkCall =
@@ -308,6 +309,80 @@ describe('audio socket: streaming', () => {
     expect(audio.stats().droppedInboundFrames).toBe(89);
     expect(audio.stats().droppedInboundBytes).toBe(89 * 200);
     client.ws.close();
+  });
+});
+
+describe('audio socket: frame latency', () => {
+  it('times each frame from its arrival to the end of its sink call, waiting in the queue included', async () => {
+    const client = await TestClient.connect(`${url}?token=good`);
+    const sink = sinks[0]!;
+    client.json(START);
+    client.pcm([1, 2]);
+    await expect.poll(() => audio.stats().frameLatencyMs.count).toBe(1);
+    const quick = audio.stats().frameLatencyMs;
+    expect(quick.cumulativeCounts[quick.bucketsMs.indexOf(50)]).toBe(1);
+
+    let release!: () => void;
+    sink.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    client.pcm([3, 4]);
+    client.pcm([5, 6]);
+    // The first stalled frame is inside the sink; the second waits behind it in the queue.
+    await expect.poll(() => sink.audioEntered).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    release();
+    await expect.poll(() => audio.stats().frameLatencyMs.count).toBe(3);
+    const { bucketsMs, cumulativeCounts, sumMs } = audio.stats().frameLatencyMs;
+    // Both stalled frames count as slow, the one that waited behind the stalled call too.
+    expect(cumulativeCounts[bucketsMs.indexOf(50)]).toBe(1);
+    expect(sumMs).toBeGreaterThan(2 * 80);
+    client.ws.close();
+  });
+});
+
+describe('audio socket: a sink that answers at once', () => {
+  it('gets every frame in order, its failures reported and untimed, the socket going on', async () => {
+    await audio.close();
+    await new Promise((resolve) => http.close(resolve));
+    const received: number[] = [];
+    await start({
+      openSink: async () => ({
+        start: () => undefined,
+        audio: (pcm: Int16Array) => {
+          if (pcm[0] === 2) throw new AppError('BAD_INPUT', 'two is refused');
+          received.push(pcm[0]!);
+        },
+        endTurn: () => undefined,
+        interrupt: () => undefined,
+        vadHint: () => undefined,
+        close: () => undefined,
+      }),
+    });
+    const client = await TestClient.connect(`${url}?token=good`);
+    client.json(START);
+    for (const first of [1, 2, 3, 4]) client.pcm([first, 0]);
+    expect(await client.error('BAD_INPUT')).toMatchObject({ message: 'two is refused' });
+    await expect.poll(() => received).toEqual([1, 3, 4]);
+    expect(audio.stats().frameLatencyMs.count).toBe(3);
+    client.ws.close();
+  });
+});
+
+describe('LatencyHistogram', () => {
+  it('counts each observation under the first bound it does not exceed, cumulatively, like Prometheus', () => {
+    const histogram = new LatencyHistogram([10, 50, 100]);
+    for (const ms of [0.5, 10, 10.01, 50, 99, 100, 250]) histogram.observe(ms);
+    expect(histogram.snapshot()).toEqual({
+      bucketsMs: [10, 50, 100],
+      cumulativeCounts: [2, 4, 6],
+      count: 7,
+      sumMs: 0.5 + 10 + 10.01 + 50 + 99 + 100 + 250,
+    });
+  });
+
+  it('refuses bounds that are not ascending', () => {
+    expect(() => new LatencyHistogram([10, 10, 20])).toThrow(/ascending/);
   });
 });
 

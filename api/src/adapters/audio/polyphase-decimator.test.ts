@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolyphaseDecimator } from './polyphase-decimator';
+import { int16ToFloat32 } from './resampler';
 
 const tone = (hz: number, rate: number, seconds: number) =>
   Float32Array.from(
@@ -40,6 +41,19 @@ describe('polyphase decimator', () => {
     }
     expect(parts.length).toBe(whole.length);
     expect(Math.max(...parts.map((v, i) => Math.abs(v - whole[i]!)))).toBeLessThan(1e-6);
+  });
+
+  it('takes PCM16 directly with exactly the samples of converting it to floats first, chunk after chunk', () => {
+    const pcm = Int16Array.from(tone(440, 48_000, 0.2), (v, i) =>
+      Math.round(v * 30_000 + 2000 * Math.sin(i / 3)),
+    );
+    const viaFloats = new PolyphaseDecimator(3);
+    const direct = new PolyphaseDecimator(3);
+    // 20 ms chunks, then a chunk bigger than any before (the reused buffer grows, keeping the history), then odd ones.
+    for (const size of [960, 960, 960, 4801, 7, 960, 1]) {
+      const chunk = pcm.slice(0, size);
+      expect(direct.processInt16(chunk)).toEqual(viaFloats.process(int16ToFloat32(chunk)));
+    }
   });
 
   it('starts afresh after reset(), and refuses a factor that is not an integer ≥ 2', () => {

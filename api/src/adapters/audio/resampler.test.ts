@@ -116,6 +116,28 @@ describe('ResamplerPool', () => {
   });
 });
 
+describe('ResamplerPool stats', () => {
+  it('adds up the chunks, samples and time of every resampler of a conversion, apart from other conversions', async () => {
+    const pool = new ResamplerPool();
+    const a = await pool.acquire(48_000, 16_000);
+    const b = await pool.acquire(48_000, 16_000);
+    const other = await pool.acquire(24_000, 16_000);
+    const frame = tone(440, 48_000, 0.02);
+    for (let i = 0; i < 10; i++) a.push(frame);
+    b.push(frame);
+    other.push(tone(440, 24_000, 0.02));
+    const stats = pool.stats();
+    expect(stats['48000>16000']).toMatchObject({ chunks: 11, inputSamples: 11 * 960 });
+    expect(stats['48000>16000']!.busyMs).toBeGreaterThan(0);
+    expect(stats['24000>16000']).toMatchObject({ chunks: 1, inputSamples: 480 });
+    // A resampler handed back and taken again keeps counting into the same figures.
+    pool.release(a);
+    (await pool.acquire(48_000, 16_000)).push(frame);
+    expect(pool.stats()['48000>16000']!.chunks).toBe(12);
+    pool.clear();
+  });
+});
+
 describe('PCM conversion', () => {
   it('clips instead of wrapping around', () => {
     expect(Array.from(float32ToInt16(Float32Array.from([1.5, -1.5, 0, 0.5])))).toEqual([

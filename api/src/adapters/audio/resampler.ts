@@ -40,10 +40,20 @@ export function float32ToInt16(samples: Float32Array): Int16Array {
   return out;
 }
 
+/** Work done by the resamplers of one conversion (`48000>16000`), since start: the capacity figures' resample stage. */
+export interface ConversionStats {
+  chunks: number;
+  inputSamples: number;
+  /** Wall time inside push(), Int16 conversion included. */
+  busyMs: number;
+}
+
 /** The filter behind a StreamingResampler: libsamplerate, or an exact decimator for integer ratios down. */
 interface Converter {
   /** Converts the next chunk; the result is the caller's to keep. */
   process(samples: Float32Array): Float32Array;
+  /** The same from PCM16, where the filter can take it without a Float32 copy first. */
+  processInt16?(pcm: Int16Array): Float32Array;
   reset(): void;
   destroy(): void;
 }
@@ -58,47 +68,71 @@ export class StreamingResampler {
   readonly inputRate: number;
   readonly outputRate: number;
   readonly #converter: Converter | null;
+  readonly #stats: ConversionStats | undefined;
   #inputSamples = 0;
   #outputSamples = 0;
 
-  private constructor(opts: ResamplerOptions, converter: Converter | null) {
+  private constructor(opts: ResamplerOptions, converter: Converter | null, stats?: ConversionStats) {
     this.inputRate = opts.inputRate;
     this.outputRate = opts.outputRate;
     this.#converter = converter;
+    this.#stats = stats;
   }
 
-  static async create(opts: ResamplerOptions): Promise<StreamingResampler> {
+  /** `stats`, when given, is shared by many resamplers and accumulates what push() costs them. */
+  static async create(opts: ResamplerOptions, stats?: ConversionStats): Promise<StreamingResampler> {
     for (const rate of [opts.inputRate, opts.outputRate]) {
       if (!Number.isInteger(rate) || rate < 1000 || rate > 192_000) {
         throw new AppError('BAD_INPUT', `Unsupported sample rate ${rate}`);
       }
     }
-    if (opts.inputRate === opts.outputRate) return new StreamingResampler(opts, null);
+    if (opts.inputRate === opts.outputRate) return new StreamingResampler(opts, null, stats);
     if (opts.inputRate % opts.outputRate === 0) {
       const decimator = new PolyphaseDecimator(opts.inputRate / opts.outputRate);
-      return new StreamingResampler(opts, {
-        process: (samples) => decimator.process(samples),
-        reset: () => decimator.reset(),
-        destroy: () => undefined,
-      });
+      return new StreamingResampler(
+        opts,
+        {
+          process: (samples) => decimator.process(samples),
+          processInt16: (pcm) => decimator.processInt16(pcm),
+          reset: () => decimator.reset(),
+          destroy: () => undefined,
+        },
+        stats,
+      );
     }
     const src = await libsamplerate.create(1, opts.inputRate, opts.outputRate, {
       converterType: CONVERTER[opts.quality ?? 'fastest'],
     });
-    return new StreamingResampler(opts, {
-      // full() returns a view into WASM memory that the next call overwrites: copy it out.
-      process: (samples) => src.full(samples).slice(),
-      // The setter re-initialises libsamplerate's state for the same rates.
-      reset: () => {
-        src.inputSampleRate = opts.inputRate;
+    return new StreamingResampler(
+      opts,
+      {
+        // full() returns a view into WASM memory that the next call overwrites: copy it out.
+        process: (samples) => src.full(samples).slice(),
+        // The setter re-initialises libsamplerate's state for the same rates.
+        reset: () => {
+          src.inputSampleRate = opts.inputRate;
+        },
+        destroy: () => src.destroy(),
       },
-      destroy: () => src.destroy(),
-    });
+      stats,
+    );
   }
 
   /** Resamples the next chunk; may return fewer samples than the ratio suggests until the filter fills. */
   push(pcm: Int16Array): Float32Array {
-    return this.pushFloat(int16ToFloat32(pcm));
+    const started = this.#stats ? performance.now() : 0;
+    let out: Float32Array;
+    if (this.#converter?.processInt16) {
+      this.#inputSamples += pcm.length;
+      out = this.#take(this.#converter.processInt16(pcm));
+    } else {
+      out = this.pushFloat(int16ToFloat32(pcm));
+    }
+    if (!this.#stats) return out;
+    this.#stats.chunks++;
+    this.#stats.inputSamples += pcm.length;
+    this.#stats.busyMs += performance.now() - started;
+    return out;
   }
 
   pushFloat(samples: Float32Array): Float32Array {
@@ -153,6 +187,7 @@ export class ResamplerPool {
   readonly #idle = new Map<string, StreamingResampler[]>();
   readonly #maxIdlePerRate: number;
   readonly #quality: ResamplerQuality | undefined;
+  readonly #stats = new Map<string, ConversionStats>();
 
   constructor(opts: { maxIdlePerRate?: number; quality?: ResamplerQuality } = {}) {
     this.#maxIdlePerRate = opts.maxIdlePerRate ?? 64;
@@ -160,9 +195,23 @@ export class ResamplerPool {
   }
 
   async acquire(inputRate: number, outputRate: number): Promise<StreamingResampler> {
-    const idle = this.#idle.get(`${inputRate}>${outputRate}`)?.pop();
+    const key = `${inputRate}>${outputRate}`;
+    const idle = this.#idle.get(key)?.pop();
     if (idle) return idle;
-    return StreamingResampler.create({ inputRate, outputRate, quality: this.#quality });
+    let stats = this.#stats.get(key);
+    if (!stats) {
+      stats = { chunks: 0, inputSamples: 0, busyMs: 0 };
+      this.#stats.set(key, stats);
+    }
+    return StreamingResampler.create({ inputRate, outputRate, quality: this.#quality }, stats);
+  }
+
+  /**
+   * What this pool's resamplers cost per conversion (`48000>16000`) since start. Microphone input and speech output
+   * share the pool; keyed by conversion, a 48 kHz microphone's cost stays apart from speech arriving at 22.05/24 kHz.
+   */
+  stats(): Record<string, ConversionStats> {
+    return Object.fromEntries([...this.#stats].map(([key, stats]) => [key, { ...stats }]));
   }
 
   /** Hands a resampler back, reset for its next utterance. */
