@@ -1,8 +1,9 @@
 /**
  * The microphones of the socket capacity benchmark, in their own process (`capacity.bench.ts` forks it), so the
  * server's CPU figures hold only the server. Each stream is a real `ws` client on the audio socket: `audio.start` at
- * 48 kHz, then one 20 ms PCM16 frame every 20 ms on one shared timer, each stream at its own place in a loop of
- * continuous synthetic speech. Controlled over the IPC channel; see `ClientCommand` and `ClientReport`.
+ * 48 kHz, then one 20 ms PCM16 frame every 20 ms, each stream at its own place in a loop of continuous synthetic
+ * speech. Streams are spread over PHASES phases of the 20 ms period, as microphones on many devices are not in
+ * step with each other. Controlled over the IPC channel; see `ClientCommand` and `ClientReport`.
  */
 import WebSocket from 'ws';
 import { synthesizeSpeech } from '../test-support/speech';
@@ -12,6 +13,9 @@ export const FRAME_MS = 20;
 const FRAME_SAMPLES = (STREAM_RATE * FRAME_MS) / 1000;
 /** A tick this late counts as late: the server then got that frame from us late, not from its own backlog. */
 const LATE_TICK_MS = 10;
+/** Stream i sends at (i mod PHASES) × FRAME_MS / PHASES into each period. */
+export const PHASES = 4;
+const TICK_MS = FRAME_MS / PHASES;
 
 export type ClientCommand =
   | { type: 'open'; streams: { audioUrl: string; token: string }[] }
@@ -83,26 +87,27 @@ async function main() {
     return ws;
   }
 
-  // One timer for every stream, like one machine's many microphones; ticks missed while busy are caught up, so the
-  // server still gets real-time audio and the lateness is reported.
+  // One timer ticking each phase; ticks missed while busy are caught up, so the server still gets real-time audio
+  // and the lateness is reported.
   const started = performance.now();
   const tick = () => {
     const now = performance.now();
-    let due = Math.floor((now - started) / FRAME_MS);
+    let due = Math.floor((now - started) / TICK_MS);
     for (; counts.ticks <= due; counts.ticks++) {
-      const lateMs = now - (started + counts.ticks * FRAME_MS);
+      const lateMs = now - (started + counts.ticks * TICK_MS);
       if (lateMs > LATE_TICK_MS) counts.lateTicks++;
       counts.maxLateMs = Math.max(counts.maxLateMs, lateMs);
-      for (let i = 0; i < sockets.length; i++) {
+      const frame = Math.floor(counts.ticks / PHASES);
+      for (let i = counts.ticks % PHASES; i < sockets.length; i += PHASES) {
         const ws = sockets[i]!;
         if (ws.readyState !== WebSocket.OPEN) continue;
         // Streams 7 frames apart in the loop: they are not all saying the same thing at once.
-        ws.send(frames[(counts.ticks + i * 7) % frames.length]!);
+        ws.send(frames[(frame + i * 7) % frames.length]!);
         counts.framesSent++;
       }
-      due = Math.floor((performance.now() - started) / FRAME_MS);
+      due = Math.floor((performance.now() - started) / TICK_MS);
     }
-    setTimeout(tick, Math.max(0, started + counts.ticks * FRAME_MS - performance.now()));
+    setTimeout(tick, Math.max(0, started + counts.ticks * TICK_MS - performance.now()));
   };
   tick();
 

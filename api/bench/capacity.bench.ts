@@ -21,6 +21,7 @@ import { ResamplerPool } from '../src/adapters/audio/resampler';
 import { createSileroSession, SileroBatchRunner } from '../src/adapters/vad/silero';
 import { MicrophoneInput } from '../src/realtime/microphone-input';
 import { synthesizeSpeech } from '../test-support/speech';
+import { PHASES } from './capacity-clients';
 import { benchSocketCapacity } from './capacity-socket';
 import { percentile } from './support';
 
@@ -53,7 +54,12 @@ async function run(
         conversation: noop,
         vad: runner.createStream(),
         resamplers: pool,
-        client: { speechStarted: () => true, speechEnded: () => true, sessionEnded: () => true },
+        client: {
+          speechStarted: () => true,
+          speechEnded: () => true,
+          sessionEnded: () => true,
+          reconnect: () => true,
+        },
         endOfTurnSilenceMs: 600,
       });
       await input.start(`u${i}`, rate as 16_000 | 48_000);
@@ -137,7 +143,8 @@ export async function benchCapacity(): Promise<Record<string, number | string>> 
     });
     const key = 'capacity.socket.48k';
     results['capacity.socket.includes'] =
-      'real ws clients in a child process, 20 ms frames on one shared timer -> audio socket -> microphone input ' +
+      `real ws clients in a child process, a 20 ms frame every 20 ms per stream (streams in ${PHASES} phases of ` +
+      'the period, as separate devices are) -> audio socket -> microphone input ' +
       '(48->16 kHz decimator, 32 ms windows, batched Silero VAD, turn detection) in the real app, one GraphQL-' +
       'created session per stream; turns that end are answered by fake STT/LLM/TTS (counted below)';
     results['capacity.socket.skips'] =

@@ -48,6 +48,14 @@ export function redisUnavailable(cause: unknown): AppError {
   });
 }
 
+/** A write (events, turns) from a node that no longer owns the session: refused, so a stale owner cannot write. */
+export class StaleWriterError extends AppError {
+  constructor(sessionId: string) {
+    super('CONFLICT', 'Another node owns this session now', { details: { sessionId } });
+    this.name = 'StaleWriterError';
+  }
+}
+
 export class BadInputError extends AppError {
   constructor(message: string, details?: { field?: string; [key: string]: unknown }) {
     super('BAD_INPUT', message, { details });

@@ -170,6 +170,7 @@ describe('RealtimeHub', () => {
       speechStarted: (e) => sent.push(`started ${e.utteranceId}`) > 0,
       speechEnded: (e) => sent.push(`ended ${e.utteranceId}`) > 0,
       sessionEnded: () => true,
+      reconnect: () => true,
     });
     await mic.start('mic-1', 16_000);
     await mic.audio(new Int16Array(512 * 10).fill(8000));

@@ -65,6 +65,8 @@ export interface LiveSession {
   persona: LivePersona;
   /** This node's fencing token for the session, when nodes share sessions: its events carry it. */
   writer?: string;
+  /** The same ownership's fence number: its stored turns carry it. */
+  fence?: number;
 }
 
 export interface RealtimeHubDeps {
@@ -177,7 +179,7 @@ export class RealtimeHub {
     return runtime;
   }
 
-  private async start({ session, persona, writer }: LiveSession): Promise<SessionRuntime> {
+  private async start({ session, persona, writer, fence }: LiveSession): Promise<SessionRuntime> {
     const { providers, logger } = this.deps;
     await this.deps.activity.markActive(session.id);
     const log = logger.child({ sessionId: session.id, traceId: session.traceId });
@@ -198,7 +200,10 @@ export class RealtimeHub {
         moderator: this.deps.moderator,
         memory: this.deps.memory,
         history: this.deps.history,
-        turns: this.deps.turns,
+        turns: {
+          save: (sessionId, turn) => this.deps.turns.save(sessionId, turn, fence),
+          truncate: (turnId, heardText) => this.deps.turns.truncate(turnId, heardText, fence),
+        },
         limits: this.deps.limits,
         activity: this.deps.activity,
         events: { emit: (sessionId, payload) => this.deps.events.emit(sessionId, payload, writer) },

@@ -27,6 +27,7 @@ function setup(opts: { maxUtteranceMs?: number; endOfTurnSilenceMs?: number } = 
       speechStarted: (e) => client.push(`started ${e.utteranceId}`) > 0,
       speechEnded: (e) => client.push(`ended ${e.utteranceId} ${e.endOfTurn}`) > 0,
       sessionEnded: () => true,
+      reconnect: () => true,
     },
     endOfTurnSilenceMs: opts.endOfTurnSilenceMs ?? 320,
     preRollMs: 128,

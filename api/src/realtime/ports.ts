@@ -37,9 +37,10 @@ export interface TurnRecord {
 
 /** The durable record of what was said. */
 export interface TurnStore {
-  save(sessionId: string, turn: TurnRecord): Promise<{ id: string }>;
+  /** `fence`: the owner's fencing token when nodes share sessions; a stale one is refused (StaleWriterError). */
+  save(sessionId: string, turn: TurnRecord, fence?: number): Promise<{ id: string }>;
   /** Barge-in after the answer was stored: it keeps only what the user heard. */
-  truncate(turnId: string, heardText: string): Promise<void>;
+  truncate(turnId: string, heardText: string, fence?: number): Promise<void>;
 }
 
 /** Short-term memory of a live session: the last turns, fed back into every prompt. */
@@ -96,6 +97,11 @@ export interface ClientChannel {
   speechEnded(event: { utteranceId: string; atMs: number; endOfTurn: boolean }): boolean;
   /** The session ended (the reason is `SessionEnded`'s): the client's connection is closed. */
   sessionEnded(reason: string): boolean;
+  /**
+   * The session goes on, but not on this node (another took it over): the client's connection is closed with
+   * word to connect again, and the session follows its new socket.
+   */
+  reconnect(reason: string): boolean;
 }
 
 /**

@@ -19,6 +19,7 @@ describe('conversation service', () => {
   const closed: string[] = [];
   const history = new InMemoryConversationHistory();
   let conversations: ConversationService;
+  let deps: ConstructorParameters<typeof ConversationService>[0];
 
   beforeAll(async () => {
     db = await openDatabase({});
@@ -30,7 +31,7 @@ describe('conversation service', () => {
     });
     const events = new SessionEventPublisher(db, createMemoryEventBus(), createLogger('silent'));
     sessions = new SessionService({ db, tokens, events, publicUrl: () => 'http://localhost' });
-    conversations = new ConversationService({
+    deps = {
       sessions,
       tokens,
       history,
@@ -46,9 +47,10 @@ describe('conversation service', () => {
         openMicrophone: async () => {
           throw new Error('not used here');
         },
-        close: async (sessionId) => void closed.push(sessionId),
+        close: async (sessionId: string) => void closed.push(sessionId),
       },
-    });
+    };
+    conversations = new ConversationService(deps);
     const user = await db.prisma.user.create({ data: { username: 'ada' } });
     viewer = { userId: user.id, username: 'ada', role: 'USER', scope: 'api' };
     personaId = (await db.prisma.persona.create({ data: { name: 'Ada', systemPrompt: 'x' } })).id;
@@ -77,5 +79,23 @@ describe('conversation service', () => {
     await conversations.end(viewer, session.id);
     expect(closed).toContain(session.id);
     expect(await history.recent(session.id)).toEqual([]);
+  });
+
+  it('tells the microphone clients of a session another node took to connect again, and stops it here', async () => {
+    const idle = async () => undefined;
+    const sink = { start: idle, audio: idle, endTurn: idle, interrupt: idle, vadHint: idle, close: idle };
+    const here = new ConversationService({ ...deps, hub: { ...deps.hub, openMicrophone: async () => sink } });
+    const created = await sessions.create(viewer, { personaId, capabilities: ['audio'] });
+    const told: string[] = [];
+    const client = {
+      speechStarted: () => true,
+      speechEnded: () => true,
+      sessionEnded: (reason: string) => told.push(`ended: ${reason}`) > 0,
+      reconnect: (reason: string) => told.push(`reconnect: ${reason}`) > 0,
+    };
+    await here.openMicrophone(await here.authenticateAudio(created.sessionToken), client);
+    await here.lost(created.session.id);
+    expect(told).toEqual(['reconnect: the session moved to another node']);
+    expect(closed).toContain(created.session.id);
   });
 });

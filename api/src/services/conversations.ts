@@ -23,6 +23,8 @@ import type { TokenService, Viewer } from './tokens';
 export class ConversationService {
   /** The microphone clients of each session on this node. */
   private readonly microphones = new Map<string, Set<ClientChannel>>();
+  /** The fence this node last raised in the database for each session it owns. */
+  private readonly raisedFences = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -39,7 +41,7 @@ export class ConversationService {
       /** For a takeover: the dead owner's last answer, and where to close it. */
       log: Pick<SessionEventLog, 'lastResponse'>;
       events: EventSink;
-      turns: Pick<TurnRepository, 'truncateLastAssistant'>;
+      turns: Pick<TurnRepository, 'truncateLastAssistant' | 'raiseFence'>;
     },
   ) {}
 
@@ -56,10 +58,7 @@ export class ConversationService {
   async openMicrophone(live: LiveSession, client: ClientChannel): Promise<MicrophoneSink> {
     const sessionId = live.session.id;
     const owner = await this.moveHere(sessionId);
-    const sink = await this.deps.hub.openMicrophone(
-      { ...live, writer: this.deps.ownership.writerToken(owner) },
-      client,
-    );
+    const sink = await this.deps.hub.openMicrophone(this.asOwner(live, owner), client);
     const clients = this.microphones.get(sessionId) ?? new Set();
     this.microphones.set(sessionId, clients);
     clients.add(client);
@@ -141,12 +140,11 @@ export class ConversationService {
     if (!owner.mine) {
       throw new AppError('UNAVAILABLE', 'The session moved to another node; try again', { retryable: true });
     }
-    const writer = this.deps.ownership.writerToken(owner);
     switch (command.kind) {
       case 'sendText':
-        return this.deps.hub.sendText({ ...command.live, writer }, command.text);
+        return this.deps.hub.sendText(this.asOwner(command.live, owner), command.text);
       case 'greet':
-        return this.deps.hub.greet({ ...command.live, writer });
+        return this.deps.hub.greet(this.asOwner(command.live, owner));
       case 'interrupt':
         return this.deps.hub.interrupt(sessionId);
     }
@@ -154,8 +152,10 @@ export class ConversationService {
 
   /** This node lost the session to another (its lease was not renewed in time): stop running it here. */
   async lost(sessionId: string): Promise<void> {
+    this.raisedFences.delete(sessionId);
     await this.deps.hub.close(sessionId);
-    for (const client of this.microphones.get(sessionId) ?? []) client.sessionEnded('moved to another node');
+    for (const client of this.microphones.get(sessionId) ?? [])
+      client.reconnect('the session moved to another node');
   }
 
   /** Runs a command where the session lives: here when this node owns it, else on its owner. */
@@ -180,11 +180,26 @@ export class ConversationService {
     return this.claim(sessionId, { move: true });
   }
 
-  /** Claims the session; when that took it from a dead node, closes the answer that node left unfinished. */
+  /**
+   * Claims the session. A new ownership raises the session's fence in the database first, so the node it was
+   * taken from can store no more turns; when it was taken from a dead node, the answer that node left unfinished
+   * is closed.
+   */
   private async claim(sessionId: string, opts: { move?: boolean } = {}): Promise<Owner> {
     const owner = await this.deps.ownership.claim(sessionId, opts);
+    if (owner.mine && owner.fence > (this.raisedFences.get(sessionId) ?? 0)) {
+      await this.deps.turns.raiseFence(sessionId, owner.fence);
+      this.raisedFences.set(sessionId, owner.fence);
+    }
     if (owner.mine && owner.tookOverFrom) await this.closeDanglingAnswer(sessionId, owner);
     return owner;
+  }
+
+  /** The session as this node's ownership writes it: its events carry the writer token, its turns the fence. */
+  private asOwner(live: LiveSession, owner: Owner): LiveSession {
+    const writer = this.deps.ownership.writerToken(owner);
+    // Fence 0 is a single node's: nobody to fence off, so turns are written without the check.
+    return owner.fence > 0 ? { ...live, writer, fence: owner.fence } : { ...live, writer };
   }
 
   /**
@@ -215,6 +230,7 @@ export class ConversationService {
 
   /** Gives the session up to another node: the answer in progress stops at what was heard. */
   private async releaseHere(sessionId: string): Promise<void> {
+    this.raisedFences.delete(sessionId);
     await this.deps.hub.interrupt(sessionId);
     await this.deps.hub.close(sessionId);
     await this.deps.ownership.release(sessionId);
@@ -233,6 +249,7 @@ export class ConversationService {
 
   /** Frees what this node held for an ended session and tells its microphone clients why it ended. */
   private async release(sessionId: string, reason: string): Promise<void> {
+    this.raisedFences.delete(sessionId);
     this.deps.lifecycle.forget(sessionId);
     await this.deps.hub.close(sessionId);
     await this.deps.ownership.release(sessionId);

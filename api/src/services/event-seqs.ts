@@ -1,12 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError, redisUnavailable } from '../errors';
-
-/** Events from a node that no longer owns the session: refused, so a stale owner cannot write. */
-export class StaleWriterError extends AppError {
-  constructor(sessionId: string) {
-    super('CONFLICT', 'Another node owns this session now', { details: { sessionId } });
-  }
-}
+import { redisUnavailable, StaleWriterError } from '../errors';
 
 /**
  * Hands out each session's event seqs: the one source of truth for every node that emits a session's events,

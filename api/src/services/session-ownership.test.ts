@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../workflows/src/dev-server';
 import { useRedisServer } from '../../test-support/redis-server';
-import { RedisEventSeqs, StaleWriterError } from './event-seqs';
+import { StaleWriterError } from '../errors';
+import { RedisEventSeqs } from './event-seqs';
 import { RedisOwnership } from './session-ownership';
 
 describe('session ownership in Redis', () => {

@@ -70,6 +70,8 @@ export type ServerMessage =
   | { type: 'speech.started'; utteranceId: string; atMs: number }
   | { type: 'speech.ended'; utteranceId: string; atMs: number; endOfTurn: boolean }
   | { type: 'session.ended'; reason: string }
+  /** The session goes on elsewhere: connect again with the same token (close code 1012 follows). */
+  | { type: 'reconnect'; reason: string }
   | { type: 'error'; code: ProtocolErrorCode | string; message: string };
 
 /** Close codes for fatal conditions (recoverable ones are `error` messages on an open socket). */
@@ -84,6 +86,8 @@ export const CLOSE_CODES = {
   internalError: 1011,
   /** Server shutting down. */
   goingAway: 1001,
+  /** The session goes on on another node: connect again (WebSocket's "service restart"). */
+  reconnect: 1012,
 } as const;
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };

@@ -221,6 +221,45 @@ describe('audio socket: authentication', () => {
   });
 });
 
+describe('audio socket: the session ends or moves', () => {
+  it('tells the client its session ended, and closes with 1000', async () => {
+    await start();
+    const client = await TestClient.connect(`${url}?token=good`);
+    sinks[0]!.client.sessionEnded('idle');
+    expect(await client.next((m) => m.type === 'session.ended')).toEqual({
+      type: 'session.ended',
+      reason: 'idle',
+    });
+    expect((await client.closed).code).toBe(1000);
+  });
+
+  it('tells the client to connect again when the session moved to another node, and closes with 1012', async () => {
+    await start();
+    const client = await TestClient.connect(`${url}?token=good`);
+    sinks[0]!.client.reconnect('the session moved to another node');
+    expect(await client.next((m) => m.type === 'reconnect')).toEqual({
+      type: 'reconnect',
+      reason: 'the session moved to another node',
+    });
+    expect(await client.closed).toEqual({ code: 1012, reason: 'the session moved to another node' });
+    await expect.poll(() => sinks[0]!.calls).toContainEqual(['close']);
+  });
+
+  it('refuses a socket its user may not open (an admission that rejects) with 429, and releases none', async () => {
+    await audio.close();
+    await new Promise((resolve) => http.close(resolve));
+    const released: string[] = [];
+    await start({
+      admit: async () => {
+        throw new AppError('RATE_LIMITED', 'too many sockets');
+      },
+      release: (session) => void released.push(session.sessionId),
+    });
+    expect(await upgradeStatus(`${url}?token=good`)).toBe(429);
+    expect(released).toEqual([]);
+  });
+});
+
 describe('audio socket: streaming', () => {
   it('delivers start, audio in order, vad hints, end of turn and close to the sink', async () => {
     const client = await TestClient.connect(`${url}?token=good`);

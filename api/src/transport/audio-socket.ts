@@ -256,6 +256,11 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
             this.close(CLOSE_CODES.normal, `session ended: ${reason}`.slice(0, 120));
             return sent;
           },
+          reconnect: (reason) => {
+            const sent = this.send({ type: 'reconnect', reason });
+            this.close(CLOSE_CODES.reconnect, reason.slice(0, 120));
+            return sent;
+          },
         });
         if (this.#closed) {
           await this.#call(() => sink.close());

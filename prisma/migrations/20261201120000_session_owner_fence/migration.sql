@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Session" ADD COLUMN     "ownerFence" INTEGER NOT NULL DEFAULT 0;
