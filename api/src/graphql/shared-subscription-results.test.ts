@@ -36,6 +36,7 @@ function setup() {
   });
   const yoga = createYoga({
     schema,
+    logging: false,
     plugins: [useSharedSubscriptionResults(new Set(['ticks', 'brokenTicks']))],
   });
   const subscribe = async (query: string) => {
