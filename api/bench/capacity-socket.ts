@@ -11,8 +11,9 @@ import type { ConversionStats } from '../src/adapters/audio/resampler';
 import { FakeLlm } from '../src/adapters/llm/testing/fake';
 import { FakeStt } from '../src/adapters/stt/testing/fake';
 import { FakeTts } from '../src/adapters/tts/testing/fake';
-import type { AudioSocketStats, HistogramSnapshot } from '../src/transport/audio-socket';
+import type { AudioSocketStats } from '../src/transport/audio-socket';
 import { CreatePersonaMutation, CreateSessionMutation } from '../test-support/operations';
+import { scrapeMetrics } from '../test-support/prometheus';
 import { type ClientCommand, type ClientReply, type ClientReport, STREAM_RATE } from './capacity-clients';
 import { startBenchApp } from './support';
 
@@ -25,8 +26,38 @@ interface AudioHealth {
   };
 }
 
+/**
+ * A histogram as Prometheus exposes it (cumulative count per upper bound `le`, plus sum and count), in ms; two
+ * snapshots subtract into the histogram of the time between them.
+ */
+export interface HistogramSnapshot {
+  /** Inclusive upper bounds, ascending. */
+  bucketsMs: readonly number[];
+  /** cumulativeCounts[i]: observations ≤ bucketsMs[i]. */
+  cumulativeCounts: number[];
+  count: number;
+  sumMs: number;
+}
+
+/** The server's frame latency histogram, from its `/metrics`. */
+async function frameLatency(url: string): Promise<HistogramSnapshot> {
+  const histogram = (await scrapeMetrics(`${url}/metrics`)).get('avatar_audio_frame_latency_seconds')
+    ?.metrics[0];
+  if (!histogram?.buckets) throw new Error('/metrics has no avatar_audio_frame_latency_seconds');
+  const bounds = Object.keys(histogram.buckets)
+    .filter((le) => le !== '+Inf')
+    .sort((a, b) => Number(a) - Number(b));
+  return {
+    bucketsMs: bounds.map((le) => Math.round(Number(le) * 1000)),
+    cumulativeCounts: bounds.map((le) => Number(histogram.buckets![le])),
+    count: Number(histogram.count),
+    sumMs: Number(histogram.sum) * 1000,
+  };
+}
+
 interface Snapshot {
   health: AudioHealth;
+  latency: HistogramSnapshot;
   clients: ClientReport;
   cpuMicros: number;
   /** Of cpuMicros, the kernel's part: socket reads and writes, mostly. */
@@ -171,10 +202,11 @@ export async function benchSocketCapacity(opts: {
     });
     const health = async (): Promise<AudioHealth> => (await fetch(`${bench.url}/health`)).json() as never;
     const snapshot = async (): Promise<Snapshot> => {
-      const [h, c] = await Promise.all([health(), clients.report()]);
+      const [h, latency, c] = await Promise.all([health(), frameLatency(bench.url), clients.report()]);
       const cpu = process.cpuUsage();
       return {
         health: h,
+        latency,
         clients: c,
         cpuMicros: cpu.user + cpu.system,
         systemMicros: cpu.system,
@@ -222,10 +254,7 @@ export async function benchSocketCapacity(opts: {
 
 function measure(streams: number, before: Snapshot, after: Snapshot, limitMs: number): SocketStep {
   const wallMs = after.atMs - before.atMs;
-  const latency = histogramDelta(
-    before.health.audioSockets.frameLatencyMs,
-    after.health.audioSockets.frameLatencyMs,
-  );
+  const latency = histogramDelta(before.latency, after.latency);
   const frames = latency.count;
   const resampling = (s: Snapshot) =>
     s.health.audioInput.resampling[CONVERSION] ?? { chunks: 0, inputSamples: 0, busyMs: 0 };

@@ -18,6 +18,8 @@ import { TurnRepository } from './db/turn-repository';
 import { escapedErrorCount } from './escaped-errors';
 import { createGraphQLServer } from './graphql/yoga';
 import { createLogger, type Logger } from './logger';
+import { metricsResponse, PlatformMetrics } from './observability/metrics';
+import { observedPorts } from './observability/observed-ports';
 import { embeddingFor, type ProviderOverrides, speechProviders, summarizerFor } from './providers';
 import { RealtimeHub } from './realtime/hub';
 import type { ConversationHistory } from './realtime/ports';
@@ -160,13 +162,37 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const resamplers = new ResamplerPool();
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
   const animator = new Wav2ArkitAnimator(await createWav2ArkitSession(), resamplers);
+  // Its sources are read at each scrape; they are built below.
+  const metrics: PlatformMetrics = new PlatformMetrics({
+    liveSessions: () => hub.size,
+    sockets: () => ({
+      audio: audioSocket.stats().openConnections,
+      graphql: graphqlWs.stats().openSockets,
+      subscriptions: graphqlWs.stats().subscriptions,
+    }),
+    dropped: () => ({
+      microphoneFrames: audioSocket.stats().droppedInboundFrames,
+      slowConsumers: graphqlWs.stats().slowConsumersCut,
+      audioProtocolErrors: audioSocket.stats().protocolErrors,
+      audioUpgrades: audioSocket.stats().rejectedUpgrades,
+    }),
+    providers: () => ({
+      stt: providers.stt.chain.metrics(),
+      llm: providers.llm.chain.metrics(),
+      tts: providers.tts.chain.metrics(),
+    }),
+  });
+  const scrape = (authorization: string | null) =>
+    metricsResponse(metrics, config.metrics.token, authorization);
   const providers = await speechProviders(config, {
     espeak,
     overrides: overrides.providers,
-    onFailover: (event) =>
-      event.type === 'failover'
-        ? logger.warn({ from: event.from, to: event.to, err: event.error }, 'provider failed over')
-        : logger.error({ providers: event.providers, err: event.error }, 'every provider failed'),
+    onFailover: (event) => {
+      metrics.failover(event);
+      if (event.type === 'failover')
+        logger.warn({ from: event.from, to: event.to, err: event.error }, 'provider failed over');
+      else logger.error({ providers: event.providers, err: event.error }, 'every provider failed');
+    },
   });
   const turns = new TurnRepository(db);
   const vad = new SileroBatchRunner(await createSileroSession(), { maxWaitMs: 4 });
@@ -180,11 +206,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       animator,
       onWarning: (message) => logger.debug({ message }, 'speech rendering'),
     }),
-    events,
-    turns,
+    ...observedPorts(metrics, { events, turns, moderator: moderation }),
     history,
     memory: memories,
-    moderator: moderation,
     activity: lifecycle,
     limits,
     logger,
@@ -237,6 +261,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     admit: ({ live }) => connections.openSocket(live.session.userId),
     release: ({ live }) => connections.closeSocket(live.session.userId),
     onError: (err) => logger.warn({ err }, 'audio socket error'),
+    frameLatency: metrics.audioFrameLatency,
   });
 
   const health: HealthCheck[] = [
@@ -247,31 +272,37 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       : []),
   ];
   const trustedProxies = trustProxies(config.trustedProxies);
-  const yoga = createGraphQLServer(services, logger, [
-    useHttpRoutes({
-      services,
-      logger,
-      version: VERSION,
-      health,
-      details: () => ({
-        node: ownership.nodeId,
-        escapedErrors: escapedErrorCount(),
-        liveSessions: hub.size,
-        graphqlSockets: graphqlWs.stats(),
-        audioSockets: audioSocket.stats(),
-        // With audioSockets.frameLatencyMs, where each frame's time goes: per-frame cost = busy time / frames.
-        audioInput: { resampling: resamplers.stats(), vad: { ...vad.stats } },
-        providers: {
-          stt: providers.stt.chain.metrics(),
-          llm: providers.llm.chain.metrics(),
-          tts: providers.tts.chain.metrics(),
-        },
+  const yoga = createGraphQLServer(
+    services,
+    logger,
+    [
+      useHttpRoutes({
+        services,
+        logger,
+        version: VERSION,
+        health,
+        details: () => ({
+          node: ownership.nodeId,
+          escapedErrors: escapedErrorCount(),
+          liveSessions: hub.size,
+          graphqlSockets: graphqlWs.stats(),
+          audioSockets: audioSocket.stats(),
+          // Beside /metrics' frame latency histogram, where each frame's time goes: busy time / frames.
+          audioInput: { resampling: resamplers.stats(), vad: { ...vad.stats } },
+          providers: {
+            stt: providers.stt.chain.metrics(),
+            llm: providers.llm.chain.metrics(),
+            tts: providers.tts.chain.metrics(),
+          },
+        }),
+        consoleDir: path.resolve(config.consoleDir),
+        redis,
+        trustedProxies,
+        metrics: config.metrics.port === undefined ? scrape : undefined,
       }),
-      consoleDir: path.resolve(config.consoleDir),
-      redis,
-      trustedProxies,
-    }),
-  ]);
+    ],
+    (code) => metrics.rejectedInput(code),
+  );
   const graphqlWs = createGraphQLWebSocketServer(yoga, { connections, limits: config.limits, logger });
 
   const server: Server = createServer(withBodyLimit(yoga, config.limits.httpMaxBodyBytes));
@@ -300,6 +331,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     );
   });
 
+  // With METRICS_PORT, /metrics has a listener of its own (one only the monitoring network reaches, say).
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : createServer((req, res) => {
+          if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics') {
+            res.writeHead(404).end();
+            return;
+          }
+          scrape(req.headers.authorization ?? null).then(
+            ({ status, contentType, body }) =>
+              res.writeHead(status, { 'content-type': contentType }).end(body),
+            (err: unknown) => {
+              logger.error({ err }, 'metrics scrape failed');
+              res.writeHead(500).end();
+            },
+          );
+        });
+
   let started = false;
   return {
     services,
@@ -310,6 +360,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
       });
+      if (metricsServer) {
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metrics.port, config.host, () => resolve());
+        });
+      }
       started = true;
       await commands?.start();
       ownership.start((sessionId) =>
@@ -333,6 +389,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await audioSocket.close();
         server.closeAllConnections();
         await closed;
+        if (metricsServer?.listening) {
+          metricsServer.closeAllConnections();
+          await new Promise((resolve) => metricsServer.close(resolve));
+        }
       }
       await lifecycle.stop();
       await hub.closeAll();

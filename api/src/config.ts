@@ -53,6 +53,8 @@ const envSchema = z.object({
   OIDC_JWKS_URI: z.url().optional(),
   CORS_ORIGINS: z.string().default('*'),
   TRUSTED_PROXIES: z.string().default(''),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),
@@ -134,6 +136,8 @@ export interface Config {
    * per-address limits count clients and not the proxy in front of the nodes.
    */
   trustedProxies: string[];
+  /** Prometheus metrics: at /metrics on `port` when set (else on the API's port), behind a bearer `token` when set. */
+  metrics: { port?: number; token?: string };
   providers: {
     openai?: { apiKey: string; baseURL?: string };
     llmModel: string;
@@ -263,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
     trustedProxies: list(e.TRUSTED_PROXIES),
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
     providers: {
       openai,
       llmModel: e.LLM_MODEL,

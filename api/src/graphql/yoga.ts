@@ -48,6 +48,8 @@ export function createGraphQLServer(
   logger: Logger,
   /** Plugins of the transports (HTTP routes) that must see requests before GraphQL does. */
   transportPlugins: Plugin[] = [],
+  /** Told the code of every error a client gets for its own input (BAD_INPUT, RATE_LIMITED...), for metrics. */
+  onClientError: (code: string) => void = () => undefined,
 ): YogaServerInstance<ServerContext, GraphQLContext> {
   const { config } = services;
   const oidc = config.auth.oidc;
@@ -112,7 +114,10 @@ export function createGraphQLServer(
         const masked = maskError(error, message);
         if (masked.extensions.code === 'INTERNAL') logger.error({ err: error }, 'unexpected GraphQL error');
         // The client's mistake: worth a line, not a stack.
-        else logger.warn({ code: masked.extensions.code, path: masked.path }, masked.message);
+        else {
+          logger.warn({ code: masked.extensions.code, path: masked.path }, masked.message);
+          onClientError(String(masked.extensions.code));
+        }
         return masked;
       },
     },

@@ -48,63 +48,8 @@ export interface AudioSocketOptions<S extends AudioSession = AudioSession> {
   heartbeatMs?: number;
   /** Sink failures and other server-side problems, for logging. */
   onError?(err: unknown, session: S | null): void;
-}
-
-/**
- * Upper bounds of the frame latency buckets, in ms. 50 ms is a bound because the capacity target is "p95 ≤ 50 ms":
- * with fixed buckets that reads exactly as "at least 95% of frames in the buckets up to 50".
- */
-export const FRAME_LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 20, 30, 50, 75, 100, 200, 500, 1000];
-
-/**
- * A histogram in Prometheus' own form (cumulative count per upper bound `le`, plus sum and count; +Inf is `count`),
- * so a prom-client collector can later export it unchanged, and two snapshots subtract into the histogram of the
- * time between them.
- */
-export interface HistogramSnapshot {
-  /** Inclusive upper bounds, ascending. */
-  bucketsMs: readonly number[];
-  /** cumulativeCounts[i]: observations ≤ bucketsMs[i]. */
-  cumulativeCounts: number[];
-  count: number;
-  sumMs: number;
-}
-
-/** Always on, so it must stay cheap: one short scan and two additions per observation, no allocation. */
-export class LatencyHistogram {
-  readonly #bounds: readonly number[];
-  /** Per bucket (not cumulative), with a last slot for observations above every bound. */
-  readonly #counts: Float64Array;
-  #sumMs = 0;
-
-  constructor(boundsMs: readonly number[]) {
-    if (boundsMs.some((bound, i) => i > 0 && bound <= boundsMs[i - 1]!))
-      throw new Error('histogram bounds must be ascending');
-    this.#bounds = boundsMs;
-    this.#counts = new Float64Array(boundsMs.length + 1);
-  }
-
-  observe(ms: number): void {
-    let i = 0;
-    while (i < this.#bounds.length && ms > this.#bounds[i]!) i++;
-    this.#counts[i]!++;
-    this.#sumMs += ms;
-  }
-
-  snapshot(): HistogramSnapshot {
-    const cumulativeCounts: number[] = [];
-    let running = 0;
-    for (let i = 0; i < this.#bounds.length; i++) {
-      running += this.#counts[i]!;
-      cumulativeCounts.push(running);
-    }
-    return {
-      bucketsMs: this.#bounds,
-      cumulativeCounts,
-      count: running + this.#counts[this.#bounds.length]!,
-      sumMs: this.#sumMs,
-    };
-  }
+  /** Told each microphone frame's time (seconds) from its arrival on the socket to its sink's result (VAD). */
+  frameLatency?: { observe(seconds: number): void };
 }
 
 export interface AudioSocketStats {
@@ -119,7 +64,6 @@ export interface AudioSocketStats {
    * Each audio frame's time from its arrival on the socket until the input path is done with it (resampled, and
    * the VAD result of every window it completed): queueing behind earlier frames included.
    */
-  frameLatencyMs: HistogramSnapshot;
 }
 
 export interface AudioSocketServer {
@@ -163,7 +107,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     maxProtocolErrors: opts.maxProtocolErrors ?? 100,
     heartbeatMs: opts.heartbeatMs ?? 30_000,
   };
-  const stats: Omit<AudioSocketStats, 'frameLatencyMs'> = {
+  const stats: AudioSocketStats = {
     openConnections: 0,
     acceptedConnections: 0,
     rejectedUpgrades: 0,
@@ -172,7 +116,6 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     droppedInboundBytes: 0,
     droppedOutboundMessages: 0,
   };
-  const frameLatency = new LatencyHistogram(FRAME_LATENCY_BUCKETS_MS);
   const connections = new Set<AudioConnection>();
   let closing = false;
   const heartbeat = setInterval(() => {
@@ -368,7 +311,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
         case 'audio':
           return this.#call(
             () => sink.audio(item.pcm),
-            () => frameLatency.observe(performance.now() - item.arrivedAtMs),
+            () => opts.frameLatency?.observe((performance.now() - item.arrivedAtMs) / 1000),
           );
         case 'endTurn':
           return this.#call(() => sink.endTurn());
@@ -481,6 +424,6 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
 
-    stats: () => ({ ...stats, frameLatencyMs: frameLatency.snapshot() }),
+    stats: () => ({ ...stats }),
   };
 }

@@ -193,8 +193,12 @@ export function createGraphQLWebSocketServer(
   });
   return {
     wss,
-    /** Sockets open now and slow subscribers cut off since start, for the health report. */
-    stats: () => ({ openSockets: wss.clients.size, slowConsumersCut: slowConsumers }),
+    /** Sockets and subscriptions open now, and slow subscribers cut off since start, for health and metrics. */
+    stats: () => ({
+      openSockets: wss.clients.size,
+      subscriptions: [...open.values()].reduce((n, connection) => n + connection.subscriptions.size, 0),
+      slowConsumersCut: slowConsumers,
+    }),
     /** Tells every client we are going away (1001) so they reconnect elsewhere, then closes. */
     async close() {
       for (const socket of wss.clients) socket.close(1001, 'Going away');

@@ -40,7 +40,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * The non-GraphQL HTTP surface, as a yoga plugin so it shares yoga's CORS handling:
- * `GET /` (name, version), `GET /health`, `POST /api/auth/token`, and the built console under `/console`.
+ * `GET /` (name, version), `GET /health`, `GET /metrics` (unless it has a port of its own), `POST /api/auth/token`, and the built console under `/console`.
  */
 export function useHttpRoutes(opts: {
   services: AppServices;
@@ -53,6 +53,8 @@ export function useHttpRoutes(opts: {
   /** Shares the sign-in limiter between nodes when given. */
   redis?: Redis;
   trustedProxies: TrustedProxies;
+  /** GET /metrics, when served on this port. */
+  metrics?: (authorization: string | null) => Promise<{ status: number; contentType: string; body: string }>;
 }): Plugin {
   // Slows down password guessing: 10 sign-in attempts per minute per client address.
   const limiterOptions = { keyPrefix: 'avatar:sign-in', points: 10, duration: 60 };
@@ -68,6 +70,14 @@ export function useHttpRoutes(opts: {
         );
       } else if (route === 'GET /health') {
         endResponse(await health(opts.health, opts.details?.() ?? {}));
+      } else if (route === 'GET /metrics' && opts.metrics) {
+        const scraped = await opts.metrics(request.headers.get('authorization'));
+        endResponse(
+          new Response(scraped.body, {
+            status: scraped.status,
+            headers: { 'content-type': scraped.contentType },
+          }),
+        );
       } else if (route === 'POST /api/auth/token') {
         const req = (serverContext as { req?: IncomingMessage }).req;
         const address = req ? clientAddress(req, opts.trustedProxies) : 'unknown';
