@@ -3,6 +3,7 @@
  * audio socket, microphone input and VAD, the session runtime, the speech renderer (visemes, wav2arkit frames),
  * the event log and pub/sub, graphql-ws. STT, LLM and TTS are zero-latency fakes, so only our own overhead is
  * timed. "End of speech" is the client's `control.end_turn` (the VAD's silence wait is a setting, not overhead).
+ * It runs twice, tracing off and then on (spans batched to a local OTLP/HTTP receiver), and prints the ratio.
  */
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
@@ -15,6 +16,7 @@ import {
   CreateSessionMutation,
   SessionEventsSubscription,
 } from '../test-support/operations';
+import { startOtlpReceiver } from '../test-support/otlp-receiver';
 import { synthesizeSpeech } from '../test-support/speech';
 import { percentile, round, speakInRealTime, startBenchApp } from './support';
 
@@ -24,7 +26,30 @@ const TURNS = 25;
 const WARMUP_TURNS = 3;
 
 export async function benchDelivery(): Promise<Record<string, number | string>> {
+  const off = await deliveryLatencies({});
+  const receiver = await startOtlpReceiver();
+  let on: number[];
+  try {
+    on = await deliveryLatencies({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+  } finally {
+    await receiver.close();
+  }
+  return {
+    'delivery.turns': TURNS,
+    'delivery.end_of_speech_to_first_chunk_p50_ms': round(percentile(off, 50)),
+    'delivery.end_of_speech_to_first_chunk_p95_ms': round(percentile(off, 95)),
+    'delivery.target_p95_ms': 30,
+    'delivery.tracing_on.end_of_speech_to_first_chunk_p50_ms': round(percentile(on, 50)),
+    'delivery.tracing_on_vs_off_p50_ratio': round(percentile(on, 50) / percentile(off, 50)),
+    'delivery.tracing_spans_received': receiver.spans.length,
+    'delivery.tracing_target_ratio': 1.05,
+  };
+}
+
+/** End of speech → first chunk delivered, per counted turn, on an app configured by `env`. */
+async function deliveryLatencies(env: Record<string, string>): Promise<number[]> {
   const bench = await startBenchApp({
+    env,
     providers: {
       stt: [new FakeStt({ transcript: 'when does the museum open' })],
       llm: [
@@ -98,12 +123,7 @@ export async function benchDelivery(): Promise<Record<string, number | string>> 
     }
     socket.close();
     await client.dispose();
-    return {
-      'delivery.turns': TURNS,
-      'delivery.end_of_speech_to_first_chunk_p50_ms': round(percentile(latencies, 50)),
-      'delivery.end_of_speech_to_first_chunk_p95_ms': round(percentile(latencies, 95)),
-      'delivery.target_p95_ms': 30,
-    };
+    return latencies;
   } finally {
     await bench.stop();
   }

@@ -2,7 +2,9 @@
  * Our own overhead in the voice pipeline, with zero-latency fakes for STT, LLM and TTS: the time from the
  * end of the user's speech (`userUtterance` called) to the first `SpeechChunk` emitted. Everything
  * measured is ours: stage queues, parsing, prompt building, moderation hop, history and event plumbing.
- * A second run uses the embedded local responder (the offline default) instead of the fake LLM.
+ * A second run uses the embedded local responder (the offline default) instead of the fake LLM. With the fake
+ * LLM, tracing on (OpenTelemetry spans batched to a local OTLP/HTTP receiver) and off alternate in blocks, and
+ * the ratio of their medians is the tracing overhead.
  */
 import { LocalResponderLlm } from '../src/adapters/llm/local-responder';
 import { FakeLlm } from '../src/adapters/llm/testing/fake';
@@ -10,7 +12,11 @@ import type { LLMAdapter } from '../src/adapters/llm/types';
 import { FakeStt } from '../src/adapters/stt/testing/fake';
 import { FakeTts } from '../src/adapters/tts/testing/fake';
 import { InMemoryConversationHistory } from '../src/db/conversation-history';
+import { PlatformTracing } from '../src/observability/tracing';
+import type { TurnTracer } from '../src/realtime/ports';
 import { SessionRuntime } from '../src/realtime/session-runtime';
+import { startOtlpReceiver } from '../test-support/otlp-receiver';
+import { percentile, round } from './support';
 
 const TURNS = 200;
 const WARMUP_TURNS = 20;
@@ -30,7 +36,7 @@ const ANSWER = JSON.stringify({
   actions: [],
 });
 
-async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
+async function firstSpeechLatencies(llm: LLMAdapter, tracer?: TurnTracer, turns = TURNS): Promise<number[]> {
   let utteranceAt = 0;
   let firstSpeechAt: number | null = null;
   const runtime = new SessionRuntime(
@@ -43,6 +49,7 @@ async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
       memory: { recallTexts: async () => ['The user visited last spring', 'The user likes Monet'] },
       history: new InMemoryConversationHistory(),
       turns: { save: async () => ({ id: 'turn' }), truncate: async () => {} },
+      tracer,
       events: {
         emit: (_sessionId, payload) => {
           if (payload.type === 'SpeechChunk' && firstSpeechAt === null) firstSpeechAt = performance.now();
@@ -52,7 +59,7 @@ async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
   );
   const audio = { samples: new Int16Array(16_000), sampleRate: 16_000 };
   const latencies: number[] = [];
-  for (let turn = 0; turn < WARMUP_TURNS + TURNS; turn++) {
+  for (let turn = 0; turn < WARMUP_TURNS + turns; turn++) {
     firstSpeechAt = null;
     utteranceAt = performance.now();
     runtime.userUtterance(audio);
@@ -64,21 +71,44 @@ async function firstSpeechLatencies(llm: LLMAdapter): Promise<number[]> {
   return latencies;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 export async function benchPipeline(): Promise<Record<string, number | string>> {
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   const results: Record<string, number | string> = { 'pipeline.turns': TURNS };
   const runs: [string, LLMAdapter][] = [
     ['fake_llm', new FakeLlm({ content: ANSWER })],
     ['local_responder', new LocalResponderLlm()],
   ];
   for (const [name, llm] of runs) {
-    const sorted = (await firstSpeechLatencies(llm)).sort((a, b) => a - b);
-    results[`pipeline.${name}.first_speech_p50_ms`] = round(percentile(sorted, 50));
-    results[`pipeline.${name}.first_speech_p95_ms`] = round(percentile(sorted, 95));
+    const latencies = await firstSpeechLatencies(llm);
+    results[`pipeline.${name}.first_speech_p50_ms`] = round(percentile(latencies, 50));
+    results[`pipeline.${name}.first_speech_p95_ms`] = round(percentile(latencies, 95));
   }
+  Object.assign(results, await tracingOverhead());
   return results;
+}
+
+/** Tracing off and on, alternating blocks of turns so drift on a noisy machine hits both alike. */
+async function tracingOverhead(): Promise<Record<string, number>> {
+  const BLOCKS = 4;
+  const receiver = await startOtlpReceiver();
+  const tracing = PlatformTracing.create({ serviceName: 'bench', otlpEndpoint: receiver.url })!;
+  const llm = new FakeLlm({ content: ANSWER });
+  const off: number[] = [];
+  const on: number[] = [];
+  try {
+    for (let block = 0; block < BLOCKS; block++) {
+      off.push(...(await firstSpeechLatencies(llm, undefined, TURNS / BLOCKS)));
+      on.push(...(await firstSpeechLatencies(llm, tracing, TURNS / BLOCKS)));
+    }
+  } finally {
+    await tracing.shutdown();
+    await receiver.close();
+  }
+  const p50 = (values: number[]) => percentile(values, 50);
+  return {
+    'pipeline.tracing_off.first_speech_p50_ms': round(p50(off)),
+    'pipeline.tracing_on.first_speech_p50_ms': round(p50(on)),
+    'pipeline.tracing_on_vs_off_p50_ratio': round(p50(on) / p50(off)),
+    'pipeline.tracing_spans_received': receiver.spans.length,
+    'pipeline.tracing_target_ratio': 1.05,
+  };
 }

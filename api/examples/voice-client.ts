@@ -47,6 +47,8 @@ export interface VoiceClientOptions {
   /** Speak this over the answer as soon as the first speech chunk arrives. */
   bargeIn?: string;
   timeoutMs?: number;
+  /** A W3C traceparent for audio.start: the server's trace of the turn continues it. */
+  traceparent?: string;
 }
 
 const FRAME_MS = 20;
@@ -92,9 +94,20 @@ async function pickPersona(url: string, token: string, name?: string): Promise<s
 }
 
 /** Streams PCM16 in real time, 20 ms per frame, the way a microphone would. */
-async function stream(socket: WebSocket, audio: PcmAudio, utteranceId: string): Promise<void> {
+async function stream(
+  socket: WebSocket,
+  audio: PcmAudio,
+  utteranceId: string,
+  traceparent?: string,
+): Promise<void> {
   socket.send(
-    JSON.stringify({ type: 'audio.start', utteranceId, sampleRate: audio.sampleRate, encoding: 'pcm16' }),
+    JSON.stringify({
+      type: 'audio.start',
+      utteranceId,
+      sampleRate: audio.sampleRate,
+      encoding: 'pcm16',
+      traceparent,
+    }),
   );
   const frame = (audio.sampleRate * FRAME_MS) / 1000;
   const started = performance.now();
@@ -171,7 +184,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
 
   // Half a second of silence before and after the question, like a person pausing.
   const question = withSilence(await synthesizeSpeech(opts.question), 500);
-  await stream(audioSocket, question, 'question');
+  await stream(audioSocket, question, 'question', opts.traceparent);
   speechEndedAt = performance.now() - 500;
   await finished;
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { Redis } from 'ioredis';
 import { ResamplerPool } from './adapters/audio/resampler';
 import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
@@ -15,11 +16,13 @@ import type { Config } from './config';
 import { InMemoryConversationHistory, RedisConversationHistory } from './db/conversation-history';
 import { type Database, openDatabase } from './db/database';
 import { TurnRepository } from './db/turn-repository';
+import { errorCode } from './errors';
 import { escapedErrorCount } from './escaped-errors';
 import { createGraphQLServer } from './graphql/yoga';
-import { createLogger, type Logger } from './logger';
+import { createLogger, type Logger, logUserId } from './logger';
 import { metricsResponse, PlatformMetrics } from './observability/metrics';
 import { observedPorts } from './observability/observed-ports';
+import { PlatformTracing } from './observability/tracing';
 import { embeddingFor, type ProviderOverrides, speechProviders, summarizerFor } from './providers';
 import { RealtimeHub } from './realtime/hub';
 import type { ConversationHistory } from './realtime/ports';
@@ -71,6 +74,8 @@ export interface AppOverrides {
    * the process entry point. Without it background work is off.
    */
   background?: StartBackground;
+  /** Traces go here (an in-memory exporter in tests), whether or not an OTLP endpoint is configured. */
+  spanExporter?: SpanExporter;
 }
 
 /** The only place adapters are chosen and wired. */
@@ -182,6 +187,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       tts: providers.tts.chain.metrics(),
     }),
   });
+  // Undefined without an OTLP endpoint: then nothing is traced at all.
+  const tracing = PlatformTracing.create({
+    serviceName: config.tracing.serviceName,
+    otlpEndpoint: config.tracing.otlpEndpoint,
+    exporter: overrides.spanExporter,
+  });
+  const logUser = logUserId(config.logAnonymize);
   const scrape = (authorization: string | null) =>
     metricsResponse(metrics, config.metrics.token, authorization);
   const providers = await speechProviders(config, {
@@ -189,9 +201,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     overrides: overrides.providers,
     onFailover: (event) => {
       metrics.failover(event);
-      if (event.type === 'failover')
-        logger.warn({ from: event.from, to: event.to, err: event.error }, 'provider failed over');
-      else logger.error({ providers: event.providers, err: event.error }, 'every provider failed');
+      // A call that ran out of providers fails its turn, which the pipeline logs once, with its code.
+      if (event.type === 'failover') {
+        logger.warn(
+          { ...event.log, code: errorCode(event.error), err: event.error, from: event.from, to: event.to },
+          'provider failed over',
+        );
+      }
     },
   });
   const turns = new TurnRepository(db);
@@ -201,17 +217,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     vad,
     resamplers,
     visemes,
-    renderers: avatarSpeechRenderers({
-      visemeService: visemes,
-      animator,
-      onWarning: (message) => logger.debug({ message }, 'speech rendering'),
-    }),
+    renderers: avatarSpeechRenderers({ visemeService: visemes, animator }),
     ...observedPorts(metrics, { events, turns, moderator: moderation }),
     history,
     memory: memories,
     activity: lifecycle,
     limits,
     logger,
+    logUserId: logUser,
+    tracer: tracing,
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
     timeouts: config.timeouts,
   });
@@ -276,6 +290,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     services,
     logger,
     [
+      ...(tracing ? [tracing.graphqlPlugin()] : []),
       useHttpRoutes({
         services,
         logger,
@@ -403,6 +418,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       resamplers.clear();
       await background.stop();
       await events.flush();
+      await tracing?.shutdown();
       await redis?.quit();
       // Stores passed in by the caller stay open: the caller owns them.
       if (!overrides.bus) await bus.close();

@@ -55,6 +55,14 @@ const envSchema = z.object({
   TRUSTED_PROXIES: z.string().default(''),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** OTLP/HTTP collector base URL (traces go to `<url>/v1/traces`); unset: nothing is traced or exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('avatar-api'),
+  /** Log a hash of each user id instead of the id. */
+  LOG_ANONYMIZE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),
@@ -138,6 +146,10 @@ export interface Config {
   trustedProxies: string[];
   /** Prometheus metrics: at /metrics on `port` when set (else on the API's port), behind a bearer `token` when set. */
   metrics: { port?: number; token?: string };
+  /** OpenTelemetry traces: exported over OTLP/HTTP to `otlpEndpoint` when set. */
+  tracing: { otlpEndpoint?: string; serviceName: string };
+  /** Log lines name users by a hash of their id. */
+  logAnonymize: boolean;
   providers: {
     openai?: { apiKey: string; baseURL?: string };
     llmModel: string;
@@ -268,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : list(e.CORS_ORIGINS),
     trustedProxies: list(e.TRUSTED_PROXIES),
     metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
+    logAnonymize: e.LOG_ANONYMIZE,
     providers: {
       openai,
       llmModel: e.LLM_MODEL,

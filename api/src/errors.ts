@@ -40,6 +40,11 @@ export class AppError extends Error {
   }
 }
 
+/** The typed code of any error: an unknown one is INTERNAL. */
+export function errorCode(err: unknown): ErrorCode {
+  return err instanceof AppError ? err.code : 'INTERNAL';
+}
+
 /** Redis (shared by every node) did not answer: the caller may try again once it is back. */
 export function redisUnavailable(cause: unknown): AppError {
   return new AppError('UNAVAILABLE', 'The shared session store (Redis) is unreachable', {

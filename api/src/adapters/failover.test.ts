@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError, ProviderError } from '../errors';
 import { type FailoverEvent, FailoverTts, type LabelledProvider, ProviderChain } from './failover';
+import { RecordingTracer } from './testing/recording-trace';
 import { FakeTts } from './tts/testing/fake';
+
+const CALL = { capability: 'test' };
 
 type Step =
   | { value: string; delayMs?: number }
@@ -36,7 +39,7 @@ class ScriptedProvider implements LabelledProvider {
 function chainOf(providers: ScriptedProvider[], firstChunkTimeoutMs = 1_000) {
   const events: FailoverEvent[] = [];
   const chain = ProviderChain.create(providers, { firstChunkTimeoutMs, onEvent: (e) => events.push(e) });
-  const run = (signal = new AbortController().signal) => chain.stream(signal, (p, s) => p.run(s));
+  const run = (signal = new AbortController().signal) => chain.stream(signal, (p, s) => p.run(s), CALL);
   return { chain, events, run };
 }
 
@@ -70,6 +73,34 @@ describe('ProviderChain', () => {
       lastError: expect.objectContaining({ code: 'PROVIDER_ERROR' }),
     });
     expect(metricsOf(chain, 'b')).toMatchObject({ calls: 1, successes: 1 });
+  });
+
+  it('traces each attempt under the call context and logs the failover with its turn fields', async () => {
+    const tracer = new RecordingTracer();
+    const a = new ScriptedProvider('a', [{ error: new ProviderError('a', 'HTTP 503') }]);
+    const b = new ScriptedProvider('b', [{ value: 'b1' }]);
+    const { chain, events } = chainOf([a, b]);
+    const log = { sessionId: 's1', responseId: 'r1' };
+    const call = { capability: 'llm', context: { trace: tracer.root('llm'), log } };
+    expect(await collect(chain.stream(new AbortController().signal, (p, s) => p.run(s), call))).toEqual([
+      'b1',
+    ]);
+    expect(tracer.spans.slice(1)).toEqual([
+      expect.objectContaining({
+        name: 'provider.llm',
+        attributes: { 'provider.label': 'a', 'provider.attempt': 1, 'provider.failover_to': 'b' },
+        failed: true,
+        ended: true,
+      }),
+      expect.objectContaining({
+        name: 'provider.llm',
+        attributes: { 'provider.label': 'b', 'provider.attempt': 2 },
+        marks: ['first_chunk'],
+        failed: false,
+        ended: true,
+      }),
+    ]);
+    expect(events).toEqual([expect.objectContaining({ type: 'failover', log })]);
   });
 
   it('propagates a non-retryable error without trying the next provider', async () => {
@@ -184,10 +215,14 @@ describe('ProviderChain', () => {
     const b = new ScriptedProvider('b', [{ value: 'b1' }]);
     const { run, chain } = chainOf([a, b]);
     const persona = chain.withOrder(['b']);
-    expect(await collect(persona.stream(new AbortController().signal, (p, s) => p.run(s)))).toEqual(['b1']);
+    expect(await collect(persona.stream(new AbortController().signal, (p, s) => p.run(s), CALL))).toEqual([
+      'b1',
+    ]);
     expect(await collect(run())).toEqual(['a1']);
     const reordered = chain.withOrder(['b', 'a']);
-    expect(await collect(reordered.stream(new AbortController().signal, (p, s) => p.run(s)))).toEqual(['b1']);
+    expect(await collect(reordered.stream(new AbortController().signal, (p, s) => p.run(s), CALL))).toEqual([
+      'b1',
+    ]);
     expect(metricsOf(chain, 'b')?.calls).toBe(2);
     expect(() => chain.withOrder(['c'])).toThrow(/Unknown provider "c"/);
     expect(() => ProviderChain.create([], { firstChunkTimeoutMs: 10 })).toThrow(/at least one/);

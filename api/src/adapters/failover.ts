@@ -1,4 +1,5 @@
 import type { PcmAudio } from '../domain/audio';
+import type { CallContext } from '../domain/tracing';
 import { AppError, ProviderError } from '../errors';
 import type { LLMAdapter, LlmChunk, LlmRequest } from './llm/types';
 import type { STTAdapter, SttResult } from './stt/types';
@@ -30,9 +31,10 @@ export interface ProviderMetricsSnapshot {
   lastError: { message: string; code: string; at: string } | null;
 }
 
+/** `log`: the fields of the turn the call worked for (session, response, trace ids), for its log line. */
 export type FailoverEvent =
-  | { type: 'failover'; from: string; to: string; error: Error }
-  | { type: 'exhausted'; providers: string[]; error: Error };
+  | { type: 'failover'; from: string; to: string; error: Error; log?: Readonly<Record<string, string>> }
+  | { type: 'exhausted'; providers: string[]; error: Error; log?: Readonly<Record<string, string>> };
 
 export interface ProviderChainOptions {
   /** A provider that has not yielded its first chunk after this long is abandoned for the next one. */
@@ -164,16 +166,23 @@ export class ProviderChain<P extends LabelledProvider> {
 
   /**
    * Runs `invoke` against the providers in order. `invoke` must pass the signal it is given (not the
-   * caller's) to the provider: it is also aborted when the chain abandons that provider.
+   * caller's) to the provider: it is also aborted when the chain abandons that provider. Each attempt is a
+   * span (`provider.<capability>`) under the call's context, with its provider, attempt and failover.
    */
   async *stream<T>(
     signal: AbortSignal,
     invoke: (provider: P, signal: AbortSignal) => AsyncIterable<T>,
+    call: { capability: string; context?: CallContext },
   ): AsyncGenerator<T> {
     const providers = this.providers;
     const errors: Error[] = [];
+    const log = call.context?.log;
     for (const [index, provider] of providers.entries()) {
       if (signal.aborted) throw abortReason(signal);
+      const span = call.context?.trace.child(`provider.${call.capability}`, {
+        'provider.label': provider.label,
+        'provider.attempt': index + 1,
+      });
       const metrics = this.registry.entry(provider.label);
       metrics.calls++;
       const attempt = new AbortController();
@@ -205,6 +214,7 @@ export class ProviderChain<P extends LabelledProvider> {
           if (!yielded) {
             yielded = true;
             this.registry.recordFirstChunk(provider.label, performance.now() - startedAt);
+            span?.mark('first_chunk');
           }
           yield next.result.value;
         }
@@ -215,22 +225,27 @@ export class ProviderChain<P extends LabelledProvider> {
         const err = asError(caught);
         if (signal.aborted) {
           metrics.aborts++;
+          span?.set({ 'provider.cancelled': true });
           throw abortReason(signal);
         }
+        span?.fail(err);
         this.registry.recordFailure(provider.label, err);
         errors.push(err);
         const retryable = err instanceof AppError && err.retryable;
         const nextProvider = providers[index + 1];
         if (yielded || !retryable) throw err;
         if (nextProvider) {
+          span?.set({ 'provider.failover_to': nextProvider.label });
           this.options.onEvent?.({
             type: 'failover',
             from: provider.label,
             to: nextProvider.label,
             error: err,
+            log,
           });
         }
       } finally {
+        span?.end();
         signal.removeEventListener('abort', onCallerAbort);
         if (!finished) {
           // Stop the abandoned (or cancelled) provider's work; its return() may never settle if it ignores the signal.
@@ -245,7 +260,7 @@ export class ProviderChain<P extends LabelledProvider> {
       `all providers failed: ${errors.map((e) => e.message).join('; ')}`,
       { retryable: true, cause: new AggregateError(errors), timeout: errors.every(isTimeout) },
     );
-    this.options.onEvent?.({ type: 'exhausted', providers: labels, error: exhausted });
+    this.options.onEvent?.({ type: 'exhausted', providers: labels, error: exhausted, log });
     throw exhausted;
   }
 
@@ -287,6 +302,9 @@ function isTimeout(err: Error): boolean {
  * chain from a single provider. Only the way the signal is threaded into the call differs per capability.
  */
 abstract class ChainAdapter<P extends LabelledProvider> {
+  /** Names the chain's provider spans. */
+  protected abstract readonly capability: 'stt' | 'llm' | 'tts';
+
   constructor(readonly chain: ProviderChain<P>) {}
 
   get label(): string {
@@ -314,18 +332,34 @@ export class FailoverTts extends ChainAdapter<TTSAdapter> implements TTSAdapter 
     super(chain);
   }
 
-  synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<TtsChunk> {
+  protected readonly capability = 'tts';
+
+  synthesize(text: string, opts: Parameters<TTSAdapter['synthesize']>[1]): AsyncIterable<TtsChunk> {
     const primary = this.chain.primary;
-    return this.chain.stream(opts.signal, (provider, signal) =>
-      provider.synthesize(text, { voice: this.voiceFor(provider, opts.voice, provider === primary), signal }),
+    return this.chain.stream(
+      opts.signal,
+      (provider, signal) =>
+        provider.synthesize(text, {
+          voice: this.voiceFor(provider, opts.voice, provider === primary),
+          signal,
+        }),
+      { capability: this.capability, context: opts.context },
     );
   }
 }
 
 export class FailoverStt extends ChainAdapter<STTAdapter> implements STTAdapter {
-  transcribe(audio: PcmAudio, opts: { signal: AbortSignal; language?: string }): AsyncIterable<SttResult> {
-    return this.chain.stream(opts.signal, (provider, signal) =>
-      provider.transcribe(audio, { ...opts, signal }),
+  protected readonly capability = 'stt';
+
+  transcribe(audio: PcmAudio, opts: Parameters<STTAdapter['transcribe']>[1]): AsyncIterable<SttResult> {
+    const { context, ...rest } = opts;
+    return this.chain.stream(
+      opts.signal,
+      (provider, signal) => provider.transcribe(audio, { ...rest, signal }),
+      {
+        capability: this.capability,
+        context,
+      },
     );
   }
 }
@@ -337,10 +371,16 @@ export class FailoverLlm extends ChainAdapter<LLMAdapter> implements LLMAdapter 
     return this.chain.primary.capabilities;
   }
 
+  protected readonly capability = 'llm';
+
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {
     const primary = this.chain.primary;
-    return this.chain.stream(req.signal, (provider, signal) =>
-      provider.stream({ ...req, model: provider === primary ? req.model : undefined, signal }),
+    const { context, ...rest } = req;
+    return this.chain.stream(
+      req.signal,
+      (provider, signal) =>
+        provider.stream({ ...rest, model: provider === primary ? req.model : undefined, signal }),
+      { capability: this.capability, context },
     );
   }
 }

@@ -10,4 +10,6 @@ export interface GraphQLContext {
   logger: Logger;
   /** What the client connection's subscriptions may hold for it together (graphql-ws sets one per socket). */
   subscriberBudget?: SubscriberBudget;
+  /** The operation's span as a W3C traceparent, when tracing is on: work it starts (a turn) continues it. */
+  traceparent?: string;
 }

@@ -2,7 +2,7 @@ import { useAuth0 } from '@envelop/auth0';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { decodeJwt } from 'jose';
-import type { Logger } from '../logger';
+import { type Logger, logUserId } from '../logger';
 import type { AppServices } from '../services';
 import { type OidcClaims, viewerFromOidc, viewerFromToken } from '../services/sign-in';
 import { bearerToken } from '../services/tokens';
@@ -32,13 +32,18 @@ function tokenFrom(ctx: ServerContext): string | undefined {
  * HTTP and graphql-ws both build their context through here, so auth is identical on both.
  */
 function useViewer(services: AppServices, logger: Logger): Plugin<GraphQLContext & ServerContext> {
+  const logUser = logUserId(services.config.logAnonymize);
   return {
     async onContextBuilding({ context, extendContext }) {
       const claims = (context as unknown as Record<string, OidcClaims | undefined>)[OIDC_FIELD];
       const viewer = claims
         ? await viewerFromOidc(claims, services)
         : await viewerFromToken(tokenFrom(context), services.tokens);
-      extendContext({ viewer, services, logger: viewer ? logger.child({ userId: viewer.userId }) : logger });
+      extendContext({
+        viewer,
+        services,
+        logger: viewer ? logger.child({ userId: logUser(viewer.userId) }) : logger,
+      });
     },
   };
 }

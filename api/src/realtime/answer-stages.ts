@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { LLMAdapter, LlmRequest, LlmUsage } from '../adapters/llm/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import type { PlannedGesture } from '../domain/gesture-plan';
+import { type CallContext, type TraceSpan, UNTRACED } from '../domain/tracing';
 import { AvatarResponseParser, SentenceSplitter } from './avatar-response-parser';
 import { countWords, PlaybackLedger } from './playback';
 import type { ModerationVerdict } from './ports';
@@ -21,7 +22,10 @@ import type { StageQueue } from './stage-queue';
 /** Abort reason of our own making (barge-in, moderation, session closed): unwinding from it is not an error. */
 export class Stop extends Error {}
 
-/** One answer in flight: its identity, its cancellation, its timings and what of it was played. */
+/**
+ * One answer in flight: its identity, its cancellation, its timings, what of it was played, and its turn's
+ * trace (each stage adds its spans under `trace`).
+ */
 export class Answer {
   readonly id = randomUUID();
   private readonly controller = new AbortController();
@@ -30,12 +34,33 @@ export class Answer {
   readonly timings: Record<string, number> = {};
   /** The first stage failure; it stopped every other stage. */
   failure: unknown = null;
+  readonly trace: TraceSpan;
+  private readonly sessionLog: Readonly<Record<string, string>>;
 
   constructor(
     readonly utteranceId: string | null,
     /** Clock time the user's turn ended; timings count from here. */
     readonly startedAt: number,
-  ) {}
+    observe: {
+      /** Starts the turn's span, given the answer's id. */
+      startTrace?: (answerId: string) => TraceSpan;
+      /** The session's fields in every log line (sessionId, userId or its hash). */
+      sessionLog?: Readonly<Record<string, string>>;
+    } = {},
+  ) {
+    this.trace = observe.startTrace?.(this.id) ?? UNTRACED;
+    this.sessionLog = observe.sessionLog ?? {};
+  }
+
+  /** A log line's fields about this answer, at `span` (the turn's own by default). */
+  logFields(span: TraceSpan = this.trace): Record<string, string> {
+    return { ...this.sessionLog, responseId: this.id, ...span.ids };
+  }
+
+  /** What a provider call made for this answer under `span` carries. */
+  callContext(span: TraceSpan): CallContext {
+    return { trace: span, log: this.logFields(span) };
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -98,6 +123,7 @@ export async function runLlmStage(opts: {
   };
   let index = 0;
   let words = 0;
+  let span: TraceSpan | undefined;
   const forward = (texts: readonly string[]) => {
     for (const text of texts) {
       sentences.push({ index: index++, text, firstWordIndex: words });
@@ -110,12 +136,24 @@ export async function runLlmStage(opts: {
       forward([...splitter.push(source.text), ...splitter.flush()]);
       return { outcome, failure: null };
     }
+    span = opts.answer.trace.child('llm', { 'gen_ai.request.model': source.request.model ?? 'default' });
     const parser = new AvatarResponseParser({ emotion: opts.defaultEmotion });
-    for await (const chunk of source.llm.stream({ ...source.request, signal: opts.stopGeneration })) {
+    const request = {
+      ...source.request,
+      signal: opts.stopGeneration,
+      context: opts.answer.callContext(span),
+    };
+    let tokens = 0;
+    for await (const chunk of source.llm.stream(request)) {
       if (chunk.type === 'usage') {
         outcome.usage = chunk.usage;
+        span.set({
+          'gen_ai.usage.input_tokens': chunk.usage.promptTokens,
+          'gen_ai.usage.output_tokens': chunk.usage.completionTokens,
+        });
         continue;
       }
+      if (tokens++ === 0) span.mark('first_token');
       opts.onToken();
       forward(parser.push(chunk.text).map((e) => e.text));
     }
@@ -128,10 +166,15 @@ export async function runLlmStage(opts: {
       plainText: end.result.format === 'plain',
       warnings: end.result.warnings,
     });
+    span?.set({ 'llm.sentences': index, 'llm.plain_text': outcome.plainText });
     return { outcome, failure: null };
   } catch (err) {
-    return { outcome, failure: opts.stopGeneration.aborted ? null : err };
+    const failure = opts.stopGeneration.aborted ? null : err;
+    if (failure) span?.fail(failure);
+    else span?.set({ cancelled: true });
+    return { outcome, failure };
   } finally {
+    span?.end();
     sentences.close();
   }
 }
@@ -202,20 +245,45 @@ export async function runSpeechStage(opts: {
   };
   try {
     for await (const sentence of opts.cleared) {
-      const segment = answer.playback.beginSentence(sentence.text);
-      for await (const chunk of tts.synthesize(sentence.text, {
-        voice: speech.voice,
-        signal: answer.signal,
-      })) {
-        answer.playback.addAudio(segment, (chunk.samples.length * 1000) / chunk.sampleRate, chunk.words);
-        opts.send(await renderer.push(chunk, sentence));
+      const span = answer.trace.child('tts', { 'sentence.index': sentence.index });
+      try {
+        const segment = answer.playback.beginSentence(sentence.text);
+        let chunks = 0;
+        for await (const chunk of tts.synthesize(sentence.text, {
+          voice: speech.voice,
+          signal: answer.signal,
+          context: answer.callContext(span),
+        })) {
+          if (chunks++ === 0) span.mark('first_audio');
+          answer.playback.addAudio(segment, (chunk.samples.length * 1000) / chunk.sampleRate, chunk.words);
+          opts.send(await rendered(span, () => renderer.push(chunk, sentence)));
+        }
+        answer.playback.endSentence(segment);
+        opts.send(await rendered(span, () => renderer.endSentence(sentence)));
+      } catch (err) {
+        if (answer.stopped) span.set({ cancelled: true });
+        else span.fail(err);
+        throw err;
+      } finally {
+        span.end();
       }
-      answer.playback.endSentence(segment);
-      opts.send(await renderer.endSentence(sentence));
       await renderGestures();
     }
     await renderGestures();
   } catch (err) {
     answer.fail(err);
+  }
+}
+
+/** Visemes, blendshape frames and gestures of a piece of speech, as a `render` span under its TTS span. */
+async function rendered(
+  tts: TraceSpan,
+  render: () => SpeechEventPayload[] | Promise<SpeechEventPayload[]>,
+): Promise<SpeechEventPayload[]> {
+  const span = tts.child('render');
+  try {
+    return await render();
+  } finally {
+    span.end();
   }
 }

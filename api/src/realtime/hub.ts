@@ -23,6 +23,7 @@ import type {
   SessionActivity,
   TurnLimits,
   TurnStore,
+  TurnTracer,
 } from './ports';
 import { type AnswerFeatures, type RuntimePersona, SessionRuntime } from './session-runtime';
 import type { AvatarLook, SpeechRenderer } from './speech-renderer';
@@ -58,7 +59,6 @@ export interface LiveSession {
   session: {
     id: string;
     userId: string;
-    traceId: string;
     /** What the client renders: audio, text, visemes, blendshapes, gestures. */
     capabilities: readonly string[];
   };
@@ -75,7 +75,7 @@ export interface RealtimeHubDeps {
   resamplers: ResamplerPool;
   visemes: VisemeService;
   /** Each answer's speech renderer, for what the session's avatar shows. */
-  renderers(responseId: string, look: AvatarLook): SpeechRenderer;
+  renderers(responseId: string, look: AvatarLook, onWarning: (message: string) => void): SpeechRenderer;
   events: EventSink;
   turns: TurnStore;
   history: ConversationHistory;
@@ -84,6 +84,10 @@ export interface RealtimeHubDeps {
   activity: SessionActivity;
   limits?: TurnLimits;
   logger: Logger;
+  /** How a user appears in log lines: the id, or a hash of it when logs are anonymized. */
+  logUserId?: (userId: string) => string;
+  /** One trace per turn; nothing is traced without it. */
+  tracer?: TurnTracer;
   endOfTurnSilenceMs: number;
   /** Caps on memory recall and moderation in a turn. */
   timeouts?: { memoryRecallMs: number; moderationMs: number };
@@ -126,9 +130,9 @@ export class RealtimeHub {
   }
 
   /** Typed text, answered like speech; resolves with the utterance id its events carry. */
-  async sendText(live: LiveSession, text: string): Promise<{ utteranceId: string }> {
+  async sendText(live: LiveSession, text: string, traceparent?: string): Promise<{ utteranceId: string }> {
     const runtime = await this.runtime(live);
-    return { utteranceId: runtime.userText(text) };
+    return { utteranceId: runtime.userText(text, { traceparent }) };
   }
 
   /** Says the persona's greeting, e.g. when a client opens the session. */
@@ -153,7 +157,7 @@ export class RealtimeHub {
       resamplers: this.deps.resamplers,
       client,
       endOfTurnSilenceMs: this.deps.endOfTurnSilenceMs,
-      onWarning: (message) => this.deps.logger.warn({ sessionId: live.session.id }, message),
+      onWarning: (message) => this.deps.logger.warn(this.logFields(live), message),
     });
   }
 
@@ -179,10 +183,18 @@ export class RealtimeHub {
     return runtime;
   }
 
-  private async start({ session, persona, writer, fence }: LiveSession): Promise<SessionRuntime> {
+  /** The session's fields in every log line of its pipeline. */
+  private logFields({ session }: LiveSession): Record<string, string> {
+    const userId = this.deps.logUserId?.(session.userId) ?? session.userId;
+    return { sessionId: session.id, userId };
+  }
+
+  private async start(live: LiveSession): Promise<SessionRuntime> {
+    const { session, persona, writer, fence } = live;
     const { providers, logger } = this.deps;
     await this.deps.activity.markActive(session.id);
-    const log = logger.child({ sessionId: session.id, traceId: session.traceId });
+    const logFields = this.logFields(live);
+    const log = logger.child(logFields);
     const features = answerFeatures(persona.capabilities, session.capabilities);
     const look: AvatarLook = {
       rig: this.deps.visemes.resolveRig(persona.avatarRig, persona.visemeMap).rig,
@@ -191,12 +203,20 @@ export class RealtimeHub {
       gestureLibrary: features.gestures ? persona.gestureLibrary : [],
     };
     const runtime = new SessionRuntime(
-      { sessionId: session.id, userId: session.userId, persona, features, timeouts: this.deps.timeouts },
+      {
+        sessionId: session.id,
+        userId: session.userId,
+        persona,
+        features,
+        timeouts: this.deps.timeouts,
+        logFields,
+      },
       {
         stt: new FailoverStt(preferred(providers.stt, persona.sttProvider, log)),
         llm: new FailoverLlm(preferred(providers.llm, persona.llmProvider, log)),
         tts: new FailoverTts(preferred(providers.tts, persona.ttsProvider, log)),
-        createSpeechRenderer: (responseId) => this.deps.renderers(responseId, look),
+        createSpeechRenderer: (responseId) =>
+          this.deps.renderers(responseId, look, (message) => log.debug({ responseId }, message)),
         moderator: this.deps.moderator,
         memory: this.deps.memory,
         history: this.deps.history,
@@ -207,7 +227,9 @@ export class RealtimeHub {
         limits: this.deps.limits,
         activity: this.deps.activity,
         events: { emit: (sessionId, payload) => this.deps.events.emit(sessionId, payload, writer) },
-        onWarning: (message) => log.warn(message),
+        tracer: this.deps.tracer,
+        // The runtime puts the session's fields in each line itself, with the answer's and the trace's ids.
+        log: logger,
       },
     );
     log.info({ persona: persona.name }, 'session live');

@@ -6,12 +6,12 @@ import {
 } from '../adapters/audio/resampler';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { InputSampleRate, PcmAudio } from '../domain/audio';
-import type { ClientChannel, MicrophoneSink } from './ports';
+import type { ClientChannel, MicrophoneSink, TurnOrigin } from './ports';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
 /** What the microphone path drives in the session (a SessionRuntime). */
 export interface ConversationInput {
-  userUtterance(audio: PcmAudio, utteranceId: string): void;
+  userUtterance(audio: PcmAudio, utteranceId: string, origin: TurnOrigin): void;
   userSpeechStarted(): void;
   interrupt(): void;
 }
@@ -44,6 +44,8 @@ export class MicrophoneInput implements MicrophoneSink {
   /** Recent windows while silent (pre-roll), then the utterance's windows while speaking. */
   private buffered: Float32Array[] = [];
   private streamId = '';
+  /** The client's trace for this stream's turns. */
+  private traceparent: string | undefined;
   private utterances = 0;
   private droppedWindows = 0;
   private readonly maxWindows: number;
@@ -62,12 +64,13 @@ export class MicrophoneInput implements MicrophoneSink {
     return this.utterances === 0 ? this.streamId : `${this.streamId}.${this.utterances + 1}`;
   }
 
-  async start(utteranceId: string, sampleRate: InputSampleRate): Promise<void> {
+  async start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): Promise<void> {
     // A new stream abandons whatever the previous one was saying.
     this.detector.cancel();
     this.release();
     this.resampler = await this.opts.resamplers.acquire(sampleRate, this.opts.vad.sampleRate);
     this.streamId = utteranceId;
+    this.traceparent = traceparent;
     this.utterances = 0;
     this.windows.reset();
     this.buffered = [];
@@ -96,7 +99,7 @@ export class MicrophoneInput implements MicrophoneSink {
     // An explicit end of turn without detected speech still answers whatever the client sent.
     const end = events.find((e) => e.type === 'speechEnd');
     if (end?.type === 'speechEnd' && !end.hadSpeech && this.buffered.length > 0) {
-      this.emitUtterance();
+      this.emitUtterance(end.reason, 0);
       return;
     }
     this.handle(events);
@@ -138,12 +141,14 @@ export class MicrophoneInput implements MicrophoneSink {
         continue;
       }
       this.opts.client.speechEnded({ utteranceId, atMs: event.atMs, endOfTurn: event.endOfTurn });
-      if (event.endOfTurn && event.hadSpeech) this.emitUtterance();
+      if (event.endOfTurn && event.hadSpeech)
+        this.emitUtterance(event.reason, this.detector.elapsedMs - event.atMs);
       else this.buffered = [];
     }
   }
 
-  private emitUtterance(): void {
+  /** `silenceMs`: how long the end of the turn waited after the last speech (the end-of-turn stage). */
+  private emitUtterance(reason: string, silenceMs: number): void {
     const total = this.buffered.reduce((n, w) => n + w.length, 0);
     const samples = new Float32Array(total);
     let offset = 0;
@@ -163,6 +168,7 @@ export class MicrophoneInput implements MicrophoneSink {
     this.opts.conversation.userUtterance(
       { samples: float32ToInt16(samples), sampleRate: this.opts.vad.sampleRate },
       utteranceId,
+      { traceparent: this.traceparent, endOfTurn: { reason, silenceMs } },
     );
   }
 

@@ -6,10 +6,30 @@
 import type { InputSampleRate } from '../domain/audio';
 import type { ConversationTurn } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
+import type { TraceAttributes, TraceSpan } from '../domain/tracing';
 
 /** Milliseconds, monotonic. Injected so tests can play out barge-in timing without waiting. */
 export interface Clock {
   now(): number;
+}
+
+/** Starts the trace of one turn; `traceparent` (W3C) continues the client's trace, a malformed one is ignored. */
+export interface TurnTracer {
+  startTurn(opts: { traceparent?: string; startTime?: number; attributes: TraceAttributes }): TraceSpan;
+}
+
+/** The pipeline's log lines; `fields` carry the ids of the session, the answer and its trace. */
+export interface PipelineLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Where a user turn came from, for its trace. */
+export interface TurnOrigin {
+  /** The client's W3C `traceparent` (audio.start, or the GraphQL request that sent the text). */
+  traceparent?: string;
+  /** A spoken turn: why it ended and how long the silence wait took. */
+  endOfTurn?: { reason: string; silenceMs: number };
 }
 
 /** Delivers a session's events to subscribers and the replay log. Never throws and never blocks the turn. */
@@ -109,7 +129,8 @@ export interface ClientChannel {
  * next waits for the previous promise), except `interrupt`, which is delivered at once, ahead of queued audio.
  */
 export interface MicrophoneSink {
-  start(utteranceId: string, sampleRate: InputSampleRate): void | Promise<void>;
+  /** `traceparent`: the client's trace (W3C), continued by the turns of this stream. */
+  start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): void | Promise<void>;
   audio(pcm: Int16Array): void | Promise<void>;
   endTurn(): void | Promise<void>;
   interrupt(): void | Promise<void>;

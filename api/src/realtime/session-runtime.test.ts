@@ -5,6 +5,7 @@ import { OpenAILlm } from '../adapters/llm/openai';
 import { FakeLlm, type FakeLlmTurn } from '../adapters/llm/testing/fake';
 import type { LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import { FakeStt } from '../adapters/stt/testing/fake';
+import { RecordingTracer } from '../adapters/testing/recording-trace';
 import { FakeTts, type FakeTtsScript } from '../adapters/tts/testing/fake';
 import { InMemoryConversationHistory } from '../db/conversation-history';
 import type { SessionEventPayload } from '../domain/session-events';
@@ -64,6 +65,7 @@ function setup(
   const turns: (TurnRecord & { id: string })[] = [];
   const truncated: { id: string; heardText: string }[] = [];
   const warnings: string[] = [];
+  const errors: Record<string, unknown>[] = [];
   const deps: SessionRuntimeDeps = {
     stt,
     llm: markingLlm(llm, log),
@@ -86,16 +88,22 @@ function setup(
     },
     events: { emit: (_sessionId, payload) => log.push(payload) },
     clock,
-    onWarning: (message) => warnings.push(message),
+    log: { warn: (_fields, message) => warnings.push(message), error: (fields) => errors.push(fields) },
     ...opts.deps,
   };
   const runtime = new SessionRuntime(
-    { sessionId: 's1', userId: 'u1', persona: { ...persona, ...opts.persona }, timeouts: opts.timeouts },
+    {
+      sessionId: 's1',
+      userId: 'u1',
+      persona: { ...persona, ...opts.persona },
+      timeouts: opts.timeouts,
+      logFields: { sessionId: 's1', userId: 'u1' },
+    },
     deps,
   );
   const events = () => log.filter((e): e is SessionEventPayload => e.type !== 'llm-finished');
   const types = () => events().map((e) => e.type);
-  return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated, warnings };
+  return { runtime, log, events, types, clock, llm, tts, stt, history, turns, truncated, warnings, errors };
 }
 
 const ofType = <T extends SessionEventPayload['type']>(events: SessionEventPayload[], type: T) =>
@@ -227,19 +235,16 @@ describe('SessionRuntime turn', () => {
   });
 
   it('reports what it had to drop or guess: a broken contract, bad gesture entries', async () => {
-    const warnings: string[] = [];
-    const prose = setup({ llm: { content: 'Just prose.' }, deps: { onWarning: (m) => warnings.push(m) } });
+    const prose = setup({ llm: { content: 'Just prose.' } });
     prose.runtime.userText('hi');
     await prose.runtime.whenIdle();
-    expect(warnings).toEqual([expect.stringContaining('did not answer in the JSON contract')]);
-    warnings.length = 0;
+    expect(prose.warnings).toEqual([expect.stringContaining('did not answer in the JSON contract')]);
     const sloppy = setup({
       llm: { content: answer('Hi.', { gesture_plan: [{ word_index: 0 }, 'wave'] }) },
-      deps: { onWarning: (m) => warnings.push(m) },
     });
     sloppy.runtime.userText('hi');
     await sloppy.runtime.whenIdle();
-    expect(warnings).toEqual([
+    expect(sloppy.warnings).toEqual([
       'gesture_plan[0] has no gesture name; dropped',
       'gesture_plan[1] has no gesture name; dropped',
     ]);
@@ -408,11 +413,67 @@ describe('SessionRuntime barge-in', () => {
   });
 });
 
+describe('SessionRuntime tracing', () => {
+  it('traces a spoken turn: end of turn, STT, recall, prompt, LLM, moderation, TTS with rendering, publish', async () => {
+    const tracer = new RecordingTracer();
+    const { runtime } = setup({ deps: { tracer } });
+    const origin = { traceparent: 'client-trace', endOfTurn: { reason: 'silence', silenceMs: 600 } };
+    runtime.userUtterance({ samples: new Int16Array(16_000), sampleRate: 16_000 }, 'u-1', origin);
+    await runtime.whenIdle();
+    const [turn] = tracer.spans;
+    expect(turn).toMatchObject({
+      name: 'avatar.turn',
+      parent: null,
+      ended: true,
+      attributes: {
+        'session.id': 's1',
+        'utterance.id': 'u-1',
+        'turn.input': 'audio',
+        'turn.interrupted': false,
+      },
+    });
+    expect(tracer.traceparents).toEqual(['client-trace']);
+    const names = tracer.namesUnder(turn!);
+    const firstOf = (name: string) => names.indexOf(name);
+    expect(names.slice(0, 2)).toEqual(['end_of_turn', 'stt']);
+    for (const [before, after] of [
+      ['stt', 'memory_recall'],
+      ['memory_recall', 'prompt_build'],
+      ['prompt_build', 'llm'],
+      ['llm', 'moderation'],
+      ['moderation', 'tts'],
+      ['tts', 'render'],
+      ['render', 'publish'],
+    ]) {
+      expect(firstOf(before!)).toBeLessThan(firstOf(after!));
+    }
+    // Two sentences: each moderated, then spoken.
+    expect(names.filter((n) => n === 'tts')).toHaveLength(2);
+    expect(names.filter((n) => n === 'moderation')).toHaveLength(2);
+    expect(tracer.spans.every((span) => span.ended)).toBe(true);
+    expect(tracer.spans.find((s) => s.name === 'llm')?.marks).toEqual(['first_token']);
+    expect(tracer.spans.find((s) => s.name === 'tts')?.marks).toEqual(['first_audio']);
+  });
+
+  it('marks the turn and its failing stage as failed', async () => {
+    const tracer = new RecordingTracer();
+    const { runtime } = setup({
+      llm: { content: answer('Never.'), error: new ProviderError('llm', 'HTTP 500') },
+      deps: { tracer },
+    });
+    runtime.userText('x', { traceparent: 'from-graphql' });
+    await runtime.whenIdle();
+    expect(tracer.traceparents).toEqual(['from-graphql']);
+    expect(tracer.spans.filter((s) => s.failed).map((s) => s.name)).toEqual(['avatar.turn', 'llm']);
+  });
+});
+
 describe('SessionRuntime failures', () => {
   it('turns an LLM failure into a SessionError and closes the response, without throwing', async () => {
     const {
       runtime,
       events,
+      errors,
       types: typesOf,
     } = setup({
       llm: {
@@ -425,6 +486,14 @@ describe('SessionRuntime failures', () => {
     await runtime.whenIdle();
     expect(typesOf()).toEqual(['TranscriptFinal', 'ResponseStarted', 'SessionError', 'ResponseDone']);
     expect(ofType(events(), 'SessionError')[0]).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
+    // Logged once, with its code and the ids that find the turn.
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'PROVIDER_ERROR',
+        sessionId: 's1',
+        responseId: ofType(events(), 'ResponseStarted')[0]?.responseId,
+      }),
+    ]);
   });
 
   it('still speaks the sentences completed before the LLM failed mid-answer, then reports the error', async () => {

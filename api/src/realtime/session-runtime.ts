@@ -18,7 +18,8 @@ import type { TTSAdapter } from '../adapters/tts/types';
 import type { PcmAudio } from '../domain/audio';
 import { buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
-import { AppError } from '../errors';
+import { type TraceAttributes, type TraceSpan, traced, UNTRACED } from '../domain/tracing';
+import { AppError, errorCode } from '../errors';
 import {
   Answer,
   type AnswerSource,
@@ -35,9 +36,12 @@ import type {
   MemoryRecall,
   ModerationVerdict,
   Moderator,
+  PipelineLog,
   SessionActivity,
   TurnLimits,
+  TurnOrigin,
   TurnStore,
+  TurnTracer,
 } from './ports';
 import {
   createBasicSpeechRenderer,
@@ -80,6 +84,8 @@ export interface SessionRuntimeConfig {
   language?: string;
   promptTokenBudget?: number;
   maxResponseTokens?: number;
+  /** The session's fields in every log line: its id, and the user's id or (anonymized logs) its hash. */
+  logFields?: Readonly<Record<string, string>>;
 }
 
 export interface SessionRuntimeDeps {
@@ -96,14 +102,18 @@ export interface SessionRuntimeDeps {
   activity?: Pick<SessionActivity, 'userTurn'>;
   events: EventSink;
   clock?: Clock;
-  /** Things worth a log line that do not fail the turn (a model breaking the answer contract...). */
-  onWarning?: (message: string) => void;
+  /** One trace per turn; nothing is traced without it. */
+  tracer?: TurnTracer;
+  /** Turn failures (once each, with their code) and things that do not fail the turn (a model breaking the answer contract...). */
+  log?: PipelineLog;
 }
 
-type Input =
+/** `receivedAt`: clock time the input was handed over (its turn's trace starts there, or earlier for speech). */
+type Input = { origin: TurnOrigin; receivedAt: number } & (
   | { kind: 'text'; text: string; utteranceId: string }
   | { kind: 'audio'; audio: PcmAudio; utteranceId: string }
-  | { kind: 'greeting'; text: string };
+  | { kind: 'greeting'; text: string }
+);
 
 /** An answer's state beyond its stages: whether it was announced, closed, cut off and stored. */
 interface AnswerState {
@@ -151,20 +161,21 @@ export class SessionRuntime {
    * A typed message (the `sendText` mutation). It takes the same path as speech, so subscribers see it as a
    * `TranscriptFinal`; talking over the avatar interrupts it.
    */
-  userText(text: string, utteranceId: string = randomUUID()): string {
-    this.enqueue({ kind: 'text', text, utteranceId });
+  userText(text: string, origin: TurnOrigin = {}): string {
+    const utteranceId = randomUUID();
+    this.enqueue({ kind: 'text', text, utteranceId, origin, receivedAt: this.clock.now() });
     return utteranceId;
   }
 
   /** A finished utterance (after end-of-turn detection): transcribed, then answered. */
-  userUtterance(audio: PcmAudio, utteranceId: string = randomUUID()): void {
-    this.enqueue({ kind: 'audio', audio, utteranceId });
+  userUtterance(audio: PcmAudio, utteranceId: string = randomUUID(), origin: TurnOrigin = {}): void {
+    this.enqueue({ kind: 'audio', audio, utteranceId, origin, receivedAt: this.clock.now() });
   }
 
   /** The persona's greeting, said like an answer to nothing (no user turn). */
   greet(): void {
     const text = this.config.persona.greeting?.trim();
-    if (text) this.enqueue({ kind: 'greeting', text });
+    if (text) this.enqueue({ kind: 'greeting', text, origin: {}, receivedAt: this.clock.now() });
   }
 
   /** Voice activity started: a barge-in if the avatar is answering or still being heard. */
@@ -232,7 +243,10 @@ export class SessionRuntime {
   /** One turn, top to bottom. Never throws: every failure becomes a `SessionError` event. */
   private async runTurn(input: Input, generation: number): Promise<void> {
     if (generation !== this.generation || this.closed) return;
-    const answer = new Answer(input.kind === 'greeting' ? null : input.utteranceId, this.clock.now());
+    const answer = new Answer(input.kind === 'greeting' ? null : input.utteranceId, this.clock.now(), {
+      startTrace: (answerId) => this.startTrace(input, answerId),
+      sessionLog: this.config.logFields,
+    });
     const state: AnswerState = {
       answer,
       started: false,
@@ -250,12 +264,14 @@ export class SessionRuntime {
       const userText =
         input.kind === 'text'
           ? this.echoTyped(input.text, input.utteranceId)
-          : await this.transcribe(input.audio, answer, input.utteranceId);
+          : await traced(answer.trace, 'stt', (span) =>
+              this.transcribe(input.audio, answer, input.utteranceId, span),
+            );
       answer.timings.sttMs = this.since(answer);
       if (!userText || answer.stopped) return;
       await this.deps.limits?.consumeTurn(this.config.sessionId);
       this.deps.activity?.userTurn(this.config.sessionId);
-      const messages = await this.prompt(userText);
+      const messages = await this.prompt(userText, answer);
       // Storing the user turn is off the critical path to the first audio; a failure is reported, not thrown.
       const userStored = this.storeUserTurn(userText, answer);
       if (answer.stopped) return void (await userStored);
@@ -267,12 +283,45 @@ export class SessionRuntime {
       };
       await this.respond(state, { kind: 'llm', llm: this.deps.llm, request }, userStored);
     } catch (err) {
-      this.reportError(err);
+      this.reportError(err, answer);
       // A failure after ResponseStarted still closes the answer with what was actually said.
       this.closeAnswer(state, { emotion: this.config.persona.defaultEmotion, actions: [], moderated: false });
     } finally {
       state.producing = false;
+      answer.trace.set({
+        'turn.interrupted': state.interruption !== null,
+        ...timingAttributes(answer.timings),
+      });
+      answer.trace.end();
     }
+  }
+
+  /**
+   * The turn's span, from when its input was handed over; a spoken turn's starts earlier, where the user went
+   * quiet, with the end-of-turn detection (the silence wait) as its first stage.
+   */
+  private startTrace(input: Input, answerId: string): TraceSpan {
+    const { tracer } = this.deps;
+    if (!tracer) return UNTRACED;
+    const silenceMs = input.origin.endOfTurn?.silenceMs ?? 0;
+    const root = tracer.startTurn({
+      traceparent: input.origin.traceparent,
+      startTime: input.receivedAt - silenceMs,
+      attributes: {
+        'session.id': this.config.sessionId,
+        'persona.id': this.config.persona.id,
+        'response.id': answerId,
+        'utterance.id': input.kind === 'greeting' ? undefined : input.utteranceId,
+        'turn.input': input.kind,
+      },
+    });
+    const endOfTurn = input.origin.endOfTurn;
+    if (endOfTurn) {
+      root
+        .child('end_of_turn', { 'end_of_turn.reason': endOfTurn.reason }, input.receivedAt - silenceMs)
+        .end(input.receivedAt);
+    }
+    return root;
   }
 
   /**
@@ -299,7 +348,7 @@ export class SessionRuntime {
     try {
       produced = await this.produce(state, source, renderer);
       if (produced.failure) {
-        this.reportError(produced.failure);
+        this.reportError(produced.failure, answer);
         produced.failed = await this.sayFailureLine(state, renderer);
       }
       this.sendSpeech(state, await endRenderer());
@@ -308,11 +357,9 @@ export class SessionRuntime {
       // An interrupted answer still hands its renderer's resources back; what it would send is dropped.
       await endRenderer().catch(() => undefined);
     }
-    for (const warning of produced.outcome.warnings) this.deps.onWarning?.(warning);
+    for (const warning of produced.outcome.warnings) this.warn(answer, warning);
     if (produced.outcome.plainText && source.kind === 'llm') {
-      this.deps.onWarning?.(
-        'the model did not answer in the JSON contract; its output was said as plain text',
-      );
+      this.warn(answer, 'the model did not answer in the JSON contract; its output was said as plain text');
     }
     const questionStored = await userStored;
     answer.timings.totalMs = this.since(answer);
@@ -367,22 +414,30 @@ export class SessionRuntime {
     const moderate =
       source.kind === 'scripted'
         ? async (text: string): Promise<ModerationVerdict> => ({ allowed: true, text })
-        : async (text: string): Promise<ModerationVerdict> => {
-            const verdict = await withinTime(
-              this.deps.moderator.moderate({
-                sessionId: this.config.sessionId,
-                personaId: this.config.persona.id,
-                text,
-              }),
-              this.config.timeouts?.moderationMs,
-              () =>
-                this.deps.onWarning?.(
-                  'moderation took too long; the sentence was replaced by the safe fallback',
-                ),
-            );
-            // Unchecked text is never said: past the cap, the persona's safe fallback is.
-            return verdict ?? { allowed: false, text: this.config.persona.safeFallback ?? '…' };
-          };
+        : (text: string): Promise<ModerationVerdict> =>
+            traced(answer.trace, 'moderation', async (span) => {
+              const verdict = await withinTime(
+                this.deps.moderator.moderate({
+                  sessionId: this.config.sessionId,
+                  personaId: this.config.persona.id,
+                  text,
+                }),
+                this.config.timeouts?.moderationMs,
+                () => {
+                  span.set({ 'moderation.timed_out': true });
+                  this.warn(
+                    answer,
+                    'moderation took too long; the sentence was replaced by the safe fallback',
+                  );
+                },
+              );
+              span.set({
+                'moderation.allowed': verdict?.allowed,
+                'moderation.flagged': Boolean(verdict?.flagId),
+              });
+              // Unchecked text is never said: past the cap, the persona's safe fallback is.
+              return verdict ?? { allowed: false, text: this.config.persona.safeFallback ?? '…' };
+            });
     try {
       const [llm, moderation] = await Promise.all([
         runLlmStage({
@@ -448,11 +503,18 @@ export class SessionRuntime {
     return trimmed;
   }
 
-  private async transcribe(audio: PcmAudio, answer: Answer, utteranceId: string): Promise<string> {
+  private async transcribe(
+    audio: PcmAudio,
+    answer: Answer,
+    utteranceId: string,
+    span: TraceSpan,
+  ): Promise<string> {
     let final = '';
+    span.set({ 'audio.duration_ms': Math.round((audio.samples.length * 1000) / audio.sampleRate) });
     for await (const result of this.deps.stt.transcribe(audio, {
       signal: answer.signal,
       language: this.config.language,
+      context: answer.callContext(span),
     })) {
       if (!result.isFinal) {
         this.emit({ type: 'TranscriptPartial', utteranceId, text: result.text });
@@ -471,29 +533,38 @@ export class SessionRuntime {
   }
 
   /** The chat prompt: persona and contract, recalled memories, the recent conversation, the user's words. */
-  private async prompt(userText: string) {
+  private async prompt(userText: string, answer: Answer) {
     const { sessionId, userId, persona } = this.config;
     const [recent, memories] = await Promise.all([
       this.deps.history.recent(sessionId),
       this.features.memory
         ? // Memories improve an answer but are not worth failing, or holding up, the turn for.
-          withinTime(
-            this.deps.memory.recallTexts({ userId, personaId: persona.id, query: userText }),
-            this.config.timeouts?.memoryRecallMs,
-            () => this.deps.onWarning?.('memory recall took too long; answering without memories'),
-          ).then(
-            (found) => found ?? [],
-            () => [],
-          )
+          traced(answer.trace, 'memory_recall', (span) =>
+            withinTime(
+              this.deps.memory.recallTexts({ userId, personaId: persona.id, query: userText }),
+              this.config.timeouts?.memoryRecallMs,
+              () => {
+                span.set({ 'memory.timed_out': true });
+                this.warn(answer, 'memory recall took too long; answering without memories');
+              },
+            ).then((found) => {
+              span.set({ 'memory.recalled': found?.length ?? 0 });
+              return found ?? [];
+            }),
+          ).catch(() => [])
         : [],
     ]);
-    return buildPrompt({
+    const span = answer.trace.child('prompt_build');
+    const prompt = buildPrompt({
       persona,
       memories,
       history: recent,
       userText,
       tokenBudget: this.config.promptTokenBudget,
-    }).messages;
+    });
+    span.set({ 'prompt.messages': prompt.messages.length, 'prompt.memories': memories.length });
+    span.end();
+    return prompt.messages;
   }
 
   /** Resolves true once the user turn is in the history and the store; false (reported) when it is not. */
@@ -512,7 +583,7 @@ export class SessionRuntime {
     ]).then(
       () => true,
       (err: unknown) => {
-        this.reportError(err);
+        this.reportError(err, answer);
         return false;
       },
     );
@@ -545,7 +616,7 @@ export class SessionRuntime {
       await this.deps.history.truncateLastAssistant(this.config.sessionId, state.interruption.heardText);
       await this.deps.turns.truncate(state.savedTurnId, state.interruption.heardText);
     } catch (err) {
-      this.reportError(err);
+      this.reportError(err, state.answer);
     }
   }
 
@@ -566,7 +637,8 @@ export class SessionRuntime {
 
   private sendSpeech(state: AnswerState, events: SpeechEventPayload[]): void {
     const { answer } = state;
-    if (answer.stopped || state.closed) return;
+    if (answer.stopped || state.closed || events.length === 0) return;
+    const span = answer.trace.child('publish', { 'publish.events': events.length });
     for (const event of events) {
       if (event.type === 'SpeechChunk') {
         const first = answer.playback.markSent(event.startMs + event.durationMs, this.clock.now());
@@ -574,6 +646,11 @@ export class SessionRuntime {
       }
       this.emit(event);
     }
+    span.end();
+  }
+
+  private warn(answer: Answer, message: string): void {
+    this.deps.log?.warn(answer.logFields(), message);
   }
 
   private since(answer: Answer): number {
@@ -584,16 +661,25 @@ export class SessionRuntime {
     this.deps.events.emit(this.config.sessionId, payload);
   }
 
-  private reportError(err: unknown): void {
+  /** Tells the client (a `SessionError`) and logs the failure once, with its code. */
+  private reportError(err: unknown, answer: Answer): void {
     if (err instanceof Stop) return;
     const known = err instanceof AppError;
+    const code = errorCode(err);
+    answer.trace.fail(err);
+    this.deps.log?.error({ ...answer.logFields(), code, err }, 'turn failed');
     this.emit({
       type: 'SessionError',
-      code: known ? err.code : 'INTERNAL',
+      code,
       message: known ? err.message : 'Something went wrong while answering',
       retryable: known ? err.retryable : false,
     });
   }
+}
+
+/** A turn's latency marks as span attributes (`timing.firstAudioMs`...). */
+function timingAttributes(timings: Record<string, number>): TraceAttributes {
+  return Object.fromEntries(Object.entries(timings).map(([name, ms]) => [`timing.${name}`, ms]));
 }
 
 /** The promise's value, or undefined (after `onTimeout`) when it takes longer than `ms`; no cap without `ms`. */

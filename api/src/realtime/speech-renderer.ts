@@ -205,12 +205,8 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
   };
 }
 
-/** Makes each answer's renderer for a session, from what the avatar shows. */
-export function avatarSpeechRenderers(deps: {
-  visemeService: VisemeService;
-  animator: BlendshapeAnimator;
-  onWarning?: (message: string) => void;
-}) {
-  return (responseId: string, look: AvatarLook): SpeechRenderer =>
-    createAvatarSpeechRenderer({ responseId, ...look, ...deps });
+/** Makes each answer's renderer for a session, from what the avatar shows; `onWarning` logs for the answer. */
+export function avatarSpeechRenderers(deps: { visemeService: VisemeService; animator: BlendshapeAnimator }) {
+  return (responseId: string, look: AvatarLook, onWarning?: (message: string) => void): SpeechRenderer =>
+    createAvatarSpeechRenderer({ responseId, ...look, ...deps, onWarning });
 }

@@ -64,6 +64,11 @@ export class TurnDetector {
     return this.#speaking;
   }
 
+  /** Stream time heard so far (since the last reset). */
+  get elapsedMs(): number {
+    return this.#windows * this.options.windowMs;
+  }
+
   /** Feeds the next window's speech probability; returns the events it caused (usually none). */
   push(probability: number): TurnEvent[] {
     const window = this.#windows++;

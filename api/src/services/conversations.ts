@@ -64,7 +64,7 @@ export class ConversationService {
     clients.add(client);
     const release = this.connect(sessionId);
     return {
-      start: (utteranceId, sampleRate) => sink.start(utteranceId, sampleRate),
+      start: (utteranceId, sampleRate, traceparent) => sink.start(utteranceId, sampleRate, traceparent),
       audio: (pcm) => sink.audio(pcm),
       endTurn: () => sink.endTurn(),
       interrupt: () => sink.interrupt(),
@@ -89,10 +89,20 @@ export class ConversationService {
     };
   }
 
-  /** Typed text into the same path as recognised speech; the answer arrives as session events. */
-  async sendText(viewer: Viewer | null, sessionId: string, text: string): Promise<{ utteranceId: string }> {
+  /**
+   * Typed text into the same path as recognised speech; the answer arrives as session events. `traceparent`:
+   * the trace of the request that sent it, which the turn continues (on whichever node owns the session).
+   */
+  async sendText(
+    viewer: Viewer | null,
+    sessionId: string,
+    text: string,
+    traceparent?: string,
+  ): Promise<{ utteranceId: string }> {
     const live = await this.deps.sessions.getLive(viewer, sessionId);
-    return (await this.onOwner(live.session.id, { kind: 'sendText', live, text })) as { utteranceId: string };
+    return (await this.onOwner(live.session.id, { kind: 'sendText', live, text, traceparent })) as {
+      utteranceId: string;
+    };
   }
 
   /** The persona's greeting, said once the session is live. */
@@ -142,7 +152,7 @@ export class ConversationService {
     }
     switch (command.kind) {
       case 'sendText':
-        return this.deps.hub.sendText(this.asOwner(command.live, owner), command.text);
+        return this.deps.hub.sendText(this.asOwner(command.live, owner), command.text, command.traceparent);
       case 'greet':
         return this.deps.hub.greet(this.asOwner(command.live, owner));
       case 'interrupt':

@@ -6,7 +6,7 @@ import type { LiveSession } from '../realtime/hub';
 
 /** What one node asks the owner of a session to do. */
 export type NodeCommand =
-  | { kind: 'sendText'; live: LiveSession; text: string }
+  | { kind: 'sendText'; live: LiveSession; text: string; traceparent?: string }
   | { kind: 'greet'; live: LiveSession }
   | { kind: 'interrupt'; sessionId: string }
   /** Give the session up: its client's audio socket connected to another node. */

@@ -26,6 +26,20 @@ describe('decodeTextMessage', () => {
     });
   });
 
+  it("carries the client's traceparent, and ignores one that is not a string rather than refusing the stream", () => {
+    const start = (traceparent: unknown) =>
+      decodeTextMessage(
+        JSON.stringify({ type: 'audio.start', sampleRate: 16000, encoding: 'pcm16', traceparent }),
+      );
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(start(traceparent)).toMatchObject({ ok: true, value: { traceparent } });
+    for (const malformed of [42, { id: 1 }, 'x'.repeat(1000)]) {
+      const decoded = start(malformed);
+      expect(decoded.ok).toBe(true);
+      expect(decoded.ok && decoded.value.type === 'audio.start' && decoded.value.traceparent).toBeUndefined();
+    }
+  });
+
   it.each([
     ['not JSON (e.g. audio sent as text)', 'RIFF\u0000\u0001garbage', 'bad_json'],
     ['JSON that is not an object', '[1,2,3]', 'invalid_message'],

@@ -2,7 +2,8 @@
  * The microphone socket's wire protocol, pure (no sockets here): the client sends JSON text messages for
  * control and binary frames of raw PCM16LE mono audio; the server answers with JSON text messages.
  *
- *   client → {"type":"audio.start","utteranceId"?:string,"sampleRate":8000|16000|24000|48000,"encoding":"pcm16"}
+ *   client → {"type":"audio.start","utteranceId"?:string,"sampleRate":8000|16000|24000|48000,"encoding":"pcm16",
+ *             "traceparent"?:string}
  *   client → <binary PCM16LE mono at the announced rate> ...
  *   client → {"type":"control.end_turn"} | {"type":"interrupt"} | {"type":"vad","speaking":boolean}
  *   server → {"type":"ready",...} | {"type":"audio.started",...} | {"type":"error","code":...,"message":...} | ...
@@ -32,6 +33,8 @@ const audioStartSchema = z.object({
     .optional(),
   sampleRate: sampleRateSchema,
   encoding: z.literal('pcm16'),
+  /** W3C trace context the stream's turns continue. Tracing is best effort: anything unusable is dropped. */
+  traceparent: z.string().max(256).optional().catch(undefined),
 });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -161,7 +164,7 @@ export function decodeAudioFrame(
 }
 
 export type QueuedInput =
-  | { kind: 'start'; utteranceId: string; sampleRate: InputSampleRate }
+  | { kind: 'start'; utteranceId: string; sampleRate: InputSampleRate; traceparent?: string }
   /** arrivedAtMs: performance.now() when the frame came off the socket, for the frame latency histogram. */
   | { kind: 'audio'; pcm: Int16Array; arrivedAtMs: number }
   | { kind: 'endTurn' }

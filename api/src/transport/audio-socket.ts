@@ -257,7 +257,12 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
         case 'audio.start': {
           const utteranceId = message.utteranceId ?? randomUUID();
           this.#utteranceId = utteranceId;
-          this.#enqueue({ kind: 'start', utteranceId, sampleRate: message.sampleRate });
+          this.#enqueue({
+            kind: 'start',
+            utteranceId,
+            sampleRate: message.sampleRate,
+            traceparent: message.traceparent,
+          });
           this.send({ type: 'audio.started', utteranceId, sampleRate: message.sampleRate });
           return;
         }
@@ -307,7 +312,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       const sink = this.#sink!;
       switch (item.kind) {
         case 'start':
-          return this.#call(() => sink.start(item.utteranceId, item.sampleRate));
+          return this.#call(() => sink.start(item.utteranceId, item.sampleRate, item.traceparent));
         case 'audio':
           return this.#call(
             () => sink.audio(item.pcm),

@@ -1,3 +1,5 @@
+import type { CallContext } from '../../domain/tracing';
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -11,6 +13,8 @@ export interface LlmRequest {
   json?: boolean;
   /** A model other than the adapter's configured one (a persona's `llmModel`). */
   model?: string;
+  /** The turn this call answers: its provider spans and failover log lines hang there. */
+  context?: CallContext;
 }
 
 export interface LlmCapabilities {

@@ -1,5 +1,6 @@
 import type { PcmAudio } from '../../domain/audio';
 import type { TranscriptAlternative } from '../../domain/session-events';
+import type { CallContext } from '../../domain/tracing';
 
 export interface SttResult {
   text: string;
@@ -12,5 +13,8 @@ export interface SttResult {
 export interface STTAdapter {
   readonly label: string;
   /** Transcribes one finished utterance; yields partials (if streaming) and then exactly one final result. */
-  transcribe(audio: PcmAudio, opts: { signal: AbortSignal; language?: string }): AsyncIterable<SttResult>;
+  transcribe(
+    audio: PcmAudio,
+    opts: { signal: AbortSignal; language?: string; context?: CallContext },
+  ): AsyncIterable<SttResult>;
 }

@@ -1,4 +1,5 @@
 import type { PhonemeTiming, WordTiming } from '../../domain/audio';
+import type { CallContext } from '../../domain/tracing';
 
 export interface TtsChunk {
   samples: Int16Array;
@@ -13,5 +14,8 @@ export interface TtsChunk {
 export interface TTSAdapter {
   readonly label: string;
   /** Speaks one sentence. Honours `signal` promptly: barge-in aborts it mid-sentence. */
-  synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<TtsChunk>;
+  synthesize(
+    text: string,
+    opts: { voice?: string; signal: AbortSignal; context?: CallContext },
+  ): AsyncIterable<TtsChunk>;
 }

@@ -230,6 +230,7 @@ builder.mutationFields((t) => ({
         ctx.viewer,
         args.sessionId.id,
         args.text.trim(),
+        ctx.traceparent,
       );
       return { accepted: true, utteranceId };
     },

@@ -1,0 +1,200 @@
+/**
+ * OpenTelemetry traces (the official SDK): one trace per user turn, a span per pipeline stage and provider
+ * attempt, and one per GraphQL operation. Clients continue their own trace with a W3C `traceparent`.
+ *
+ * Only this file knows the SDK; the pipeline sees `TraceSpan`. The provider belongs to the app (not the
+ * global one), so two apps in one process (tests, the cluster benchmark) keep their spans apart. Export is
+ * asynchronous and bounded: a full queue drops spans, and an OTLP endpoint that is down costs a turn nothing.
+ */
+import { ROOT_CONTEXT, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { TraceAttributes, TraceSpan } from '../domain/tracing';
+import { errorCode } from '../errors';
+import type { TurnTracer } from '../realtime/ports';
+
+/** An export that takes longer is abandoned (its spans dropped): a collector that hangs holds nothing up. */
+const EXPORT_TIMEOUT_MS = 5_000;
+/** Spans waiting for export; beyond this, new ones are dropped (and counted by the SDK). */
+const MAX_QUEUED_SPANS = 4_096;
+
+const propagator = new W3CTraceContextPropagator();
+const carrierGetter = {
+  get: (carrier: Record<string, string>, key: string) => carrier[key],
+  keys: (carrier: Record<string, string>) => Object.keys(carrier),
+};
+
+class OtelSpan implements TraceSpan {
+  constructor(
+    private readonly tracer: Tracer,
+    readonly span: Span,
+  ) {}
+
+  get ids(): { traceId: string; spanId: string } {
+    const { traceId, spanId } = this.span.spanContext();
+    return { traceId, spanId };
+  }
+
+  /** This span as a W3C `traceparent`, for work that continues it elsewhere (another node, a turn). */
+  get traceparent(): string | undefined {
+    const carrier: Record<string, string> = {};
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), carrier, {
+      set: (c, key, value) => {
+        c[key] = value;
+      },
+    });
+    return carrier.traceparent;
+  }
+
+  child(name: string, attributes?: TraceAttributes, startTime?: number): TraceSpan {
+    const parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    const span = this.tracer.startSpan(name, { attributes: defined(attributes), startTime }, parent);
+    return new OtelSpan(this.tracer, span);
+  }
+
+  set(attributes: TraceAttributes): void {
+    this.span.setAttributes(defined(attributes));
+  }
+
+  mark(name: string, attributes?: TraceAttributes): void {
+    this.span.addEvent(name, defined(attributes));
+  }
+
+  fail(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.span.recordException(error);
+    this.span.setAttribute('error.type', errorCode(err));
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  }
+
+  end(endTime?: number): void {
+    this.span.end(endTime);
+  }
+}
+
+export interface TracingOptions {
+  serviceName: string;
+  /** OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`. */
+  otlpEndpoint?: string;
+  /** Tests: spans go here at once instead (an in-memory exporter). */
+  exporter?: SpanExporter;
+}
+
+/** The app's tracer: turns for the pipeline, operations for GraphQL. */
+export class PlatformTracing implements TurnTracer {
+  private readonly provider: TracerProvider;
+  private readonly tracer: Tracer;
+
+  private constructor(options: TracingOptions, processor: SpanProcessor) {
+    this.provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+      spanProcessors: [processor],
+    });
+    this.tracer = this.provider.getTracer('avatar-platform');
+  }
+
+  /** Undefined when there is nowhere to send spans: then nothing is traced at all. */
+  static create(options: TracingOptions): PlatformTracing | undefined {
+    if (options.exporter)
+      return new PlatformTracing(options, new SimpleSpanProcessor({ exporter: options.exporter }));
+    if (!options.otlpEndpoint) return undefined;
+    const exporter = new OTLPTraceExporter({
+      url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`,
+      timeoutMillis: EXPORT_TIMEOUT_MS,
+    });
+    const processor = new BatchSpanProcessor({
+      exporter,
+      maxQueueSize: MAX_QUEUED_SPANS,
+      // A slow turn is in Jaeger a second later.
+      scheduledDelayMillis: 1_000,
+      exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+    });
+    return new PlatformTracing(options, processor);
+  }
+
+  startTurn(opts: { traceparent?: string; startTime?: number; attributes: TraceAttributes }): TraceSpan {
+    return this.start('avatar.turn', opts);
+  }
+
+  /** Sends what is queued, within `timeoutMs`; spans still unsent after that are dropped. */
+  async shutdown(timeoutMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.provider.shutdown().catch(() => undefined), late]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * A span per GraphQL operation, continuing the client's `traceparent` (HTTP header, or graphql-ws connection
+   * params). Resolvers find the operation's own `traceparent` in the context, so the turn a `sendText` starts
+   * hangs under it. A malformed `traceparent` starts a new trace.
+   */
+  graphqlPlugin(): Plugin<{ traceparent?: string }> {
+    return {
+      onExecute: ({ args, extendContext }) => {
+        const operation = getOperationAST(args.document, args.operationName);
+        const type = operation?.operation ?? 'unknown';
+        const name = operation?.name?.value;
+        const span = this.start(`graphql.${type}`, {
+          traceparent: clientTraceparent(args.contextValue as TransportContext),
+          attributes: { 'graphql.operation.type': type, 'graphql.operation.name': name },
+        });
+        extendContext({ traceparent: span.traceparent });
+        return {
+          onExecuteDone: ({ result }) => {
+            const errors = 'errors' in result ? result.errors : undefined;
+            if (errors?.length) {
+              span.fail(errors[0]?.originalError ?? errors[0]);
+              span.set({ 'graphql.errors': errors.length });
+            }
+            span.end();
+          },
+        };
+      },
+    };
+  }
+
+  private start(
+    name: string,
+    opts: { traceparent?: string; startTime?: number; attributes: TraceAttributes },
+  ): OtelSpan {
+    const parent = opts.traceparent
+      ? propagator.extract(ROOT_CONTEXT, { traceparent: opts.traceparent }, carrierGetter)
+      : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(
+      name,
+      { attributes: defined(opts.attributes), startTime: opts.startTime },
+      parent,
+    );
+    return new OtelSpan(this.tracer, span);
+  }
+}
+
+interface TransportContext {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+}
+
+function clientTraceparent(ctx: TransportContext): string | undefined {
+  const fromParams = ctx.connectionParams?.traceparent;
+  if (typeof fromParams === 'string') return fromParams;
+  return ctx.request?.headers.get('traceparent') ?? undefined;
+}
+
+function defined(attributes: TraceAttributes | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(attributes ?? {})) if (value !== undefined) out[key] = value;
+  return out;
+}
