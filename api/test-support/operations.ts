@@ -152,3 +152,9 @@ export const PrivacyRequestQuery = graphql(`
     privacyRequest(id: $id) { id kind status result error download { url expiresAt } }
   }
 `);
+
+export const PlatformActivityQuery = graphql(`
+  query PlatformActivity {
+    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }
+  }
+`);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../api/test-support/harness';
+import { collect, startTestApp, type TestApp } from '../../api/test-support/harness';
+import { SendTextMutation, SessionEventsSubscription } from '../../api/test-support/operations';
 import { CreatePersonaMutation } from '../src/personas/operations';
 import { CreateSessionMutation, EndSessionMutation } from '../src/sessions/operations';
 import { databaseId, seedConversation } from './seed';
@@ -215,6 +216,62 @@ describe('admin console in a real browser', () => {
     });
     await page.getByTestId('live-view').getByText('Is anyone there?').waitFor();
     await screenshot('session-live');
+  });
+
+  it("shows each answer's latency waterfall, and live sessions, turns and time to first audio on the home page", async () => {
+    const admin = await t.token('admin');
+    const persona = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Waterfall persona', systemPrompt: 'Hi.' } },
+      admin,
+    );
+    const created = await t.gql(
+      CreateSessionMutation,
+      { input: { personaId: persona.data!.createPersona.id } },
+      admin,
+    );
+    const sessionId = created.data!.createSession.session.id;
+    // Two real turns on the embedded pipeline: their stored timings are what the waterfall draws.
+    for (const text of ['Hello there', 'What can you do?']) {
+      const answered = collect(
+        t.wsClient(admin),
+        SessionEventsSubscription,
+        { sessionId, afterSeq: 0 },
+        (r) => r.data?.sessionEvents.__typename === 'ResponseDone',
+        30_000,
+      );
+      await t.gql(SendTextMutation, { sessionId, text }, admin);
+      await answered;
+    }
+
+    await page.goto(`${t.url}/console/#/`);
+    const panel = page.getByTestId('activity-panel');
+    await expect
+      .poll(async () => Number(await panel.getByTestId('activity-turns-per-minute').textContent()))
+      .toBeGreaterThanOrEqual(2);
+    expect(Number(await panel.getByTestId('activity-live-sessions').textContent())).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => panel.getByTestId('activity-first-audio-p95').textContent()).toMatch(/^\d+ ms$/);
+    await screenshot('dashboard-activity');
+
+    await page.goto(`${t.url}/console/#/sessions/${encodeURIComponent(sessionId)}/show`);
+    await page.getByRole('tab', { name: 'Latency' }).click();
+    const waterfall = page.getByTestId('latency-waterfall');
+    await expect.poll(() => waterfall.getByTestId('waterfall-row').count()).toBe(2);
+    const firstRow = waterfall.getByTestId('waterfall-row').first();
+    await firstRow.getByText('“Hello there”').waitFor();
+    // A typed turn's speech-to-text takes no time (a sliver of a bar); then prompt, model, first audio, the rest.
+    const bars = firstRow.locator('[data-stage]');
+    expect(await bars.evaluateAll((els) => els.map((el) => el.getAttribute('data-stage')))).toEqual([
+      'stt',
+      'prompt',
+      'llm',
+      'tts',
+      'rest',
+    ]);
+    const boxes = await bars.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().left));
+    expect(boxes).toEqual([...boxes].sort((a, b) => a - b));
+    expect(await bars.nth(3).getAttribute('title')).toMatch(/^First sentence spoken .*: \d+ ms → \d+ ms/);
+    await screenshot('session-latency-waterfall');
   });
 
   it('approves one flag and rejects the rest of the review queue in bulk', async () => {

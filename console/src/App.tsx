@@ -1,6 +1,7 @@
 import { Admin, Resource } from 'react-admin';
 import { composeDataProvider } from './api/dataProvider';
 import { authProvider } from './auth/authProvider';
+import { Dashboard } from './dashboard/Dashboard';
 import memories from './memories';
 import { memoriesProvider } from './memories/provider';
 import { moderationFlags, moderationPolicies } from './moderation';
@@ -26,6 +27,7 @@ export function App() {
     <Admin
       dataProvider={dataProvider}
       authProvider={authProvider}
+      dashboard={Dashboard}
       title="Avatar platform"
       requireAuth
       disableTelemetry

@@ -11,6 +11,7 @@ const FRAME_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 
 /** A turn's stored timings (ms from the end of the user's turn) and the stage each one closes. */
 const TIMING_STAGES: Record<string, string> = {
   sttMs: 'stt',
+  promptMs: 'prompt',
   llmFirstTokenMs: 'llm_first_token',
   firstAudioMs: 'first_audio',
   totalMs: 'total',
@@ -38,7 +39,7 @@ export class PlatformMetrics {
   readonly registry = new Registry();
   readonly turnStage = new Histogram({
     name: 'avatar_turn_stage_seconds',
-    help: 'Time from the end of the user turn to the end of each stage (stt, llm_first_token, first_audio, total)',
+    help: 'Time from the end of the user turn to the end of each stage (stt, prompt, llm_first_token, first_audio, total)',
     labelNames: ['stage'],
     buckets: STAGE_BUCKETS,
     registers: [this.registry],

@@ -49,7 +49,10 @@ export interface TurnRecord {
   utteranceId: string | null;
   interrupted: boolean;
   emotion: string | null;
-  /** Latency marks in ms from the end of the user's turn: sttMs, llmFirstTokenMs, firstAudioMs, totalMs. */
+  /**
+   * Latency marks in ms from the end of the user's turn, each where a stage ended: sttMs, promptMs (memories
+   * recalled, prompt built), llmFirstTokenMs, firstAudioMs, totalMs.
+   */
   timings: Record<string, number>;
   /** No provider could answer; the text is the persona's failure line that was said instead. */
   failed?: boolean;

@@ -272,6 +272,7 @@ export class SessionRuntime {
       await this.deps.limits?.consumeTurn(this.config.sessionId);
       this.deps.activity?.userTurn(this.config.sessionId);
       const messages = await this.prompt(userText, answer);
+      answer.timings.promptMs = this.since(answer);
       // Storing the user turn is off the critical path to the first audio; a failure is reported, not thrown.
       const userStored = this.storeUserTurn(userText, answer);
       if (answer.stopped) return void (await userStored);

@@ -32,6 +32,7 @@ type Documents = {
     "\n  mutation RequestDataExport($userId: ID) {\n    requestDataExport(userId: $userId) { id status }\n  }\n": typeof types.RequestDataExportDocument,
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": typeof types.RequestDataDeletionDocument,
     "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": typeof types.PrivacyRequestDocument,
+    "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": typeof types.PlatformActivityDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id username role }\n  }\n": types.MeDocument,
@@ -52,6 +53,7 @@ const documents: Documents = {
     "\n  mutation RequestDataExport($userId: ID) {\n    requestDataExport(userId: $userId) { id status }\n  }\n": types.RequestDataExportDocument,
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": types.RequestDataDeletionDocument,
     "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": types.PrivacyRequestDocument,
+    "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": types.PlatformActivityDocument,
 };
 
 /**
@@ -140,6 +142,10 @@ export function graphql(source: "\n  mutation RequestDataDeletion($userId: ID) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n"): (typeof documents)["\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"): (typeof documents)["\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -14,6 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query ConsolePlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": typeof types.ConsolePlatformActivityDocument,
     "\n  fragment MemoryFields on Memory {\n    id\n    text\n    kind\n    importance\n    userId\n    persona { id name }\n    sourceSessionId\n    createdAt\n    updatedAt\n    lastAccessedAt\n  }\n": typeof types.MemoryFieldsFragmentDoc,
     "\n  query ConsoleMemories($first: Int!, $after: String, $userId: ID, $search: String) {\n    memories(first: $first, after: $after, userId: $userId, search: $search) {\n      edges { node { ...MemoryFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleMemoriesDocument,
     "\n  query ConsoleMemory($id: ID!) {\n    node(id: $id) { __typename ... on Memory { ...MemoryFields } }\n  }\n": typeof types.ConsoleMemoryDocument,
@@ -42,7 +43,7 @@ type Documents = {
     "\n  fragment SessionSummary on Session {\n    id\n    status\n    capabilities\n    traceId\n    createdAt\n    startedAt\n    endedAt\n    endReason\n    user { id username displayName }\n    persona { id name avatarRig }\n  }\n": typeof types.SessionSummaryFragmentDoc,
     "\n  query ConsoleSessions($first: Int!, $after: String, $filter: SessionFilter) {\n    sessions(first: $first, after: $after, filter: $filter) {\n      edges { node { ...SessionSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleSessionsDocument,
     "\n  query ConsoleSession($id: ID!) {\n    session(id: $id) { ...SessionSummary }\n  }\n": typeof types.ConsoleSessionDocument,
-    "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.ConsoleSessionTurnsDocument,
+    "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion timings startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.ConsoleSessionTurnsDocument,
     "\n  query ConsoleSessionEventLog($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      events(first: 100, after: $after) {\n        edges { node { seq type payload createdAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.ConsoleSessionEventLogDocument,
     "\n  query ConsoleUsers($first: Int!, $after: String, $search: String) {\n    users(first: $first, after: $after, search: $search) {\n      edges { node { id username displayName role createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ConsoleUsersDocument,
     "\n  mutation ConsoleCreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) { sessionToken session { id } }\n  }\n": typeof types.ConsoleCreateSessionDocument,
@@ -52,6 +53,7 @@ type Documents = {
     "\n  query ConsoleNodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      __typename\n      ... on User { id username displayName role createdAt }\n    }\n  }\n": typeof types.ConsoleNodesDocument,
 };
 const documents: Documents = {
+    "\n  query ConsolePlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": types.ConsolePlatformActivityDocument,
     "\n  fragment MemoryFields on Memory {\n    id\n    text\n    kind\n    importance\n    userId\n    persona { id name }\n    sourceSessionId\n    createdAt\n    updatedAt\n    lastAccessedAt\n  }\n": types.MemoryFieldsFragmentDoc,
     "\n  query ConsoleMemories($first: Int!, $after: String, $userId: ID, $search: String) {\n    memories(first: $first, after: $after, userId: $userId, search: $search) {\n      edges { node { ...MemoryFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleMemoriesDocument,
     "\n  query ConsoleMemory($id: ID!) {\n    node(id: $id) { __typename ... on Memory { ...MemoryFields } }\n  }\n": types.ConsoleMemoryDocument,
@@ -80,7 +82,7 @@ const documents: Documents = {
     "\n  fragment SessionSummary on Session {\n    id\n    status\n    capabilities\n    traceId\n    createdAt\n    startedAt\n    endedAt\n    endReason\n    user { id username displayName }\n    persona { id name avatarRig }\n  }\n": types.SessionSummaryFragmentDoc,
     "\n  query ConsoleSessions($first: Int!, $after: String, $filter: SessionFilter) {\n    sessions(first: $first, after: $after, filter: $filter) {\n      edges { node { ...SessionSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleSessionsDocument,
     "\n  query ConsoleSession($id: ID!) {\n    session(id: $id) { ...SessionSummary }\n  }\n": types.ConsoleSessionDocument,
-    "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.ConsoleSessionTurnsDocument,
+    "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion timings startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.ConsoleSessionTurnsDocument,
     "\n  query ConsoleSessionEventLog($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      events(first: 100, after: $after) {\n        edges { node { seq type payload createdAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.ConsoleSessionEventLogDocument,
     "\n  query ConsoleUsers($first: Int!, $after: String, $search: String) {\n    users(first: $first, after: $after, search: $search) {\n      edges { node { id username displayName role createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ConsoleUsersDocument,
     "\n  mutation ConsoleCreateSession($input: CreateSessionInput!) {\n    createSession(input: $input) { sessionToken session { id } }\n  }\n": types.ConsoleCreateSessionDocument,
@@ -104,6 +106,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsolePlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"): (typeof documents)["\n  query ConsolePlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -219,7 +225,7 @@ export function graphql(source: "\n  query ConsoleSession($id: ID!) {\n    sessi
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion timings startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleSessionTurns($id: ID!, $after: String) {\n    session(id: $id) {\n      id\n      turns(first: 100, after: $after) {\n        edges { node { id role text utteranceId interrupted emotion timings startedAt endedAt } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,6 +6,7 @@ import type { SessionSummaryFragment } from '../gql/graphql';
 import { Replay } from '../replay/Replay';
 import { LiveView } from './LiveView';
 import { download, loadSessionLog, type SessionLog, transcriptText } from './log';
+import { Waterfall } from './Waterfall';
 
 function useSessionLog(id: string | undefined) {
   const [log, setLog] = useState<SessionLog | null>(null);
@@ -55,7 +56,7 @@ function ExportButtons({ session, log }: { session: SessionSummaryFragment; log:
 function SessionDetails() {
   const session = useRecordContext<SessionSummaryFragment>();
   const ended = session?.status === 'ENDED';
-  const [tab, setTab] = useState<'live' | 'replay' | null>(null);
+  const [tab, setTab] = useState<'live' | 'replay' | 'latency' | null>(null);
   const { log, error } = useSessionLog(session?.id);
   if (!session) return null;
   const current = tab ?? (ended ? 'replay' : 'live');
@@ -85,20 +86,25 @@ function SessionDetails() {
       <Tabs value={current} onChange={(_, v) => setTab(v)} sx={{ mb: 2 }}>
         <Tab value="live" label="Live" disabled={ended} />
         <Tab value="replay" label="Replay" />
+        <Tab value="latency" label="Latency" />
       </Tabs>
       {current === 'live' ? <LiveView sessionId={session.id} /> : null}
-      {current === 'replay' ? (
+      {current !== 'live' ? (
         error ? (
           <Alert severity="error">{error}</Alert>
         ) : log ? (
-          <Replay events={log.events} />
+          current === 'replay' ? (
+            <Replay events={log.events} />
+          ) : (
+            <Waterfall turns={log.turns} />
+          )
         ) : (
           <CircularProgress />
         )
       ) : null}
-      {current === 'replay' && !ended ? (
+      {current !== 'live' && !ended ? (
         <Typography variant="caption">
-          The session is still running: the replay shows what was logged so far.
+          The session is still running: this shows what was logged when the page opened.
         </Typography>
       ) : null}
     </Box>

@@ -36,7 +36,7 @@ export const SessionTurnsQuery = graphql(`
     session(id: $id) {
       id
       turns(first: 100, after: $after) {
-        edges { node { id role text utteranceId interrupted emotion startedAt endedAt } }
+        edges { node { id role text utteranceId interrupted emotion timings startedAt endedAt } }
         pageInfo { hasNextPage endCursor }
       }
     }

@@ -6,5 +6,6 @@ import './events';
 import './memory';
 import './moderation';
 import './privacy';
+import './activity';
 
 export const schema = builder.toSchema({ sortSchema: true });

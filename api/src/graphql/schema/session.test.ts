@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../test-support/harness';
+import { collect, startTestApp, type TestApp } from '../../../test-support/harness';
 import {
   CreatePersonaMutation,
   CreateSessionMutation,
   EndSessionMutation,
   InterruptMutation,
+  PlatformActivityQuery,
   SendTextMutation,
+  SessionEventsSubscription,
   SessionQuery,
   SessionsQuery,
 } from '../../../test-support/operations';
@@ -165,5 +167,38 @@ describe('endSession', () => {
     const created = await createSession(alice);
     const res = await t.gql(SendTextMutation, { sessionId: created.session.id, text }, alice);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
+
+describe('platformActivity', () => {
+  it('counts live sessions, recent turns and the p95 to first audio across sessions, for admins only', async () => {
+    const before = (await t.gql(PlatformActivityQuery, {}, admin)).data!.platformActivity;
+    const sessionId = (await createSession(alice)).session.id;
+    const answered = collect(
+      t.wsClient(alice),
+      SessionEventsSubscription,
+      { sessionId, afterSeq: 0 },
+      (r) => r.data?.sessionEvents.__typename === 'ResponseDone',
+    );
+    await t.gql(SendTextMutation, { sessionId, text: 'Hello' }, alice);
+    await answered;
+    // The answer is stored just after ResponseDone.
+    await expect
+      .poll(
+        async () => (await t.gql(PlatformActivityQuery, {}, admin)).data?.platformActivity.answersInWindow,
+      )
+      .toBe(before.answersInWindow + 1);
+    const after = (await t.gql(PlatformActivityQuery, {}, admin)).data!.platformActivity;
+    expect(after.liveSessions).toBe(before.liveSessions + 1);
+    expect(after.turnsPerMinute).toBe(before.turnsPerMinute + 1);
+    expect(after.firstAudioP95Ms).toBeGreaterThan(0);
+    expect(after.windowMinutes).toBe(15);
+
+    for (const token of [alice, integrator]) {
+      const refused = await t.gql(PlatformActivityQuery, {}, token);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refused.data).toBeNull();
+    }
+    expect((await t.gql(PlatformActivityQuery, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Turn_role_createdAt_idx" ON "Turn"("role", "createdAt");
