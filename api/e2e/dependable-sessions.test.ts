@@ -96,7 +96,7 @@ describe('dependable live sessions', () => {
       status: string;
       escapedErrors: number;
       liveSessions: number;
-      graphqlSockets: { openSockets: number; slowConsumersCut: number };
+      graphqlSockets: { openSockets: number; slowConsumersCut: number; queuedOutboundBytes: number };
     };
     return { ...body, latencyMs: performance.now() - started };
   };
@@ -175,12 +175,27 @@ describe('dependable live sessions', () => {
       const cutBefore = (await health()).graphqlSockets.slowConsumersCut;
       socket.pause();
       // Long answers until the stalled reader is cut off (the kernel buffers several MB before the server feels it).
-      for (let rounds = 0; rounds < 12; rounds++) {
-        if ((await health()).graphqlSockets.slowConsumersCut > cutBefore) break;
-        await answer(sessionId, healthy);
+      // Meanwhile the backlog is watched as the queue gauge (avatar_queued_bytes) sees it.
+      let mostQueued = 0;
+      const watching = setInterval(() => {
+        health().then(
+          ({ graphqlSockets }) => {
+            mostQueued = Math.max(mostQueued, graphqlSockets.queuedOutboundBytes);
+          },
+          () => undefined,
+        );
+      }, 10);
+      try {
+        for (let rounds = 0; rounds < 12; rounds++) {
+          if ((await health()).graphqlSockets.slowConsumersCut > cutBefore) break;
+          await answer(sessionId, healthy);
+        }
+      } finally {
+        clearInterval(watching);
       }
       const after = await health();
       expect(after.graphqlSockets.slowConsumersCut).toBeGreaterThan(cutBefore);
+      expect(mostQueued).toBeGreaterThan(0);
       expect(after.status).toBe('up');
       expect(after.escapedErrors).toBe(0);
       expect(after.latencyMs).toBeLessThan(1_000);

@@ -186,6 +186,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       llm: providers.llm.chain.metrics(),
       tts: providers.tts.chain.metrics(),
     }),
+    queues: () => ({
+      events: events.queued(),
+      bytes: {
+        microphone: audioSocket.stats().queuedInboundBytes,
+        subscribers: graphqlWs.stats().queuedOutboundBytes,
+      },
+    }),
   });
   // Undefined without an OTLP endpoint: then nothing is traced at all.
   const tracing = PlatformTracing.create({

@@ -37,6 +37,8 @@ const envSchema = z.object({
   REDIS_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** The Temporal worker's own metrics (task slots, polls, workflow and activity latencies) for Prometheus. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** `embedded` starts a local Temporal dev server; `off` disables background workflows. */
   WORKFLOWS: z.enum(['auto', 'embedded', 'off']).default('auto'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -128,7 +130,13 @@ export interface Config {
   consoleDir: string;
   databaseUrl?: string;
   redisUrl?: string;
-  temporal: { address?: string; namespace: string; mode: 'auto' | 'embedded' | 'off' };
+  temporal: {
+    address?: string;
+    namespace: string;
+    mode: 'auto' | 'embedded' | 'off';
+    /** The SDK's Prometheus endpoint, `/metrics` on this port (the process's Temporal runtime serves it). */
+    metricsPort?: number;
+  };
   auth: {
     jwtSecret?: string;
     issuer: string;
@@ -257,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS || undefined,
       namespace: e.TEMPORAL_NAMESPACE,
       mode: e.WORKFLOWS,
+      metricsPort: e.TEMPORAL_METRICS_PORT,
     },
     auth: {
       jwtSecret: e.JWT_SECRET,

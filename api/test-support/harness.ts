@@ -6,7 +6,7 @@ import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startWorkflowRuntime } from '../../workflows/src/runtime';
-import { quietTemporalRuntime } from '../../workflows/src/worker';
+import { quietTemporalRuntime, temporalMetrics } from '../../workflows/src/worker';
 import { type App, type AppOverrides, buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
@@ -90,7 +90,7 @@ export async function startTestApp(
   const ownDatabase = !opts.overrides?.database;
   const database = opts.overrides?.database ?? (await openDatabase({}));
   // Workflows failing on purpose in tests would log warnings.
-  if (config.temporal.mode !== 'off') quietTemporalRuntime('ERROR');
+  if (config.temporal.mode !== 'off') quietTemporalRuntime('ERROR', temporalMetrics(config));
   const app = await buildApp(config, { background: startWorkflowRuntime, ...opts.overrides, database });
   const { url } = await app.start();
   const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;

@@ -7,7 +7,7 @@ import {
 } from '../../api/src/services/background';
 import { WorkflowsClient } from './client';
 import { type DevServer, startDevServer } from './dev-server';
-import { quietTemporalRuntime, type RunningWorker, startWorker } from './worker';
+import { quietTemporalRuntime, type RunningWorker, startWorker, temporalMetrics } from './worker';
 
 /**
  * The API's background runtime (`StartBackground`): on the embedded default it starts a local Temporal dev server
@@ -17,7 +17,7 @@ import { quietTemporalRuntime, type RunningWorker, startWorker } from './worker'
  */
 export async function startWorkflowRuntime(config: Config, deps: BackgroundDeps): Promise<BackgroundRuntime> {
   if (config.temporal.mode === 'off') return BACKGROUND_OFF;
-  quietTemporalRuntime();
+  quietTemporalRuntime('WARN', temporalMetrics(config));
   let server: DevServer | undefined;
   let worker: RunningWorker | undefined;
   let client: WorkflowsClient | undefined;

@@ -7,7 +7,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { loadConfig } from '../../api/src/config';
+import { type Config, loadConfig } from '../../api/src/config';
 import { openDatabase } from '../../api/src/db/database';
 import { createLogger } from '../../api/src/logger';
 import { embeddingFor, summarizerFor } from '../../api/src/providers';
@@ -21,10 +21,28 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
-/** Keeps the SDK's own logs to warnings (or `level`); must run before the first connection or worker of the process. */
-export function quietTemporalRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
+/**
+ * The process's Temporal runtime: the SDK's own logs kept to warnings (or `level`) and, with `metrics`, its
+ * worker metrics (task slots, polls, workflow and activity latencies) served for Prometheus at
+ * `http://<host>:<port>/metrics`. Must run before the first connection or worker of the process.
+ */
+export function quietTemporalRuntime(
+  level: 'WARN' | 'ERROR' = 'WARN',
+  metrics?: { host: string; port: number },
+): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      telemetryOptions: metrics && {
+        metrics: {
+          prometheus: {
+            bindAddress: `${metrics.host}:${metrics.port}`,
+            countersTotalSuffix: true,
+            useSecondsForDurations: true,
+          },
+        },
+      },
+    });
   } catch {
     // Already installed by an earlier call (or by the host application): keep that one.
   }
@@ -82,6 +100,12 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   };
 }
 
+/** Where the Temporal runtime serves its metrics, when TEMPORAL_METRICS_PORT asks for them. */
+export function temporalMetrics(config: Config): { host: string; port: number } | undefined {
+  const port = config.temporal.metricsPort;
+  return port === undefined ? undefined : { host: config.host, port };
+}
+
 /** Standalone worker (docker-compose): `tsx workflows/src/worker.ts`, with DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -92,7 +116,7 @@ async function main(): Promise<void> {
       'a standalone worker needs DATABASE_URL and TEMPORAL_ADDRESS (on the embedded setup the API runs it)',
     );
   }
-  quietTemporalRuntime();
+  quietTemporalRuntime('WARN', temporalMetrics(config));
   const db = await openDatabase({ url: config.databaseUrl, migrate: false });
   const worker = await startWorker({
     address: config.temporal.address,

@@ -11,6 +11,7 @@ const NO_SOURCES = {
   sockets: () => ({ audio: 0, graphql: 0, subscriptions: 0 }),
   dropped: () => ({ microphoneFrames: 0, slowConsumers: 0, audioProtocolErrors: 0, audioUpgrades: 0 }),
   providers: () => ({ stt: [], llm: [], tts: [] }),
+  queues: () => ({ events: { publish: 0, eventLog: 0 }, bytes: { microphone: 0, subscribers: 0 } }),
 };
 
 describe('the observability stack of docker-compose', () => {
@@ -32,7 +33,7 @@ describe('the observability stack of docker-compose', () => {
     }
   });
 
-  it('scrapes the metrics port the API replicas are given, and sends traces where the collector listens', async () => {
+  it('scrapes the metrics ports the API replicas and the worker are given, and sends traces to the collector', async () => {
     const compose = parse(await readFile(deploy('../docker-compose.yml'), 'utf8')) as {
       services: Record<string, { environment?: Record<string, string> }>;
     };
@@ -43,8 +44,12 @@ describe('the observability stack of docker-compose', () => {
       receivers: { otlp: { protocols: { http: { endpoint: string } } } };
     };
     const api = compose.services.api?.environment ?? {};
-    const [target] = prometheus.scrape_configs[0]?.dns_sd_configs ?? [];
-    expect(target).toEqual({ names: ['api'], type: 'A', port: Number(api.METRICS_PORT) });
+    const worker = compose.services.worker?.environment ?? {};
+    const targets = prometheus.scrape_configs.flatMap((job) => job.dns_sd_configs);
+    expect(targets).toEqual([
+      { names: ['api'], type: 'A', port: Number(api.METRICS_PORT) },
+      { names: ['worker'], type: 'A', port: Number(worker.TEMPORAL_METRICS_PORT) },
+    ]);
     const collectorPort = collector.receivers.otlp.protocols.http.endpoint.split(':').at(-1);
     expect(api.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://otel-collector:${collectorPort}`);
   });

@@ -29,6 +29,11 @@ export interface MetricSources {
     audioUpgrades: number;
   };
   providers(): Record<'stt' | 'llm' | 'tts', ProviderMetricsSnapshot[]>;
+  /** What waits in the node's bounded queues now. */
+  queues(): {
+    events: { publish: number; eventLog: number };
+    bytes: { microphone: number; subscribers: number };
+  };
 }
 
 /**
@@ -112,6 +117,28 @@ export class PlatformMetrics {
         const open = sources.sockets();
         this.set({ kind: 'audio' }, open.audio);
         this.set({ kind: 'graphql' }, open.graphql);
+      },
+    });
+    new Gauge({
+      name: 'avatar_queued_events',
+      help: 'Session events waiting: to be numbered and published (publish), to be written to the log (event_log)',
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        const { events } = sources.queues();
+        this.set({ queue: 'publish' }, events.publish);
+        this.set({ queue: 'event_log' }, events.eventLog);
+      },
+    });
+    new Gauge({
+      name: 'avatar_queued_bytes',
+      help: 'Bytes waiting: microphone audio for the input path (microphone), events for slow readers (subscribers)',
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        const { bytes } = sources.queues();
+        this.set({ queue: 'microphone' }, bytes.microphone);
+        this.set({ queue: 'subscribers' }, bytes.subscribers);
       },
     });
     new Gauge({

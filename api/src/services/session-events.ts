@@ -50,6 +50,15 @@ export class SessionEventPublisher implements EventSink {
     this.log = new SessionEventLog(db);
   }
 
+  /** Events waiting now: to be numbered and published, and to be written to the log. */
+  queued(): { publish: number; eventLog: number } {
+    let publish = 0;
+    let eventLog = 0;
+    for (const outbox of this.outboxes.values()) publish += outbox.waiting.length;
+    for (const pending of this.writes.values()) eventLog += pending.events.length;
+    return { publish, eventLog };
+  }
+
   /** The pipeline's way out: never throws, never waits; a failure is logged. */
   emit(sessionId: string, payload: SessionEventPayload, writer?: string): void {
     this.enqueue(sessionId, {

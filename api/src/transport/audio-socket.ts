@@ -60,10 +60,8 @@ export interface AudioSocketStats {
   droppedInboundFrames: number;
   droppedInboundBytes: number;
   droppedOutboundMessages: number;
-  /**
-   * Each audio frame's time from its arrival on the socket until the input path is done with it (resampled, and
-   * the VAD result of every window it completed): queueing behind earlier frames included.
-   */
+  /** Microphone audio waiting for the input path now, over every connection. */
+  queuedInboundBytes: number;
 }
 
 export interface AudioSocketServer {
@@ -107,7 +105,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     maxProtocolErrors: opts.maxProtocolErrors ?? 100,
     heartbeatMs: opts.heartbeatMs ?? 30_000,
   };
-  const stats: AudioSocketStats = {
+  const stats: Omit<AudioSocketStats, 'queuedInboundBytes'> = {
     openConnections: 0,
     acceptedConnections: 0,
     rejectedUpgrades: 0,
@@ -136,6 +134,10 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     readonly #session: S;
     readonly #queue = new BoundedAudioQueue(limits.maxQueuedAudioBytes);
     #sink: MicrophoneSink | null = null;
+
+    get queuedBytes(): number {
+      return this.#queue.stats.queuedBytes;
+    }
     #utteranceId: string | null = null;
     #errors = 0;
     #pumping = false;
@@ -429,6 +431,9 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
 
-    stats: () => ({ ...stats }),
+    stats: () => ({
+      ...stats,
+      queuedInboundBytes: [...connections].reduce((n, connection) => n + connection.queuedBytes, 0),
+    }),
   };
 }

@@ -197,6 +197,8 @@ export function createGraphQLWebSocketServer(
     stats: () => ({
       openSockets: wss.clients.size,
       subscriptions: [...open.values()].reduce((n, connection) => n + connection.subscriptions.size, 0),
+      /** Events waiting for slow readers, over every socket. */
+      queuedOutboundBytes: [...open.values()].reduce((n, connection) => n + connection.budget.queuedBytes, 0),
       slowConsumersCut: slowConsumers,
     }),
     /** Tells every client we are going away (1001) so they reconnect elsewhere, then closes. */
