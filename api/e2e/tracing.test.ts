@@ -6,11 +6,13 @@ import { decodeJwt } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVoiceClient } from '../examples/voice-client';
+import { sessionSpanContext } from '../src/observability/tracing';
 import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
 import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   CreatePersonaMutation,
   CreateSessionMutation,
+  EndSessionMutation,
   SendTextMutation,
   SessionEventsSubscription,
 } from '../test-support/operations';
@@ -157,6 +159,52 @@ describe('OpenTelemetry traces of turns', () => {
     expect(turn.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     const operation = exporter.getFinishedSpans().find((s) => s.name === 'graphql.mutation')!;
     expect(operation.parentSpanContext).toBeUndefined();
+  });
+});
+
+describe("a session's background work in its trace (Temporal's OpenTelemetry interceptors)", () => {
+  const exporter = new InMemorySpanExporter();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WORKFLOWS: 'embedded' }, overrides: { spanExporter: exporter } });
+  });
+  afterAll(() => t?.stop());
+
+  it("runs the summary workflow and its activities in the session's trace, which each turn links to", async () => {
+    const admin = await t.token('admin');
+    const persona = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: `Tracy ${hex(4)}`, systemPrompt: 'x' } },
+      admin,
+    );
+    const created = (
+      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
+    ).data!.createSession;
+    const { id: sessionId, traceId: sessionTraceId } = created.session;
+    await answered(t, admin, sessionId, 'I love sailing on the sea');
+    await t.gql(EndSessionMutation, { id: sessionId }, admin);
+
+    const inSessionTrace = () =>
+      exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === sessionTraceId);
+    await expect
+      .poll(() => inSessionTrace().some((s) => s.name.startsWith('RunWorkflow:')), { timeout: 30_000 })
+      .toBe(true);
+    const spans = inSessionTrace();
+    const named = (prefix: string) => spans.find((s) => s.name.startsWith(prefix));
+    const start = named('StartWorkflow:sessionSummaryWorkflow');
+    const run = named('RunWorkflow:sessionSummaryWorkflow');
+    const scheduled = named('StartActivity:');
+    const executed = named('RunActivity:');
+    expect(start && run && scheduled && executed).toBeTruthy();
+    // The session's own trace → client → workflow → activity, each under the one before.
+    expect(start!.parentSpanContext?.spanId).toBe(sessionSpanContext(sessionTraceId).spanId);
+    expect(run!.parentSpanContext?.spanId).toBe(start!.spanContext().spanId);
+    expect(scheduled!.parentSpanContext?.spanId).toBe(run!.spanContext().spanId);
+    expect(executed!.parentSpanContext?.spanId).toBe(scheduled!.spanContext().spanId);
+    expect(run!.attributes['temporal.workflow.type']).toBe('sessionSummaryWorkflow');
+    // The turn is a trace of its own, linked to the session's.
+    const turn = exporter.getFinishedSpans().find((s) => s.name === 'avatar.turn');
+    expect(turn?.links.map((l) => l.context.traceId)).toEqual([sessionTraceId]);
   });
 });
 

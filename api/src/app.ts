@@ -106,6 +106,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const events = new SessionEventPublisher(db, bus, logger, seqs);
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
 
+  // Undefined without an OTLP endpoint: then nothing is traced at all.
+  const tracing = PlatformTracing.create({
+    serviceName: config.tracing.serviceName,
+    otlpEndpoint: config.tracing.otlpEndpoint,
+    exporter: overrides.spanExporter,
+  });
   const embedding = overrides.embedding ?? (await embeddingFor(config));
   const background =
     config.temporal.mode === 'off' || !overrides.background
@@ -116,6 +122,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           summarize: summarizerFor(config),
           logger,
           exportMaxBytes: config.privacy.exportMaxBytes,
+          tracing,
         });
   const workflows = background.work;
   if (workflows) await workflows.startMemoryMaintenance({}, MAINTENANCE_SCHEDULE);
@@ -193,12 +200,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         subscribers: graphqlWs.stats().queuedOutboundBytes,
       },
     }),
-  });
-  // Undefined without an OTLP endpoint: then nothing is traced at all.
-  const tracing = PlatformTracing.create({
-    serviceName: config.tracing.serviceName,
-    otlpEndpoint: config.tracing.otlpEndpoint,
-    exporter: overrides.spanExporter,
   });
   const logUser = logUserId(config.logAnonymize);
   const scrape = (authorization: string | null) =>

@@ -1,6 +1,7 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Database } from '../../api/src/db/database';
 import { PrivacyRepository } from '../../api/src/db/privacy-repository';
+import { inSessionTrace, type PlatformTracing } from '../../api/src/observability/tracing';
 import type { BackgroundWork } from '../../api/src/services/background';
 import {
   type AlignmentInput,
@@ -10,6 +11,7 @@ import {
   TASK_QUEUE,
   workflowIds,
 } from './shared';
+import { clientTracing } from './tracing';
 
 export interface WorkflowsClientOptions {
   address?: string;
@@ -18,6 +20,8 @@ export interface WorkflowsClientOptions {
   taskQueue?: string;
   /** Privacy requests are recorded in the database before their workflow starts. */
   db: Database;
+  /** Started workflows continue the active trace (a session's, for its summary). */
+  tracing?: PlatformTracing;
 }
 
 /** What the API starts in the background, on Temporal. Every method returns the workflow id, stable per subject. */
@@ -28,18 +32,24 @@ export class WorkflowsClient implements BackgroundWork {
     private readonly ownsConnection: boolean,
     private readonly taskQueue: string,
     private readonly privacy: PrivacyRepository,
+    private readonly db: Database,
   ) {}
 
   static async connect(opts: WorkflowsClientOptions): Promise<WorkflowsClient> {
     const connection =
       opts.connection ?? (await Connection.connect({ address: opts.address ?? '127.0.0.1:7233' }));
-    const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
+    const client = new Client({
+      connection,
+      namespace: opts.namespace ?? 'default',
+      interceptors: clientTracing(opts.tracing),
+    });
     return new WorkflowsClient(
       client,
       connection,
       !opts.connection,
       opts.taskQueue ?? TASK_QUEUE,
       new PrivacyRepository(opts.db),
+      opts.db,
     );
   }
 
@@ -49,7 +59,14 @@ export class WorkflowsClient implements BackgroundWork {
    */
   async startSessionSummary(sessionId: string): Promise<string> {
     const input: SessionSummaryInput = { sessionId };
-    return this.startOnce('sessionSummaryWorkflow', workflowIds.sessionSummary(sessionId), input);
+    const start = () =>
+      this.startOnce('sessionSummaryWorkflow', workflowIds.sessionSummary(sessionId), input);
+    // The summary runs in the session's own trace: Jaeger finds it by the trace id the console shows.
+    const session = await this.db.prisma.session.findUnique({
+      where: { id: sessionId },
+      select: { traceId: true },
+    });
+    return session ? inSessionTrace(session.traceId, start) : start();
   }
 
   async startAlignment(turnId: string, input: Omit<AlignmentInput, 'turnId'>): Promise<string> {

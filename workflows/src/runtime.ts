@@ -30,9 +30,19 @@ export async function startWorkflowRuntime(config: Config, deps: BackgroundDeps)
         });
     const address = config.temporal.address ?? server!.address;
     if (server || config.temporal.mode === 'embedded') {
-      worker = await startWorker({ address, namespace: config.temporal.namespace, deps });
+      worker = await startWorker({
+        address,
+        namespace: config.temporal.namespace,
+        deps,
+        tracing: deps.tracing,
+      });
     }
-    client = await WorkflowsClient.connect({ address, namespace: config.temporal.namespace, db: deps.db });
+    client = await WorkflowsClient.connect({
+      address,
+      namespace: config.temporal.namespace,
+      db: deps.db,
+      tracing: deps.tracing,
+    });
   } catch (err) {
     await worker?.stop();
     await server?.stop();

@@ -10,15 +10,21 @@ import {
 import { type Config, loadConfig } from '../../api/src/config';
 import { openDatabase } from '../../api/src/db/database';
 import { createLogger } from '../../api/src/logger';
+import { PlatformTracing } from '../../api/src/observability/tracing';
 import { embeddingFor, summarizerFor } from '../../api/src/providers';
 import { type Activities, type ActivityDeps, createActivities } from './activities';
 import { TASK_QUEUE } from './shared';
+import { WORKFLOW_TRACING_MODULE, workerTracing } from './tracing';
 
 export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, 'workflows/index.ts');
 
 /** Bundling the workflow code costs seconds of CPU: do it once and share the bundle between workers. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 /**
@@ -58,6 +64,8 @@ interface WorkerConnectionOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** How long in-flight activities may finish after `stop()` before they are cancelled (default 5 s). */
   shutdownGraceTimeMs?: number;
+  /** Workflows and activities traced (Temporal's OpenTelemetry interceptors) into this app's traces. */
+  tracing?: PlatformTracing;
 }
 
 export interface RunningWorker {
@@ -83,6 +91,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     activities: 'activities' in opts ? opts.activities : createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? 5_000,
+    ...workerTracing(opts.tracing),
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;
@@ -118,9 +127,14 @@ async function main(): Promise<void> {
   }
   quietTemporalRuntime('WARN', temporalMetrics(config));
   const db = await openDatabase({ url: config.databaseUrl, migrate: false });
+  const tracing = PlatformTracing.create({
+    serviceName: config.tracing.serviceName,
+    otlpEndpoint: config.tracing.otlpEndpoint,
+  });
   const worker = await startWorker({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
+    tracing,
     deps: {
       db,
       embedding: await embeddingFor(config),
@@ -132,6 +146,7 @@ async function main(): Promise<void> {
   logger.info({ taskQueue: worker.taskQueue, address: config.temporal.address }, 'temporal worker polling');
   const shutdown = async () => {
     await worker.stop();
+    await tracing?.shutdown();
     await db.close();
     process.exit(0);
   };

@@ -6,12 +6,25 @@
  * global one), so two apps in one process (tests, the cluster benchmark) keep their spans apart. Export is
  * asynchronous and bounded: a full queue drops spans, and an OTLP endpoint that is down costs a turn nothing.
  */
-import { ROOT_CONTEXT, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { createHash } from 'node:crypto';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanStatusCode,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
+  type ReadableSpan,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
@@ -33,6 +46,20 @@ const carrierGetter = {
   get: (carrier: Record<string, string>, key: string) => carrier[key],
   keys: (carrier: Record<string, string>) => Object.keys(carrier),
 };
+
+let globalContextRegistered = false;
+
+/**
+ * Temporal's interceptors carry the active context in workflow and activity headers: they need the active context
+ * to follow async calls, and a W3C propagator. Process-wide and set once; our own spans name their parents
+ * explicitly, so this does not touch them.
+ */
+function registerGlobalContext(): void {
+  if (globalContextRegistered) return;
+  globalContextRegistered = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(propagator);
+}
 
 class OtelSpan implements TraceSpan {
   constructor(
@@ -90,17 +117,23 @@ export interface TracingOptions {
   exporter?: SpanExporter;
 }
 
-/** The app's tracer: turns for the pipeline, operations for GraphQL. */
+/**
+ * The app's tracer: turns for the pipeline, operations for GraphQL, and (through Temporal's OpenTelemetry
+ * interceptors, see workflows/src/tracing.ts) the workflows and activities a session starts.
+ */
 export class PlatformTracing implements TurnTracer {
   private readonly provider: TracerProvider;
-  private readonly tracer: Tracer;
+  readonly tracer: Tracer;
+  readonly resource: ReturnType<typeof resourceFromAttributes>;
 
-  private constructor(options: TracingOptions, processor: SpanProcessor) {
-    this.provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': options.serviceName }),
-      spanProcessors: [processor],
-    });
+  private constructor(
+    options: TracingOptions,
+    private readonly processor: SpanProcessor,
+  ) {
+    this.resource = resourceFromAttributes({ 'service.name': options.serviceName });
+    this.provider = new TracerProvider({ resource: this.resource, spanProcessors: [processor] });
     this.tracer = this.provider.getTracer('avatar-platform');
+    registerGlobalContext();
   }
 
   /** Undefined when there is nowhere to send spans: then nothing is traced at all. */
@@ -122,8 +155,21 @@ export class PlatformTracing implements TurnTracer {
     return new PlatformTracing(options, processor);
   }
 
-  startTurn(opts: { traceparent?: string; startTime?: number; attributes: TraceAttributes }): TraceSpan {
-    return this.start('avatar.turn', opts);
+  startTurn(opts: {
+    traceparent?: string;
+    startTime?: number;
+    attributes: TraceAttributes;
+    sessionTraceId?: string;
+  }): TraceSpan {
+    const span = this.start('avatar.turn', opts);
+    // Each turn is a trace of its own; a link ties it to its session's (workflows, summaries).
+    if (opts.sessionTraceId) span.span.addLink({ context: sessionSpanContext(opts.sessionTraceId) });
+    return span;
+  }
+
+  /** Finished spans made elsewhere (the Temporal workflow sandbox), exported with this app's. */
+  export(spans: ReadableSpan[]): void {
+    for (const span of spans) this.processor.onEnd(span);
   }
 
   /** Sends what is queued, within `timeoutMs`; spans still unsent after that are dropped. */
@@ -180,6 +226,21 @@ export class PlatformTracing implements TurnTracer {
     );
     return new OtelSpan(this.tracer, span);
   }
+}
+
+/**
+ * The trace of a whole session: its id is the session's `traceId` (already a W3C trace id), under a parent span
+ * id derived from it. Work a session starts in the background (its summary) runs in this trace, and turns link
+ * to it, so Jaeger finds a session's background work by the trace id the console shows.
+ */
+export function sessionSpanContext(sessionTraceId: string): SpanContext {
+  const spanId = createHash('sha256').update(sessionTraceId).digest('hex').slice(0, 16);
+  return { traceId: sessionTraceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
+}
+
+/** Runs `work` with the session's trace as the active context (Temporal's client interceptor reads it). */
+export function inSessionTrace<T>(sessionTraceId: string, work: () => Promise<T>): Promise<T> {
+  return context.with(trace.setSpanContext(ROOT_CONTEXT, sessionSpanContext(sessionTraceId)), work);
 }
 
 interface TransportContext {

@@ -20,6 +20,7 @@ function live(overrides: { session?: Partial<LiveSession['session']>; persona?: 
     session: {
       id: 's1',
       userId: 'u1',
+      traceId: 't1',
       capabilities: ['audio', 'text', 'visemes', 'blendshapes', 'gestures'],
       ...overrides.session,
     },

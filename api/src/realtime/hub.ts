@@ -59,6 +59,8 @@ export interface LiveSession {
   session: {
     id: string;
     userId: string;
+    /** The session's own trace (a W3C trace id): each turn's trace links to it. */
+    traceId: string;
     /** What the client renders: audio, text, visemes, blendshapes, gestures. */
     capabilities: readonly string[];
   };
@@ -210,6 +212,7 @@ export class RealtimeHub {
         features,
         timeouts: this.deps.timeouts,
         logFields,
+        traceId: session.traceId,
       },
       {
         stt: new FailoverStt(preferred(providers.stt, persona.sttProvider, log)),

@@ -15,7 +15,13 @@ export interface Clock {
 
 /** Starts the trace of one turn; `traceparent` (W3C) continues the client's trace, a malformed one is ignored. */
 export interface TurnTracer {
-  startTurn(opts: { traceparent?: string; startTime?: number; attributes: TraceAttributes }): TraceSpan;
+  /** `sessionTraceId`: the session's own trace (W3C trace id), which the turn's trace links to. */
+  startTurn(opts: {
+    traceparent?: string;
+    startTime?: number;
+    attributes: TraceAttributes;
+    sessionTraceId?: string;
+  }): TraceSpan;
 }
 
 /** The pipeline's log lines; `fields` carry the ids of the session, the answer and its trace. */

@@ -86,6 +86,8 @@ export interface SessionRuntimeConfig {
   maxResponseTokens?: number;
   /** The session's fields in every log line: its id, and the user's id or (anonymized logs) its hash. */
   logFields?: Readonly<Record<string, string>>;
+  /** The session's own trace, which each turn's trace links to. */
+  traceId?: string;
 }
 
 export interface SessionRuntimeDeps {
@@ -308,6 +310,7 @@ export class SessionRuntime {
     const root = tracer.startTurn({
       traceparent: input.origin.traceparent,
       startTime: input.receivedAt - silenceMs,
+      sessionTraceId: this.config.traceId,
       attributes: {
         'session.id': this.config.sessionId,
         'persona.id': this.config.persona.id,

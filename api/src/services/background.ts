@@ -7,6 +7,7 @@ import type { Summarizer } from '../adapters/summarizer/types';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
+import type { PlatformTracing } from '../observability/tracing';
 
 export interface MaintenanceOptions {
   /** Recency half-life for decay, in days (default 30). */
@@ -51,6 +52,8 @@ export interface BackgroundDeps {
   logger: Pick<Logger, 'info' | 'warn'>;
   /** An export larger than this fails as too large. */
   exportMaxBytes: number;
+  /** Traces workflows and activities with the API's (undefined: tracing is off). */
+  tracing?: PlatformTracing;
 }
 
 export interface BackgroundRuntime {
