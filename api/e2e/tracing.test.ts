@@ -132,6 +132,10 @@ describe('OpenTelemetry traces of turns', () => {
     expect(first('provider.llm').attributes['provider.label']).toBe('local-responder');
     expect(first('provider.tts').parentSpanContext?.spanId).toBe(first('tts').spanContext().spanId);
     expect(first('render').parentSpanContext?.spanId).toBe(first('tts').spanContext().spanId);
+    // The first audio reached the subscriber (the voice client's own subscription) in the same trace.
+    const delivered = first('deliver');
+    expect(delivered.parentSpanContext?.spanId).toBe(turn.spanContext().spanId);
+    expect(startMs(delivered)).toBeGreaterThan(startMs(first('tts')) - 1);
     expect(first('llm').events.map((e) => e.name)).toContain('first_token');
     expect(first('tts').events.map((e) => e.name)).toContain('first_audio');
   });

@@ -273,6 +273,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     memories,
     moderation,
     workflows,
+    tracing,
   };
   const audioSocket = createAudioSocket({
     authenticate: async (token) => {

@@ -74,6 +74,11 @@ export type SessionEventPayload =
       phonemes: PhonemeTiming[];
       visemes: VisemeCue[];
       gestures: GesturePayload[];
+      /**
+       * The first chunk of a traced answer carries its turn's trace (W3C), so the node delivering it to a
+       * subscriber adds that delivery to the turn's trace. Not part of the GraphQL type.
+       */
+      traceparent?: string;
     }
   | {
       type: 'BlendshapeFrames';

@@ -24,6 +24,11 @@ export interface CallContext {
   log: Readonly<Record<string, string>>;
 }
 
+/** The span as a W3C `traceparent` (sampled: only recorded spans have ids), for work that continues it elsewhere. */
+export function traceparentOf(span: TraceSpan): string | undefined {
+  return span.ids && `00-${span.ids.traceId}-${span.ids.spanId}-01`;
+}
+
 export const UNTRACED: TraceSpan = {
   ids: undefined,
   child: () => UNTRACED,

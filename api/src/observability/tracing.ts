@@ -32,6 +32,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { SessionEvent } from '../domain/session-events';
 import type { TraceAttributes, TraceSpan } from '../domain/tracing';
 import { errorCode } from '../errors';
 import type { TurnTracer } from '../realtime/ports';
@@ -165,6 +166,23 @@ export class PlatformTracing implements TurnTracer {
     // Each turn is a trace of its own; a link ties it to its session's (workflows, summaries).
     if (opts.sessionTraceId) span.span.addLink({ context: sessionSpanContext(opts.sessionTraceId) });
     return span;
+  }
+
+  /**
+   * A live event reached a subscriber's stream on this node: the first audio of a traced answer records its
+   * delivery (`deliver`, from when the event was numbered to now) in the turn's trace.
+   */
+  delivered(event: SessionEvent): void {
+    if (event.type !== 'SpeechChunk' || !event.traceparent) return;
+    const parent = propagator.extract(ROOT_CONTEXT, { traceparent: event.traceparent }, carrierGetter);
+    const at = Date.parse(event.at);
+    this.tracer
+      .startSpan(
+        'deliver',
+        { startTime: Number.isNaN(at) ? undefined : at, attributes: { 'event.seq': event.seq } },
+        parent,
+      )
+      .end();
   }
 
   /** Finished spans made elsewhere (the Temporal workflow sandbox), exported with this app's. */

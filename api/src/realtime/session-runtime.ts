@@ -18,7 +18,7 @@ import type { TTSAdapter } from '../adapters/tts/types';
 import type { PcmAudio } from '../domain/audio';
 import { buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
-import { type TraceAttributes, type TraceSpan, traced, UNTRACED } from '../domain/tracing';
+import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
 import {
   Answer,
@@ -646,7 +646,15 @@ export class SessionRuntime {
     for (const event of events) {
       if (event.type === 'SpeechChunk') {
         const first = answer.playback.markSent(event.startMs + event.durationMs, this.clock.now());
-        if (first) answer.timings.firstAudioMs = this.since(answer);
+        if (first) {
+          answer.timings.firstAudioMs = this.since(answer);
+          // Its delivery to subscribers, on whichever node, joins the turn's trace.
+          const traceparent = traceparentOf(answer.trace);
+          if (traceparent) {
+            this.emit({ ...event, traceparent });
+            continue;
+          }
+        }
       }
       this.emit(event);
     }

@@ -1,6 +1,7 @@
 import type { VisemeService } from '../adapters/visemes/types';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
+import type { PlatformTracing } from '../observability/tracing';
 import type { BackgroundWork } from './background';
 import type { ConversationService } from './conversations';
 import type { EventBus } from './event-bus';
@@ -25,4 +26,6 @@ export interface AppServices {
   moderation: ModerationService;
   /** Null when background workflows are off (WORKFLOWS=off). */
   workflows: BackgroundWork | null;
+  /** Undefined when tracing is off (no OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing?: PlatformTracing;
 }

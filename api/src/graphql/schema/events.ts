@@ -218,6 +218,7 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
       }
       for await (const event of live) {
         if (last !== null && event.seq <= last) continue;
+        ctx.services.tracing?.delivered(event);
         // An event another node emitted while the log was read can be in neither: fetch what is missing.
         const missed = last !== null && event.seq > last + 1 ? await missing(last, event.seq) : [];
         for (const earlier of [...missed, event]) {
