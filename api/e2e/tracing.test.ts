@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { runVoiceClient } from '../examples/voice-client';
 import { sessionSpanContext } from '../src/observability/tracing';
 import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
@@ -150,6 +152,35 @@ describe('OpenTelemetry traces of turns', () => {
     expect(operation.attributes['graphql.operation.name']).toBe('SendText');
     const turn = spans.find((s) => s.name === 'avatar.turn')!;
     expect(turn.parentSpanContext?.spanId).toBe(operation.spanContext().spanId);
+  });
+
+  it('continues the traceparent a graphql-ws client puts in its connection params', async () => {
+    const sessionId = await newSession(t, admin);
+    const client = clientTrace();
+    const ws = createClient({
+      url: t.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${admin}`, traceparent: client.traceparent },
+      retryAttempts: 0,
+    });
+    try {
+      await collect(ws, SessionEventsSubscription, { sessionId, afterSeq: 0 }, () => true, 2_000).catch(
+        () => [],
+      );
+    } finally {
+      await ws.dispose();
+    }
+    await expect
+      .poll(() =>
+        exporter
+          .getFinishedSpans()
+          .find((s) => s.name === 'graphql.subscription' && s.spanContext().traceId === client.traceId),
+      )
+      .toBeDefined();
+    const operation = exporter
+      .getFinishedSpans()
+      .find((s) => s.name === 'graphql.subscription' && s.spanContext().traceId === client.traceId);
+    expect(operation?.parentSpanContext?.spanId).toBe(client.spanId);
   });
 
   it('ignores a malformed traceparent: the request works and its turn starts a trace of its own', async () => {

@@ -30,7 +30,7 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { getOperationAST } from 'graphql';
+import { type DocumentNode, type GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SessionEvent } from '../domain/session-events';
 import type { TraceAttributes, TraceSpan } from '../domain/tracing';
@@ -206,23 +206,42 @@ export class PlatformTracing implements TurnTracer {
    * hangs under it. A malformed `traceparent` starts a new trace.
    */
   graphqlPlugin(): Plugin<{ traceparent?: string }> {
+    /** The operation's span; the caller ends it with its first result (a subscription: once it is set up). */
+    const begin = (args: {
+      document: DocumentNode;
+      operationName?: string | null;
+      contextValue: unknown;
+    }) => {
+      const operation = getOperationAST(args.document, args.operationName);
+      const type = operation?.operation ?? 'unknown';
+      return this.start(`graphql.${type}`, {
+        traceparent: clientTraceparent(args.contextValue as TransportContext),
+        attributes: { 'graphql.operation.type': type, 'graphql.operation.name': operation?.name?.value },
+      });
+    };
+    const finish = (span: OtelSpan, errors: readonly GraphQLError[] | undefined) => {
+      if (errors?.length) {
+        span.fail(errors[0]?.originalError ?? errors[0]);
+        span.set({ 'graphql.errors': errors.length });
+      }
+      span.end();
+    };
     return {
       onExecute: ({ args, extendContext }) => {
-        const operation = getOperationAST(args.document, args.operationName);
-        const type = operation?.operation ?? 'unknown';
-        const name = operation?.name?.value;
-        const span = this.start(`graphql.${type}`, {
-          traceparent: clientTraceparent(args.contextValue as TransportContext),
-          attributes: { 'graphql.operation.type': type, 'graphql.operation.name': name },
-        });
+        const span = begin(args);
         extendContext({ traceparent: span.traceparent });
         return {
-          onExecuteDone: ({ result }) => {
-            const errors = 'errors' in result ? result.errors : undefined;
-            if (errors?.length) {
-              span.fail(errors[0]?.originalError ?? errors[0]);
-              span.set({ 'graphql.errors': errors.length });
-            }
+          onExecuteDone: ({ result }) => finish(span, 'errors' in result ? result.errors : undefined),
+        };
+      },
+      // Envelop hands subscriptions to onSubscribe instead.
+      onSubscribe: ({ args, extendContext }) => {
+        const span = begin(args);
+        extendContext({ traceparent: span.traceparent });
+        return {
+          onSubscribeResult: ({ result }) => finish(span, 'errors' in result ? result.errors : undefined),
+          onSubscribeError: ({ error }) => {
+            span.fail(error);
             span.end();
           },
         };
