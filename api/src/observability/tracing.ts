@@ -1,10 +1,12 @@
 /**
  * OpenTelemetry traces (the official SDK): one trace per user turn, a span per pipeline stage and provider
- * attempt, and one per GraphQL operation. Clients continue their own trace with a W3C `traceparent`.
+ * attempt, one per GraphQL operation, and a session's background work in the session's own trace. Clients
+ * continue their own trace with a W3C `traceparent`.
  *
- * Only this file knows the SDK; the pipeline sees `TraceSpan`. The provider belongs to the app (not the
- * global one), so two apps in one process (tests, the cluster benchmark) keep their spans apart. Export is
- * asynchronous and bounded: a full queue drops spans, and an OTLP endpoint that is down costs a turn nothing.
+ * In the API only this file knows the SDK; the pipeline sees `TraceSpan` (workflows/src/tracing.ts plugs
+ * Temporal's interceptors in). The tracer provider belongs to the app (not the global one), so two apps in one
+ * process (tests, the cluster benchmark) keep their spans apart. Export is asynchronous and bounded: a full
+ * queue drops spans, and an OTLP endpoint that is down costs a turn nothing.
  */
 import { createHash } from 'node:crypto';
 import {
