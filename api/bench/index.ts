@@ -11,6 +11,7 @@ import { benchFanout } from './fanout.bench';
 import { benchMemory } from './memory.bench';
 import { benchPipeline } from './pipeline.bench';
 import { benchResilience } from './resilience.bench';
+import { benchStt } from './stt.bench';
 import { benchVad } from './vad.bench';
 import { benchWav2Arkit } from './wav2arkit.bench';
 
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = 
   resilience: benchResilience,
   cluster: benchCluster,
   wav2arkit: benchWav2Arkit,
+  stt: benchStt,
   // 50k memories by default (about 2 minutes here); BENCH_MEMORIES=100000 for the 100k figure.
   memory: () => benchMemory({ memories: Number(process.env.BENCH_MEMORIES) || undefined }),
 };

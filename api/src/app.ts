@@ -9,6 +9,7 @@ import { Wav2ArkitAnimator } from './adapters/blendshapes/wav2arkit';
 import { createWav2ArkitSession } from './adapters/blendshapes/wav2arkit-session';
 import type { EmbeddingAdapter } from './adapters/embedding/types';
 import { OpenAIModerator } from './adapters/moderation/openai';
+import { WhisperStt } from './adapters/stt/whisper';
 import { EspeakProcess } from './adapters/tts/espeak-process';
 import { createSileroSession, SileroBatchRunner } from './adapters/vad/silero';
 import { ProfileVisemeService } from './adapters/visemes/profile-viseme-service';
@@ -171,6 +172,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const memories = new MemoryService(db, embedding);
   // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
   const espeak = new EspeakProcess();
+  // Whisper's helper process, started with the providers when STT_PROVIDERS names it.
+  const whisper = new WhisperStt();
   const resamplers = new ResamplerPool();
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
   const animator = new Wav2ArkitAnimator(await createWav2ArkitSession(), resamplers);
@@ -194,6 +197,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       tts: providers.tts.chain.metrics(),
     }),
     queues: () => ({
+      sttUtterances: whisper.queued,
       events: events.queued(),
       bytes: {
         microphone: audioSocket.stats().queuedInboundBytes,
@@ -206,6 +210,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     metricsResponse(metrics, config.metrics.token, authorization);
   const providers = await speechProviders(config, {
     espeak,
+    whisper,
     overrides: overrides.providers,
     onFailover: (event) => {
       metrics.failover(event);
@@ -424,6 +429,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await ownership.stop();
       await commands?.stop();
       await espeak.close();
+      await whisper.close();
       resamplers.clear();
       await background.stop();
       await events.flush();

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       corsOrigins: '*',
     });
     expect(config.providers.llm).toEqual(['local']);
+    // Whisper first, pocketsphinx as its fallback.
+    expect(config.providers.stt).toEqual(['whisper', 'local']);
     expect(config.auth.devUsers.map((u) => u.role)).toEqual(['admin', 'user']);
   });
 

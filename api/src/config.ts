@@ -69,7 +69,7 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.string().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_PROVIDERS: z.string().optional(),
-  STT_PROVIDERS: z.string().default('local'),
+  STT_PROVIDERS: z.string().default('whisper,local'),
   TTS_PROVIDERS: z.string().default('local'),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),

@@ -13,6 +13,7 @@ import { createGoogleStt } from './adapters/stt/google';
 import { OpenAiStt } from './adapters/stt/openai';
 import { PocketsphinxStt } from './adapters/stt/pocketsphinx';
 import type { STTAdapter } from './adapters/stt/types';
+import type { WhisperStt } from './adapters/stt/whisper';
 import { createLlmSummarizer, ruleBasedSummarizer } from './adapters/summarizer/summarizers';
 import type { Summarizer } from './adapters/summarizer/types';
 import { EspeakTts } from './adapters/tts/espeak';
@@ -50,7 +51,13 @@ export type ProviderOverrides = Partial<{ stt: STTAdapter[]; llm: LLMAdapter[]; 
 /** The configured providers of each capability, in order, with the adapter behind each configured name. */
 export async function speechProviders(
   config: Config,
-  opts: { espeak: EspeakProcess; overrides?: ProviderOverrides; onFailover(event: FailoverEvent): void },
+  opts: {
+    espeak: EspeakProcess;
+    /** Started only when STT_PROVIDERS names `whisper`. */
+    whisper: WhisperStt;
+    overrides?: ProviderOverrides;
+    onFailover(event: FailoverEvent): void;
+  },
 ): Promise<SpeechProviderChains> {
   const openai = config.providers.openai;
   const build = async <P extends LabelledProvider>(
@@ -82,6 +89,11 @@ export async function speechProviders(
     stt: await build<STTAdapter>(
       'stt',
       {
+        // Loaded at start-up: a missing model fails here, naming its path.
+        whisper: async () => {
+          await opts.whisper.start();
+          return opts.whisper;
+        },
         local: () => new PocketsphinxStt(),
         openai: () => new OpenAiStt(needOpenAI('STT_PROVIDERS')),
         google: () => createGoogleStt(),

@@ -11,7 +11,11 @@ const NO_SOURCES = {
   sockets: () => ({ audio: 0, graphql: 0, subscriptions: 0 }),
   dropped: () => ({ microphoneFrames: 0, slowConsumers: 0, audioProtocolErrors: 0, audioUpgrades: 0 }),
   providers: () => ({ stt: [], llm: [], tts: [] }),
-  queues: () => ({ events: { publish: 0, eventLog: 0 }, bytes: { microphone: 0, subscribers: 0 } }),
+  queues: () => ({
+    sttUtterances: 0,
+    events: { publish: 0, eventLog: 0 },
+    bytes: { microphone: 0, subscribers: 0 },
+  }),
 };
 
 describe('the observability stack of docker-compose', () => {

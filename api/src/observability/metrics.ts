@@ -31,6 +31,8 @@ export interface MetricSources {
   providers(): Record<'stt' | 'llm' | 'tts', ProviderMetricsSnapshot[]>;
   /** What waits in the node's bounded queues now. */
   queues(): {
+    /** Utterances waiting for the local speech recognizer. */
+    sttUtterances: number;
     events: { publish: number; eventLog: number };
     bytes: { microphone: number; subscribers: number };
   };
@@ -128,6 +130,14 @@ export class PlatformMetrics {
         const { events } = sources.queues();
         this.set({ queue: 'publish' }, events.publish);
         this.set({ queue: 'event_log' }, events.eventLog);
+      },
+    });
+    new Gauge({
+      name: 'avatar_stt_queued_utterances',
+      help: 'Utterances waiting for the local speech recognizer (Whisper), in arrival order',
+      registers,
+      collect() {
+        this.set(sources.queues().sttUtterances);
       },
     });
     new Gauge({

