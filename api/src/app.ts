@@ -173,7 +173,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // This app's own espeak-ng worker process (a GPL-3.0 program of its own), stopped with the app.
   const espeak = new EspeakProcess();
   // Whisper's helper process, started with the providers when STT_PROVIDERS names it.
-  const whisper = new WhisperStt();
+  const whisper = new WhisperStt({ modelDir: config.providers.whisperModelDir });
   const resamplers = new ResamplerPool();
   // A missing or corrupt face model stops start-up here, naming the file, rather than failing the first turn.
   const animator = new Wav2ArkitAnimator(await createWav2ArkitSession(), resamplers);

@@ -70,6 +70,8 @@ const envSchema = z.object({
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_PROVIDERS: z.string().optional(),
   STT_PROVIDERS: z.string().default('whisper,local'),
+  /** Any CTranslate2 Whisper model directory (e.g. base.en); unset: tiny.en from the installed PyPI package. */
+  WHISPER_MODEL_DIR: z.string().min(1).optional(),
   TTS_PROVIDERS: z.string().default('local'),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
@@ -165,6 +167,8 @@ export interface Config {
     stt: string[];
     tts: string[];
     embedding: 'local' | 'openai';
+    /** The local speech recognizer's model; its default when unset. */
+    whisperModelDir?: string;
   };
   endOfTurnSilenceMs: number;
   /** Who may run introspection queries: anyone, signed-in callers only, or nobody. */
@@ -299,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       stt: list(e.STT_PROVIDERS),
       tts: list(e.TTS_PROVIDERS),
       embedding: e.EMBEDDING_PROVIDER,
+      whisperModelDir: e.WHISPER_MODEL_DIR,
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
     introspection: e.INTROSPECTION === 'auto' ? (production ? 'signed-in' : 'on') : e.INTROSPECTION,

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTestApp } from '../../../test-support/harness';
 import { synthesizeSpeech } from '../../../test-support/speech';
 import type { PcmAudio } from '../../domain/audio';
 import { BadInputError, ProviderError } from '../../errors';
@@ -87,5 +88,9 @@ describe('WhisperStt (a Whisper tiny.en helper process)', () => {
     helpers.push(noModel, noPython);
     await expect(noModel.start()).rejects.toThrow('/nonexistent/whisper-model');
     await expect(noPython.start()).rejects.toThrow('/nonexistent/bin/python');
+    // The app with such a model does not start: the first turn would have failed otherwise.
+    await expect(startTestApp({ env: { WHISPER_MODEL_DIR: '/nonexistent/whisper-model' } })).rejects.toThrow(
+      '/nonexistent/whisper-model',
+    );
   });
 });

@@ -26,6 +26,8 @@ export interface WhisperOptions {
   maxQueued?: number;
   /** Loading the model takes a fraction of a second; a start slower than this fails. */
   startTimeoutMs?: number;
+  /** CPU threads for one decode (default 2). */
+  threads?: number;
 }
 
 interface WhisperResult {
@@ -51,7 +53,12 @@ export class WhisperStt implements STTAdapter {
       label: this.label,
       command: this.#python,
       args: [HELPER_PATH],
-      env: { ...process.env, ...(opts.modelDir ? { WHISPER_MODEL_DIR: opts.modelDir } : {}) },
+      // Set here, never inherited: the helper reads nothing else from its environment.
+      env: {
+        ...process.env,
+        WHISPER_MODEL_DIR: opts.modelDir ?? '',
+        WHISPER_THREADS: String(opts.threads ?? 2),
+      },
       startTimeoutMs: opts.startTimeoutMs ?? 30_000,
       maxQueued: opts.maxQueued ?? 16,
       // Reloading the model costs more than finishing an abandoned utterance.
