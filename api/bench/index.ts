@@ -13,6 +13,7 @@ import { benchPipeline } from './pipeline.bench';
 import { benchResilience } from './resilience.bench';
 import { benchStt } from './stt.bench';
 import { benchVad } from './vad.bench';
+import { benchVoice } from './voice.bench';
 import { benchWav2Arkit } from './wav2arkit.bench';
 
 const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = {
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = 
   cluster: benchCluster,
   wav2arkit: benchWav2Arkit,
   stt: benchStt,
+  voice: benchVoice,
   // 50k memories by default (about 2 minutes here); BENCH_MEMORIES=100000 for the 100k figure.
   memory: () => benchMemory({ memories: Number(process.env.BENCH_MEMORIES) || undefined }),
 };

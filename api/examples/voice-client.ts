@@ -26,7 +26,7 @@ import { synthesizeSpeech } from '../test-support/speech';
 type SessionEvent = SessionEventsResult['sessionEvents'];
 
 export interface TimelineEntry {
-  /** Milliseconds since the client finished sending the question's speech. */
+  /** Milliseconds since the question's speech ended (its trailing silence may still have been streaming). */
   atMs: number;
   event: SessionEvent;
 }
@@ -133,8 +133,8 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
   const { createSession } = await graphql(opts.url, token, CreateSessionMutation, { input: { personaId } });
   const sessionId = createSession.session.id;
 
-  const timeline: TimelineEntry[] = [];
-  let speechEndedAt = performance.now();
+  /** When each event arrived (performance.now()); made relative to the end of speech once that is known. */
+  const arrivals: { at: number; event: SessionEvent }[] = [];
   const ws = createClient({
     url: createSession.graphqlUrl,
     webSocketImpl: WebSocket,
@@ -162,7 +162,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
           if (errors?.length) return reject(new Error(errors.map((e) => e.message).join('; ')));
           const event = data?.sessionEvents;
           if (!event) return;
-          timeline.push({ atMs: Math.round(performance.now() - speechEndedAt), event });
+          arrivals.push({ at: performance.now(), event });
           if (event.__typename === 'SpeechChunk' && opts.bargeIn && !bargedIn) {
             bargedIn = true;
             void synthesizeSpeech(opts.bargeIn).then((speech) =>
@@ -185,7 +185,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
   // Half a second of silence before and after the question, like a person pausing.
   const question = withSilence(await synthesizeSpeech(opts.question), 500);
   await stream(audioSocket, question, 'question', opts.traceparent);
-  speechEndedAt = performance.now() - 500;
+  const speechEndedAt = performance.now() - 500;
   await finished;
 
   audioSocket.close();
@@ -197,6 +197,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
     text: e.node.text,
     interrupted: e.node.interrupted,
   }));
+  const timeline = arrivals.map(({ at, event }) => ({ atMs: Math.round(at - speechEndedAt), event }));
   return { sessionId, timeline, turns };
 }
 

@@ -240,6 +240,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logUserId: logUser,
     tracer: tracing,
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
+    endOfTurnPauseMs: config.endOfTurnPauseMs,
+    endOfTurnFinishedMs: config.endOfTurnFinishedMs,
     timeouts: config.timeouts,
   });
   // Other nodes reach this one's sessions through Redis; commands run here once this node is listening.

@@ -75,6 +75,10 @@ const envSchema = z.object({
   TTS_PROVIDERS: z.string().default('local'),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
+  /** A shorter silence at which what was said is transcribed ahead; a finished sentence ends the turn there (0: off). */
+  END_OF_TURN_PAUSE_MS: z.coerce.number().int().min(0).max(5000).default(250),
+  /** The silence after which a transcript that reads as finished ends the turn (a comma's pause is shorter). */
+  END_OF_TURN_FINISHED_MS: z.coerce.number().int().min(0).max(5000).default(400),
   /** `auto`: open in development and tests, signed-in callers only in production. */
   INTROSPECTION: z.enum(['auto', 'on', 'signed-in', 'off']).default('auto'),
   SUBSCRIBER_MAX_EVENTS: z.coerce.number().int().min(16).default(1024),
@@ -171,6 +175,9 @@ export interface Config {
     whisperModelDir?: string;
   };
   endOfTurnSilenceMs: number;
+  /** 0: the turn always ends after the full silence. */
+  endOfTurnPauseMs: number;
+  endOfTurnFinishedMs: number;
   /** Who may run introspection queries: anyone, signed-in callers only, or nobody. */
   introspection: 'on' | 'signed-in' | 'off';
   limits: {
@@ -306,6 +313,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       whisperModelDir: e.WHISPER_MODEL_DIR,
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
+    endOfTurnPauseMs: e.END_OF_TURN_PAUSE_MS,
+    endOfTurnFinishedMs: e.END_OF_TURN_FINISHED_MS,
     introspection: e.INTROSPECTION === 'auto' ? (production ? 'signed-in' : 'on') : e.INTROSPECTION,
     limits: {
       subscriber: { maxEvents: e.SUBSCRIBER_MAX_EVENTS, maxBytes: e.SUBSCRIBER_MAX_BYTES },

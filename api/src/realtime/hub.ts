@@ -91,6 +91,10 @@ export interface RealtimeHubDeps {
   /** One trace per turn; nothing is traced without it. */
   tracer?: TurnTracer;
   endOfTurnSilenceMs: number;
+  /** Silence at which an utterance is transcribed ahead, to end the turn early when it reads as finished (0: off). */
+  endOfTurnPauseMs?: number;
+  /** Silence after which a finished-looking utterance ends the turn. */
+  endOfTurnFinishedMs?: number;
   /** Caps on memory recall and moderation in a turn. */
   timeouts?: { memoryRecallMs: number; moderationMs: number };
 }
@@ -159,6 +163,8 @@ export class RealtimeHub {
       resamplers: this.deps.resamplers,
       client,
       endOfTurnSilenceMs: this.deps.endOfTurnSilenceMs,
+      pauseMs: this.deps.endOfTurnPauseMs,
+      finishedSilenceMs: this.deps.endOfTurnFinishedMs,
       onWarning: (message) => this.deps.logger.warn(this.logFields(live), message),
     });
   }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ResamplerPool } from '../adapters/audio/resampler';
+import type { SttResult } from '../adapters/stt/types';
 import { FakeVad } from '../adapters/vad/testing/fake';
 import type { PcmAudio } from '../domain/audio';
-import { MicrophoneInput } from './microphone-input';
+import { looksFinished, MicrophoneInput } from './microphone-input';
+import type { TurnOrigin } from './ports';
 
 const WINDOW = 512; // 32 ms at 16 kHz
 /** The fake VAD hears speech in any window with a loud sample. */
@@ -10,14 +12,23 @@ const vad = () => new FakeVad({ probabilities: (_i, w) => (w.some((x) => Math.ab
 const speech = (windows: number) => new Int16Array(windows * WINDOW).fill(8000);
 const silence = (windows: number) => new Int16Array(windows * WINDOW);
 
-function setup(opts: { maxUtteranceMs?: number; endOfTurnSilenceMs?: number } = {}) {
-  const utterances: { audio: PcmAudio; utteranceId: string }[] = [];
+function setup(
+  opts: {
+    maxUtteranceMs?: number;
+    endOfTurnSilenceMs?: number;
+    pauseMs?: number;
+    finishedSilenceMs?: number;
+    preview?: (audio: PcmAudio, signal: AbortSignal) => Promise<SttResult | null>;
+  } = {},
+) {
+  const utterances: { audio: PcmAudio; utteranceId: string; origin: TurnOrigin }[] = [];
   const client: string[] = [];
   const calls: string[] = [];
   const warnings: string[] = [];
   const input = new MicrophoneInput({
     conversation: {
-      userUtterance: (audio, utteranceId) => utterances.push({ audio, utteranceId }),
+      userUtterance: (audio, utteranceId, origin) => utterances.push({ audio, utteranceId, origin }),
+      previewTranscript: opts.preview,
       userSpeechStarted: () => calls.push('speechStarted'),
       interrupt: () => calls.push('interrupt'),
     },
@@ -30,6 +41,8 @@ function setup(opts: { maxUtteranceMs?: number; endOfTurnSilenceMs?: number } = 
       reconnect: () => true,
     },
     endOfTurnSilenceMs: opts.endOfTurnSilenceMs ?? 320,
+    pauseMs: opts.pauseMs,
+    finishedSilenceMs: opts.finishedSilenceMs,
     preRollMs: 128,
     maxUtteranceMs: opts.maxUtteranceMs,
     onWarning: (message) => warnings.push(message),
@@ -132,5 +145,126 @@ describe('MicrophoneInput', () => {
     // After close, audio goes nowhere.
     await input.audio(speech(10));
     expect(calls).toEqual(['interrupt', 'speechStarted']);
+  });
+});
+
+describe('MicrophoneInput ending a turn early', () => {
+  const transcript = (text: string): SttResult => ({
+    text,
+    isFinal: true,
+    confidence: 0.9,
+    alternatives: [],
+  });
+
+  it('ends the turn at a pause when what was said reads as finished, carrying its transcript', async () => {
+    const asked: number[] = [];
+    const { input, utterances, client } = setup({
+      endOfTurnSilenceMs: 640,
+      pauseMs: 128,
+      preview: async (audio) => {
+        asked.push(audio.samples.length);
+        return transcript('How are you?');
+      },
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    await input.audio(silence(4));
+    await new Promise((resolve) => setImmediate(resolve));
+    // 128 ms of silence, not 640: the turn ended at the pause.
+    expect(client).toEqual(['started u1', 'ended u1 true']);
+    expect(asked).toHaveLength(1);
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.origin.endOfTurn).toMatchObject({ reason: 'complete' });
+    expect(await utterances[0]!.origin.transcript).toMatchObject({ text: 'How are you?' });
+  });
+
+  it('ends a finished-looking turn only once the silence outlasts a pause at a comma', async () => {
+    const { input, utterances } = setup({
+      endOfTurnSilenceMs: 640,
+      pauseMs: 128,
+      finishedSilenceMs: 256,
+      preview: async () => transcript('Thank you.'),
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    await input.audio(silence(5));
+    await new Promise((resolve) => setImmediate(resolve));
+    // 160 ms of silence: a comma's pause; the user may go on ("Thank you, that was helpful").
+    expect(utterances).toHaveLength(0);
+    await input.audio(silence(3));
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.origin.endOfTurn).toMatchObject({ reason: 'complete' });
+  });
+
+  it('waits the full silence when what was said is unfinished, and still uses its transcript', async () => {
+    const { input, utterances } = setup({
+      endOfTurnSilenceMs: 320,
+      pauseMs: 128,
+      preview: async () => transcript('and then we'),
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    await input.audio(silence(4));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(utterances).toHaveLength(0);
+    await input.audio(silence(8));
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.origin.endOfTurn).toMatchObject({ reason: 'silence' });
+    expect(await utterances[0]!.origin.transcript).toMatchObject({ text: 'and then we' });
+  });
+
+  it('hands over a transcript still being taken when the full silence comes first', async () => {
+    let answer: (result: SttResult) => void = () => undefined;
+    const { input, utterances } = setup({
+      endOfTurnSilenceMs: 320,
+      pauseMs: 128,
+      preview: () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    await input.audio(silence(12));
+    expect(utterances).toHaveLength(1);
+    // The runtime waits for it rather than transcribing the utterance a second time.
+    answer(transcript('Where is the exit?'));
+    expect(await utterances[0]!.origin.transcript).toMatchObject({ text: 'Where is the exit?' });
+  });
+
+  it('drops the transcript taken at a pause when the user goes on talking', async () => {
+    const signals: AbortSignal[] = [];
+    let answer: (result: SttResult) => void = () => undefined;
+    const { input, utterances } = setup({
+      endOfTurnSilenceMs: 320,
+      pauseMs: 128,
+      preview: (_audio, signal) => {
+        signals.push(signal);
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      },
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(10));
+    await input.audio(silence(4));
+    await input.audio(speech(5));
+    expect(signals[0]?.aborted).toBe(true);
+    // Its late answer ends nothing, and the utterance is transcribed whole at its end.
+    answer(transcript('How are you?'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(utterances).toHaveLength(0);
+    await input.audio(silence(3));
+    answer(transcript('How are you? Fine.'));
+    await input.audio(silence(8));
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.origin.endOfTurn?.reason).toBe('silence');
+  });
+
+  it('reads sentences and questions as finished, trailing words as not', () => {
+    for (const text of ['How are you?', 'Tell me a story.', 'Stop!', 'He said "go."'])
+      expect(looksFinished(text)).toBe(true);
+    for (const text of ['and then', 'I would like', '...', '', 'what about'])
+      expect(looksFinished(text)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import {
   type StreamingResampler,
   WindowAssembler,
 } from '../adapters/audio/resampler';
+import type { SttResult } from '../adapters/stt/types';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { InputSampleRate, PcmAudio } from '../domain/audio';
 import type { ClientChannel, MicrophoneSink, TurnOrigin } from './ports';
@@ -12,6 +13,8 @@ import { TurnDetector, type TurnEvent } from './turn-detector';
 /** What the microphone path drives in the session (a SessionRuntime). */
 export interface ConversationInput {
   userUtterance(audio: PcmAudio, utteranceId: string, origin: TurnOrigin): void;
+  /** The transcript of the utterance so far, without answering it (null when it cannot be had). */
+  previewTranscript?(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null>;
   userSpeechStarted(): void;
   interrupt(): void;
 }
@@ -22,6 +25,16 @@ export interface MicrophoneInputOptions {
   resamplers: ResamplerPool;
   client: ClientChannel;
   endOfTurnSilenceMs: number;
+  /**
+   * Silence after which what was said is transcribed ahead (0: never): when it reads as a finished sentence or
+   * question the turn ends there, without waiting for the full silence; either way its transcript is used.
+   */
+  pauseMs?: number;
+  /**
+   * A finished-looking transcript ends the turn once the silence has lasted this long (default: `pauseMs`), so a
+   * pause at a comma ("Thank you, ...") does not cut the user off.
+   */
+  finishedSilenceMs?: number;
   /** Audio kept from before the VAD fired, so the first phoneme is not clipped. */
   preRollMs?: number;
   /** Longest utterance kept; older audio is dropped (and reported) so memory stays bounded. */
@@ -48,13 +61,24 @@ export class MicrophoneInput implements MicrophoneSink {
   private traceparent: string | undefined;
   private utterances = 0;
   private droppedWindows = 0;
+  /** The transcript being taken at the current pause; dropped when speech goes on. */
+  private preview: {
+    controller: AbortController;
+    result: Promise<SttResult | null>;
+    /** It came back and reads as a finished sentence or question. */
+    finished: boolean;
+  } | null = null;
   private readonly maxWindows: number;
   private readonly preRollWindows: number;
 
   constructor(private readonly opts: MicrophoneInputOptions) {
     const windowMs = (opts.vad.windowSize / opts.vad.sampleRate) * 1000;
     this.windows = new WindowAssembler(opts.vad.windowSize);
-    this.detector = new TurnDetector({ windowMs, endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
+    this.detector = new TurnDetector({
+      windowMs,
+      endOfTurnSilenceMs: opts.endOfTurnSilenceMs,
+      pauseMs: opts.pauseMs ?? 0,
+    });
     this.maxWindows = Math.ceil((opts.maxUtteranceMs ?? 30_000) / windowMs);
     this.preRollWindows = Math.ceil((opts.preRollMs ?? 256) / windowMs);
   }
@@ -66,6 +90,7 @@ export class MicrophoneInput implements MicrophoneSink {
 
   async start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): Promise<void> {
     // A new stream abandons whatever the previous one was saying.
+    this.dropPreview();
     this.detector.cancel();
     this.release();
     this.resampler = await this.opts.resamplers.acquire(sampleRate, this.opts.vad.sampleRate);
@@ -91,6 +116,9 @@ export class MicrophoneInput implements MicrophoneSink {
       this.keep(window);
       const probability = await this.opts.vad.process(window);
       this.handle(this.detector.push(probability));
+      // The user went on talking: what was transcribed at the pause is not the whole utterance.
+      if (this.preview && !this.detector.pausing) this.dropPreview();
+      this.endIfFinished();
     }
   }
 
@@ -118,6 +146,7 @@ export class MicrophoneInput implements MicrophoneSink {
   }
 
   close(): void {
+    this.dropPreview();
     this.detector.cancel();
     this.release();
     this.buffered = [];
@@ -140,22 +169,55 @@ export class MicrophoneInput implements MicrophoneSink {
         this.opts.conversation.userSpeechStarted();
         continue;
       }
+      if (event.type === 'pause') {
+        this.transcribeAhead();
+        continue;
+      }
       this.opts.client.speechEnded({ utteranceId, atMs: event.atMs, endOfTurn: event.endOfTurn });
       if (event.endOfTurn && event.hadSpeech)
         this.emitUtterance(event.reason, this.detector.elapsedMs - event.atMs);
       else this.buffered = [];
+      this.dropPreview();
     }
+  }
+
+  /** At a pause, what was said so far is transcribed; a finished sentence or question ends the turn at once. */
+  private transcribeAhead(): void {
+    const preview = this.opts.conversation.previewTranscript;
+    if (!preview) return;
+    this.dropPreview();
+    const controller = new AbortController();
+    const result = preview
+      .call(this.opts.conversation, this.utteranceAudio(), controller.signal)
+      // No preview: the turn is transcribed at its end, as without one.
+      .catch(() => null);
+    const current = { controller, result, finished: false };
+    this.preview = current;
+    void result.then((transcript) => {
+      if (this.preview !== current || controller.signal.aborted) return;
+      current.finished = transcript !== null && looksFinished(transcript.text);
+      this.endIfFinished();
+    });
+  }
+
+  /** The turn ends once what was said reads as finished and the silence has lasted long enough. */
+  private endIfFinished(): void {
+    if (!this.preview?.finished) return;
+    if (this.detector.pauseMs < (this.opts.finishedSilenceMs ?? this.opts.pauseMs ?? 0)) return;
+    this.handle(this.detector.endIfSilent('complete'));
+  }
+
+  private dropPreview(): void {
+    this.preview?.controller.abort(new Error('the user went on'));
+    this.preview = null;
   }
 
   /** `silenceMs`: how long the end of the turn waited after the last speech (the end-of-turn stage). */
   private emitUtterance(reason: string, silenceMs: number): void {
-    const total = this.buffered.reduce((n, w) => n + w.length, 0);
-    const samples = new Float32Array(total);
-    let offset = 0;
-    for (const window of this.buffered) {
-      samples.set(window, offset);
-      offset += window.length;
-    }
+    const audio = this.utteranceAudio();
+    // Only silence came after the pause: its transcript (taken, or still being taken) is the utterance's.
+    const transcript = this.preview?.result;
+    this.preview = null;
     this.buffered = [];
     if (this.droppedWindows > 0) {
       this.opts.onWarning?.(
@@ -165,15 +227,31 @@ export class MicrophoneInput implements MicrophoneSink {
     }
     const utteranceId = this.utteranceId;
     this.utterances++;
-    this.opts.conversation.userUtterance(
-      { samples: float32ToInt16(samples), sampleRate: this.opts.vad.sampleRate },
-      utteranceId,
-      { traceparent: this.traceparent, endOfTurn: { reason, silenceMs } },
-    );
+    this.opts.conversation.userUtterance(audio, utteranceId, {
+      traceparent: this.traceparent,
+      endOfTurn: { reason, silenceMs },
+      transcript,
+    });
+  }
+
+  private utteranceAudio(): PcmAudio {
+    const total = this.buffered.reduce((n, w) => n + w.length, 0);
+    const samples = new Float32Array(total);
+    let offset = 0;
+    for (const window of this.buffered) {
+      samples.set(window, offset);
+      offset += window.length;
+    }
+    return { samples: float32ToInt16(samples), sampleRate: this.opts.vad.sampleRate };
   }
 
   private release(): void {
     if (this.resampler) this.opts.resamplers.release(this.resampler);
     this.resampler = null;
   }
+}
+
+/** A transcript that ends like a sentence or a question ("How are you?"), not mid-thought ("and then"). */
+export function looksFinished(text: string): boolean {
+  return /\w[^\w]*[.?!]["')\]]*$/.test(text.trim());
 }

@@ -3,6 +3,8 @@
  * transport, a database or GraphQL: `transport/` drives the inputs, `services/` and `db/` implement the rest,
  * and `app.ts` plugs them together.
  */
+
+import type { SttResult } from '../adapters/stt/types';
 import type { InputSampleRate } from '../domain/audio';
 import type { ConversationTurn } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
@@ -36,6 +38,11 @@ export interface TurnOrigin {
   traceparent?: string;
   /** A spoken turn: why it ended and how long the silence wait took. */
   endOfTurn?: { reason: string; silenceMs: number };
+  /**
+   * The spoken turn's transcript, taken (or still being taken) at a pause with only silence after it: no second
+   * transcription unless it comes to nothing (null).
+   */
+  transcript?: Promise<SttResult | null>;
 }
 
 /** Delivers a session's events to subscribers and the replay log. Never throws and never blocks the turn. */

@@ -171,6 +171,29 @@ describe('SessionRuntime turn', () => {
     expect(llm.requests[0]?.messages.at(-1)).toEqual({ role: 'user', content: 'what is your name' });
   });
 
+  it('answers an utterance transcribed ahead (at a pause) without transcribing it again', async () => {
+    const { runtime, events, stt, llm } = setup({ transcript: 'never asked' });
+    const ahead = { text: 'How are you?', isFinal: true, confidence: 0.8, alternatives: [] };
+    runtime.userUtterance({ samples: new Int16Array(1600), sampleRate: 16_000 }, 'u-1', {
+      transcript: Promise.resolve(ahead),
+    });
+    await runtime.whenIdle();
+    expect(stt.calls).toHaveLength(0);
+    expect(events()[0]).toMatchObject({ type: 'TranscriptFinal', utteranceId: 'u-1', text: 'How are you?' });
+    expect(llm.requests[0]?.messages.at(-1)).toEqual({ role: 'user', content: 'How are you?' });
+  });
+
+  it('previews what an utterance says without answering it or telling anyone', async () => {
+    const { runtime, types, llm } = setup({ transcript: 'what is your name' });
+    const preview = await runtime.previewTranscript(
+      { samples: new Int16Array(1600), sampleRate: 16_000 },
+      new AbortController().signal,
+    );
+    expect(preview).toMatchObject({ text: 'what is your name', isFinal: true });
+    expect(types()).toEqual([]);
+    expect(llm.requests).toHaveLength(0);
+  });
+
   it('forwards streaming partial transcripts before the final one', async () => {
     const stt = new FakeStt({ transcript: 'hello there', partials: ['hel', 'hello'] });
     const { runtime, events } = setup({ deps: { stt } });

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LLMAdapter } from '../adapters/llm/types';
-import type { STTAdapter } from '../adapters/stt/types';
+import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import type { PcmAudio } from '../domain/audio';
 import { buildPrompt, type PromptPersona } from '../domain/prompt';
@@ -180,6 +180,25 @@ export class SessionRuntime {
     if (text) this.enqueue({ kind: 'greeting', text, origin: {}, receivedAt: this.clock.now() });
   }
 
+  /**
+   * What an utterance says so far, without answering it or telling anyone: the microphone path asks at a pause,
+   * to end the turn early when it reads as finished. Null when no provider could say.
+   */
+  async previewTranscript(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null> {
+    try {
+      let final: SttResult | null = null;
+      for await (const result of this.deps.stt.transcribe(audio, {
+        signal,
+        language: this.config.language,
+      })) {
+        if (result.isFinal) final = result;
+      }
+      return final;
+    } catch {
+      return null;
+    }
+  }
+
   /** Voice activity started: a barge-in if the avatar is answering or still being heard. */
   userSpeechStarted(): void {
     if (this.speaking) this.interrupt();
@@ -267,7 +286,7 @@ export class SessionRuntime {
         input.kind === 'text'
           ? this.echoTyped(input.text, input.utteranceId)
           : await traced(answer.trace, 'stt', (span) =>
-              this.transcribe(input.audio, answer, input.utteranceId, span),
+              this.transcribe(input.audio, answer, input.utteranceId, span, input.origin.transcript),
             );
       answer.timings.sttMs = this.since(answer);
       if (!userText || answer.stopped) return;
@@ -507,19 +526,28 @@ export class SessionRuntime {
     return trimmed;
   }
 
+  /** `taken`: the transcript taken at a pause, with only silence after it: used as it is, unless it came to nothing. */
   private async transcribe(
     audio: PcmAudio,
     answer: Answer,
     utteranceId: string,
     span: TraceSpan,
+    taken?: Promise<SttResult | null>,
   ): Promise<string> {
     let final = '';
-    span.set({ 'audio.duration_ms': Math.round((audio.samples.length * 1000) / audio.sampleRate) });
-    for await (const result of this.deps.stt.transcribe(audio, {
-      signal: answer.signal,
-      language: this.config.language,
-      context: answer.callContext(span),
-    })) {
+    const ahead = (await taken) ?? undefined;
+    span.set({
+      'audio.duration_ms': Math.round((audio.samples.length * 1000) / audio.sampleRate),
+      'stt.ahead': ahead !== undefined,
+    });
+    const results = ahead
+      ? [ahead]
+      : this.deps.stt.transcribe(audio, {
+          signal: answer.signal,
+          language: this.config.language,
+          context: answer.callContext(span),
+        });
+    for await (const result of results) {
       if (!result.isFinal) {
         this.emit({ type: 'TranscriptPartial', utteranceId, text: result.text });
         continue;

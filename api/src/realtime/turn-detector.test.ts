@@ -46,6 +46,34 @@ describe('TurnDetector', () => {
     expect(more).toMatchObject([{ type: 'speechEnd', reason: 'silence', atMs: 32 * 32 }]);
   });
 
+  it('announces a pause once, at pauseMs of silence, and can end the turn there', () => {
+    const detector = new TurnDetector({ minSpeechMs: 96, endOfTurnSilenceMs: 480, pauseMs: 224 });
+    // Speech, a pause of 8 windows (256 ms: announced at the 7th), speech again, then silence to the end of turn.
+    const events = feed(detector, [
+      ...windows(10, 0.9),
+      ...windows(8, 0.05),
+      ...windows(5, 0.9),
+      ...windows(16, 0.05),
+    ]);
+    expect(events.map((e) => [e.type, e.window])).toEqual([
+      ['speechStart', 2],
+      ['pause', 16],
+      ['pause', 29],
+      ['speechEnd', 37],
+    ]);
+    expect(events[1]).toMatchObject({ atMs: 10 * 32 });
+    const early = new TurnDetector({ minSpeechMs: 96, endOfTurnSilenceMs: 480, pauseMs: 224 });
+    feed(early, [...windows(10, 0.9), ...windows(7, 0.05)]);
+    expect(early.pausing).toBe(true);
+    expect(early.endIfSilent('complete')).toEqual([
+      { type: 'speechEnd', atMs: 320, endOfTurn: true, reason: 'complete', hadSpeech: true },
+    ]);
+    // Off by default.
+    expect(feed(new TurnDetector(), [...windows(10, 0.9), ...windows(10, 0.05)]).map((e) => e.type)).toEqual([
+      'speechStart',
+    ]);
+  });
+
   it('hysteresis: windows between the two thresholds keep speech going', () => {
     const detector = new TurnDetector({
       activationThreshold: 0.6,

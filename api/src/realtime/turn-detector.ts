@@ -13,13 +13,23 @@ export interface TurnDetectorOptions {
   minSpeechMs?: number;
   /** Silence after speech that ends the turn. */
   endOfTurnSilenceMs?: number;
+  /**
+   * A shorter silence after which a `pause` is announced (0: never): the turn may already be over, which a look at
+   * what was said can tell before the full silence has passed.
+   */
+  pauseMs?: number;
 }
 
-/** `hint`: the client's VAD said it stopped while ours already heard silence. */
-export type SpeechEndReason = 'silence' | 'explicit' | 'hint' | 'cancelled';
+/**
+ * `hint`: the client's VAD said it stopped while ours already heard silence; `complete`: at a pause, what was
+ * said already reads as a finished sentence or question.
+ */
+export type SpeechEndReason = 'silence' | 'explicit' | 'hint' | 'complete' | 'cancelled';
 
 export type TurnEvent =
   | { type: 'speechStart' /** Start of the first speech window, from the detector's start. */; atMs: number }
+  /** `pauseMs` of silence after speech: the turn may be over (the speech is still on). */
+  | { type: 'pause'; atMs: number }
   | {
       type: 'speechEnd';
       /** End of the last speech window. */
@@ -37,6 +47,7 @@ export const DEFAULT_TURN_OPTIONS: Required<TurnDetectorOptions> = {
   deactivationThreshold: 0.35,
   minSpeechMs: 96,
   endOfTurnSilenceMs: 500,
+  pauseMs: 0,
 };
 
 export class TurnDetector {
@@ -91,7 +102,11 @@ export class TurnDetector {
     }
     if (probability < o.deactivationThreshold) {
       this.#silentWindows++;
-      if (this.#silentWindows * o.windowMs >= o.endOfTurnSilenceMs) events.push(this.#end('silence', true));
+      const silentMs = this.#silentWindows * o.windowMs;
+      if (silentMs >= o.endOfTurnSilenceMs) events.push(this.#end('silence', true));
+      else if (o.pauseMs > 0 && silentMs >= o.pauseMs && silentMs - o.windowMs < o.pauseMs) {
+        events.push({ type: 'pause', atMs: (this.#lastSpeechWindow + 1) * o.windowMs });
+      }
     } else {
       this.#silentWindows = 0;
       this.#lastSpeechWindow = window;
@@ -104,9 +119,19 @@ export class TurnDetector {
     return [this.#end('explicit', true)];
   }
 
-  /** The client says the user stopped: ends the turn now if speech is on and the last window was silent. */
-  endIfSilent(): TurnEvent[] {
-    return this.#speaking && this.#silentWindows > 0 ? [this.#end('hint', true)] : [];
+  /** The user stopped (the client says so, or what they said is complete): ends the turn if all is silent now. */
+  endIfSilent(reason: 'hint' | 'complete' = 'hint'): TurnEvent[] {
+    return this.#speaking && this.#silentWindows > 0 ? [this.#end(reason, true)] : [];
+  }
+
+  /** Speech is on and the last window was silence. */
+  get pausing(): boolean {
+    return this.#speaking && this.#silentWindows > 0;
+  }
+
+  /** Silence heard since the last speech window, while speech is on. */
+  get pauseMs(): number {
+    return this.#speaking ? this.#silentWindows * this.options.windowMs : 0;
   }
 
   /** Drops the current speech without ending a turn (utterance abandoned, socket closed). */
