@@ -27,7 +27,8 @@ export interface MicrophoneInputOptions {
   endOfTurnSilenceMs: number;
   /**
    * Silence after which what was said is transcribed ahead (0: never): when it reads as a finished sentence or
-   * question the turn ends there, without waiting for the full silence; either way its transcript is used.
+   * question the turn ends at `finishedSilenceMs`, without waiting for the full silence; either way the turn uses
+   * that transcript instead of transcribing again.
    */
   pauseMs?: number;
   /**
@@ -181,7 +182,7 @@ export class MicrophoneInput implements MicrophoneSink {
     }
   }
 
-  /** At a pause, what was said so far is transcribed; a finished sentence or question ends the turn at once. */
+  /** At a pause, what was said so far is transcribed; a finished sentence or question may end the turn early. */
   private transcribeAhead(): void {
     const preview = this.opts.conversation.previewTranscript;
     if (!preview) return;
