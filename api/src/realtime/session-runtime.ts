@@ -149,6 +149,8 @@ export class SessionRuntime {
   private tail: Promise<void> = Promise.resolve();
   private current: AnswerState | null = null;
   private closed = false;
+  /** When each transcript taken ahead (at a pause) was made, for the turn's trace. */
+  private readonly takenAt = new WeakMap<SttResult, { startedAt: number; endedAt: number }>();
 
   constructor(
     private readonly config: SessionRuntimeConfig,
@@ -185,6 +187,7 @@ export class SessionRuntime {
    * to end the turn early when it reads as finished. Null when no provider could say.
    */
   async previewTranscript(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null> {
+    const startedAt = this.clock.now();
     try {
       let final: SttResult | null = null;
       for await (const result of this.deps.stt.transcribe(audio, {
@@ -193,6 +196,7 @@ export class SessionRuntime {
       })) {
         if (result.isFinal) final = result;
       }
+      if (final) this.takenAt.set(final, { startedAt, endedAt: this.clock.now() });
       return final;
     } catch {
       return null;
@@ -540,6 +544,9 @@ export class SessionRuntime {
       'audio.duration_ms': Math.round((audio.samples.length * 1000) / audio.sampleRate),
       'stt.ahead': ahead !== undefined,
     });
+    // The transcription done at the pause, before the turn (and its trace) existed, drawn where it ran.
+    const when = ahead && this.takenAt.get(ahead);
+    if (when) span.child('stt_ahead', {}, when.startedAt).end(when.endedAt);
     const results = ahead
       ? [ahead]
       : this.deps.stt.transcribe(audio, {
