@@ -5,7 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startTestApp, type TestApp } from '../../api/test-support/harness';
-import { SendTextMutation, SessionEventsSubscription } from '../../api/test-support/operations';
+import { SendTextMutation, SessionEventsSubscription, SessionQuery } from '../../api/test-support/operations';
 import { CreatePersonaMutation } from '../src/personas/operations';
 import { CreateSessionMutation, EndSessionMutation } from '../src/sessions/operations';
 import { databaseId, seedConversation } from './seed';
@@ -243,6 +243,14 @@ describe('admin console in a real browser', () => {
       await t.gql(SendTextMutation, { sessionId, text }, admin);
       await answered;
     }
+
+    // Both answers are stored (just after their ResponseDone) before the pages read them.
+    await expect
+      .poll(async () => {
+        const stored = await t.gql(SessionQuery, { id: sessionId }, admin);
+        return stored.data?.session.turns.edges.filter((e) => e.node.role === 'ASSISTANT').length;
+      })
+      .toBe(2);
 
     await page.goto(`${t.url}/console/#/`);
     const panel = page.getByTestId('activity-panel');
