@@ -5,6 +5,7 @@
  * and the silence wait are not part of these figures (`delivery` times that path).
  */
 import { PocketsphinxStt } from '../src/adapters/stt/pocketsphinx';
+import { words } from '../src/adapters/stt/testing/transcripts';
 import type { STTAdapter } from '../src/adapters/stt/types';
 import { WhisperStt } from '../src/adapters/stt/whisper';
 import type { PcmAudio } from '../src/domain/audio';
@@ -34,13 +35,6 @@ const QUESTIONS = [
   'Goodbye, see you next time.',
 ];
 const VOICES = ['en-us', 'en-gb', 'en-us+f3'];
-
-const words = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z' ]/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
 
 /** Word edit distance (substitutions, insertions, deletions). */
 function editDistance(reference: string[], hypothesis: string[]): number {

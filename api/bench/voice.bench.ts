@@ -6,6 +6,7 @@
  * full silence (0), in the same run. The local responder is a rule-based stand-in: no language model is timed.
  */
 import { runVoiceClient } from '../examples/voice-client';
+import { words } from '../src/adapters/stt/testing/transcripts';
 import { percentile, round, startBenchApp } from './support';
 
 const QUESTIONS = [
@@ -20,13 +21,6 @@ const QUESTIONS = [
   'What time does the shop close?',
   'Thank you, that was very helpful.',
 ];
-
-const words = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z' ]/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
 
 export async function benchVoice(): Promise<Record<string, number | string>> {
   const nodes = {

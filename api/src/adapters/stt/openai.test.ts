@@ -4,18 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../test-support/fake-openai-server';
 import { ProviderError } from '../../errors';
 import { OpenAiStt } from './openai';
+import { collectResults } from './testing/transcripts';
 import type { SttResult } from './types';
 
 const audio = {
   samples: new Int16Array(16_000).map((_, i) => Math.round(3000 * Math.sin(i / 5))),
   sampleRate: 16_000,
 };
-
-async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> {
-  const out: SttResult[] = [];
-  for await (const result of results) out.push(result);
-  return out;
-}
 
 describe('OpenAiStt against the fake OpenAI server', () => {
   let fake: FakeOpenAI;
@@ -26,7 +21,7 @@ describe('OpenAiStt against the fake OpenAI server', () => {
 
   it('uploads the utterance as a WAV file and returns one final result', async () => {
     const stt = new OpenAiStt({ apiKey: 'test', baseURL: fake.baseURL, model: 'whisper-1' });
-    const results = await collect(
+    const results = await collectResults(
       stt.transcribe(audio, { signal: new AbortController().signal, language: 'en' }),
     );
     expect(results).toEqual([{ text: 'turn on the lights', isFinal: true, confidence: 1, alternatives: [] }]);
@@ -87,7 +82,7 @@ describe('OpenAiStt: streaming and errors', () => {
         ],
       },
     ]);
-    const results = await collect(stt().transcribe(audio, { signal: new AbortController().signal }));
+    const results = await collectResults(stt().transcribe(audio, { signal: new AbortController().signal }));
     expect(results.map((r) => [r.text, r.isFinal])).toEqual([
       ['hello', false],
       ['hello there', false],
@@ -98,7 +93,7 @@ describe('OpenAiStt: streaming and errors', () => {
 
   it('a stream that ends without a final transcript is a retryable ProviderError', async () => {
     respond = sse([{ type: 'transcript.text.delta', delta: 'hel' }]);
-    const err = await collect(stt().transcribe(audio, { signal: new AbortController().signal })).catch(
+    const err = await collectResults(stt().transcribe(audio, { signal: new AbortController().signal })).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(ProviderError);
@@ -114,7 +109,7 @@ describe('OpenAiStt: streaming and errors', () => {
     [413, false],
   ])('HTTP %i becomes a ProviderError with retryable=%s', async (status, retryable) => {
     respond = httpError(status);
-    const err = await collect(stt().transcribe(audio, { signal: new AbortController().signal })).catch(
+    const err = await collectResults(stt().transcribe(audio, { signal: new AbortController().signal })).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(ProviderError);
@@ -132,7 +127,7 @@ describe('OpenAiStt: streaming and errors', () => {
       timeoutMs: 200,
       maxRetries: 0,
     });
-    const err = await collect(slow.transcribe(audio, { signal: new AbortController().signal })).catch(
+    const err = await collectResults(slow.transcribe(audio, { signal: new AbortController().signal })).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(ProviderError);
@@ -143,7 +138,7 @@ describe('OpenAiStt: streaming and errors', () => {
   it('the caller aborting ends with the abort reason, not a provider error', async () => {
     respond = () => {};
     const controller = new AbortController();
-    const pending = collect(stt().transcribe(audio, { signal: controller.signal }));
+    const pending = collectResults(stt().transcribe(audio, { signal: controller.signal }));
     setTimeout(() => controller.abort(new Error('barge-in')), 50);
     await expect(pending).rejects.toThrow('barge-in');
   });

@@ -6,16 +6,11 @@ import { synthesizeSpeech } from '../../../test-support/speech';
 import type { PcmAudio } from '../../domain/audio';
 import { AppError, BadInputError, ProviderError } from '../../errors';
 import { PocketsphinxStt, parseOutput } from './pocketsphinx';
+import { collectResults } from './testing/transcripts';
 import type { SttResult } from './types';
 
-async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> {
-  const out: SttResult[] = [];
-  for await (const result of results) out.push(result);
-  return out;
-}
-
 const transcribe = (stt: PocketsphinxStt, audio: PcmAudio, signal = new AbortController().signal) =>
-  collect(stt.transcribe(audio, { signal }));
+  collectResults(stt.transcribe(audio, { signal }));
 
 function isRunning(pid: number): boolean {
   try {

@@ -3,24 +3,12 @@ import { startTestApp } from '../../../test-support/harness';
 import { synthesizeSpeech } from '../../../test-support/speech';
 import type { PcmAudio } from '../../domain/audio';
 import { BadInputError, ProviderError } from '../../errors';
+import { collectResults, words } from './testing/transcripts';
 import type { SttResult } from './types';
 import { WhisperStt } from './whisper';
 
-async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> {
-  const out: SttResult[] = [];
-  for await (const result of results) out.push(result);
-  return out;
-}
-
 const transcribe = (stt: WhisperStt, audio: PcmAudio, signal = new AbortController().signal) =>
-  collect(stt.transcribe(audio, { signal }));
-
-const words = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^a-z' ]/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
+  collectResults(stt.transcribe(audio, { signal }));
 
 describe('WhisperStt (a Whisper tiny.en helper process)', () => {
   const stt = new WhisperStt();

@@ -2,18 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../errors';
 import type { SttResult } from '../types';
 import { FakeStt } from './fake';
+import { collectResults } from './transcripts';
 
 const audio = { samples: new Int16Array(1600), sampleRate: 16_000 };
-async function collect(results: AsyncIterable<SttResult>): Promise<SttResult[]> {
-  const out: SttResult[] = [];
-  for await (const result of results) out.push(result);
-  return out;
-}
 
 describe('FakeStt', () => {
   it('yields scripted partials and one final result, and records calls', async () => {
     const stt = new FakeStt({ transcript: 'hi there', partials: ['hi'], confidence: 0.7 });
-    const results = await collect(
+    const results = await collectResults(
       stt.transcribe(audio, { signal: new AbortController().signal, language: 'en' }),
     );
     expect(results).toEqual([
@@ -25,7 +21,7 @@ describe('FakeStt', () => {
 
   it('fails as scripted', async () => {
     const stt = new FakeStt({ failWith: true });
-    const err = await collect(stt.transcribe(audio, { signal: new AbortController().signal })).catch(
+    const err = await collectResults(stt.transcribe(audio, { signal: new AbortController().signal })).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(ProviderError);
@@ -35,7 +31,7 @@ describe('FakeStt', () => {
   it('honours abort during its latency', async () => {
     const stt = new FakeStt({ transcript: 'late', latencyMs: 10_000 });
     const controller = new AbortController();
-    const pending = collect(stt.transcribe(audio, { signal: controller.signal }));
+    const pending = collectResults(stt.transcribe(audio, { signal: controller.signal }));
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
   });
