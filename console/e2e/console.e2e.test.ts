@@ -246,10 +246,13 @@ describe('admin console in a real browser', () => {
 
     // Both answers are stored (just after their ResponseDone) before the pages read them.
     await expect
-      .poll(async () => {
-        const stored = await t.gql(SessionQuery, { id: sessionId }, admin);
-        return stored.data?.session.turns.edges.filter((e) => e.node.role === 'ASSISTANT').length;
-      })
+      .poll(
+        async () => {
+          const stored = await t.gql(SessionQuery, { id: sessionId }, admin);
+          return stored.data?.session.turns.edges.filter((e) => e.node.role === 'ASSISTANT').length;
+        },
+        { timeout: 15_000 },
+      )
       .toBe(2);
 
     await page.goto(`${t.url}/console/#/`);
