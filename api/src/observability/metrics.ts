@@ -86,6 +86,12 @@ export class PlatformMetrics {
     labelNames: ['from', 'to'],
     registers: [this.registry],
   });
+  private readonly answers = new Counter({
+    name: 'avatar_llm_answers_total',
+    help: 'Complete model answers, by whether they satisfied the answer contract as written (kept) or needed repair',
+    labelNames: ['contract'],
+    registers: [this.registry],
+  });
   private readonly exhausted = new Counter({
     name: 'avatar_provider_chain_exhausted_total',
     help: 'Calls every configured provider failed',
@@ -216,6 +222,10 @@ export class PlatformMetrics {
       if (ms !== undefined) this.turnStage.observe({ stage }, ms / 1000);
     }
     if (timings.firstAudioMs !== undefined) this.firstAudio.observe(timings.firstAudioMs / 1000);
+  }
+
+  answerContract(kept: boolean): void {
+    this.answers.inc({ contract: kept ? 'kept' : 'repaired' });
   }
 
   failover(event: { type: 'failover'; from: string; to: string } | { type: 'exhausted' }): void {

@@ -21,6 +21,7 @@ export function observedPorts(
       save: async (sessionId, turn, fence) => {
         const saved = await turns.save(sessionId, turn, fence);
         if (turn.role === 'ASSISTANT') metrics.turnTimings(turn.timings);
+        if (turn.contractKept !== undefined) metrics.answerContract(turn.contractKept);
         return saved;
       },
       truncate: (turnId, heardText, fence) => turns.truncate(turnId, heardText, fence),

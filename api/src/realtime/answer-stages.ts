@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LLMAdapter, LlmRequest, LlmUsage } from '../adapters/llm/types';
 import type { TTSAdapter } from '../adapters/tts/types';
+import { type AnswerContract, answerSchema } from '../domain/answer-contract';
 import type { PlannedGesture } from '../domain/gesture-plan';
 import { type CallContext, type TraceSpan, UNTRACED } from '../domain/tracing';
 import { AvatarResponseParser, SentenceSplitter } from './avatar-response-parser';
@@ -90,6 +91,8 @@ export interface LlmOutcome {
   usage: LlmUsage | null;
   /** The model broke the JSON contract: its output was said as plain text. */
   plainText: boolean;
+  /** The complete answer satisfied the request's contract as written (absent: no contract, or cut short). */
+  contractKept?: boolean;
   warnings: string[];
 }
 
@@ -144,6 +147,7 @@ export async function runLlmStage(opts: {
       context: opts.answer.callContext(span),
     };
     let tokens = 0;
+    let raw = '';
     for await (const chunk of source.llm.stream(request)) {
       if (chunk.type === 'usage') {
         outcome.usage = chunk.usage;
@@ -155,6 +159,7 @@ export async function runLlmStage(opts: {
       }
       if (tokens++ === 0) span.mark('first_token');
       opts.onToken();
+      raw += chunk.text;
       forward(parser.push(chunk.text).map((e) => e.text));
     }
     const end = parser.end();
@@ -166,7 +171,12 @@ export async function runLlmStage(opts: {
       plainText: end.result.format === 'plain',
       warnings: end.result.warnings,
     });
-    span?.set({ 'llm.sentences': index, 'llm.plain_text': outcome.plainText });
+    if (source.request.contract) outcome.contractKept = keepsContract(raw, source.request.contract);
+    span?.set({
+      'llm.sentences': index,
+      'llm.plain_text': outcome.plainText,
+      ...(outcome.contractKept === undefined ? {} : { 'llm.contract_kept': outcome.contractKept }),
+    });
     return { outcome, failure: null };
   } catch (err) {
     const failure = opts.stopGeneration.aborted ? null : err;
@@ -176,6 +186,15 @@ export async function runLlmStage(opts: {
   } finally {
     span?.end();
     sentences.close();
+  }
+}
+
+/** Whether the model's whole output is exactly a contract answer: the figure a decode-time grammar guarantees. */
+function keepsContract(raw: string, contract: AnswerContract): boolean {
+  try {
+    return answerSchema(contract).safeParse(JSON.parse(raw)).success;
+  } catch {
+    return false;
   }
 }
 

@@ -69,6 +69,8 @@ export interface TurnRecord {
   timings: Record<string, number>;
   /** No provider could answer; the text is the persona's failure line that was said instead. */
   failed?: boolean;
+  /** The model's answer satisfied the answer contract as written, with no repair (absent: no model answered). */
+  contractKept?: boolean;
 }
 
 /** The durable record of what was said. */

@@ -246,6 +246,22 @@ describe('SessionRuntime turn', () => {
     ]);
   });
 
+  it("asks for the persona's answer contract and records whether each answer kept it as written", async () => {
+    const { runtime, llm, turns } = setup({
+      llm: [
+        { content: answer('Kept.', { gesture_plan: [{ gesture: 'nod', word_index: 0 }] }) },
+        { content: answer('Unknown gesture.', { gesture_plan: [{ gesture: 'backflip' }] }) },
+        { content: 'Plain prose.' },
+      ],
+    });
+    for (const text of ['one', 'two', 'three']) runtime.userText(text);
+    await runtime.whenIdle();
+    expect(llm.requests[0]?.contract).toMatchObject({ gestures: persona.gestureLibrary, actions: [] });
+    expect(llm.requests[0]?.contract?.emotions).toContain(persona.defaultEmotion);
+    const assistant = turns.filter((t) => t.role === 'ASSISTANT');
+    expect(assistant.map((t) => t.contractKept)).toEqual([true, false, false]);
+  });
+
   it('speaks a plain-text (non-JSON) answer as it is', async () => {
     const { runtime, events, tts } = setup({ llm: { content: 'No JSON today. Just prose.' } });
     runtime.userText('hi');

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { LLMAdapter } from '../adapters/llm/types';
 import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
+import { answerContract } from '../domain/answer-contract';
 import type { PcmAudio } from '../domain/audio';
 import { buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
@@ -304,6 +305,7 @@ export class SessionRuntime {
       const request = {
         messages,
         json: true,
+        contract: answerContract(this.config.persona),
         maxTokens: this.config.maxResponseTokens,
         model: this.config.persona.llmModel ?? undefined,
       };
@@ -639,6 +641,7 @@ export class SessionRuntime {
       interrupted,
       failed: produced.failed ?? false,
       emotion: produced.outcome.emotion,
+      contractKept: produced.outcome.contractKept,
       timings: state.answer.timings,
     });
     state.savedTurnId = saved.id;

@@ -1,3 +1,4 @@
+import type { AnswerContract } from '../../domain/answer-contract';
 import type { CallContext } from '../../domain/tracing';
 
 export interface ChatMessage {
@@ -11,6 +12,8 @@ export interface LlmRequest {
   maxTokens?: number;
   /** Ask the provider for a JSON object (response_format) when it supports it. */
   json?: boolean;
+  /** The answer must satisfy the avatar's contract: a grammar-capable provider enforces it while decoding. */
+  contract?: AnswerContract;
   /** A model other than the adapter's configured one (a persona's `llmModel`). */
   model?: string;
   /** The turn this call answers: its provider spans and failover log lines hang there. */

@@ -5,7 +5,6 @@ import { type FakeOpenAI, startFakeOpenAI } from '../../../test-support/fake-ope
 import { ProviderError } from '../../errors';
 import { OpenAiStt } from './openai';
 import { collectResults } from './testing/transcripts';
-import type { SttResult } from './types';
 
 const audio = {
   samples: new Int16Array(16_000).map((_, i) => Math.round(3000 * Math.sin(i / 5))),

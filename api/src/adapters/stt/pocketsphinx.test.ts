@@ -7,7 +7,6 @@ import type { PcmAudio } from '../../domain/audio';
 import { AppError, BadInputError, ProviderError } from '../../errors';
 import { PocketsphinxStt, parseOutput } from './pocketsphinx';
 import { collectResults } from './testing/transcripts';
-import type { SttResult } from './types';
 
 const transcribe = (stt: PocketsphinxStt, audio: PcmAudio, signal = new AbortController().signal) =>
   collectResults(stt.transcribe(audio, { signal }));

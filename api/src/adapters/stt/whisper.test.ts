@@ -4,7 +4,6 @@ import { synthesizeSpeech } from '../../../test-support/speech';
 import type { PcmAudio } from '../../domain/audio';
 import { BadInputError, ProviderError } from '../../errors';
 import { collectResults, words } from './testing/transcripts';
-import type { SttResult } from './types';
 import { WhisperStt } from './whisper';
 
 const transcribe = (stt: WhisperStt, audio: PcmAudio, signal = new AbortController().signal) =>

@@ -57,6 +57,11 @@ builder.prismaObject('Turn', {
     utteranceId: t.exposeString('utteranceId', { nullable: true }),
     interrupted: t.exposeBoolean('interrupted'),
     emotion: t.exposeString('emotion', { nullable: true }),
+    contractKept: t.exposeBoolean('contractKept', {
+      nullable: true,
+      description:
+        "The model's answer satisfied the answer contract as written, with no repair; null when no model answered.",
+    }),
     timings: t.expose('timings', { type: 'JSON' }),
     alignment: t.expose('alignment', { type: 'JSON', nullable: true }),
     startedAt: t.expose('startedAt', { type: 'DateTime' }),

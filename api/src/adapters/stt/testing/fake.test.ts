@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../errors';
-import type { SttResult } from '../types';
 import { FakeStt } from './fake';
 import { collectResults } from './transcripts';
 

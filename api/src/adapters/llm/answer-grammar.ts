@@ -1,0 +1,39 @@
+import type { AnswerContract } from '../../domain/answer-contract';
+
+/**
+ * The answer contract as a llama.cpp GBNF grammar, so a local model cannot write anything else: the JSON
+ * skeleton is fixed text, "text" comes first, gestures and emotion are the contract's names, and "actions" lists
+ * only the contract's actions (none: always `[]`).
+ *
+ * Written by hand rather than with node-llama-cpp's generic JSON-schema grammar because that one allows
+ * newlines and indentation between fields, which a small model spends tokens (and the user's wait) on, and it
+ * cannot say that the spoken text starts with a word rather than a space or a comma.
+ */
+/** Characters never said out loud, as a GBNF character-class fragment: control characters, markup, braces. */
+const UNSPOKEN = '\\x00-\\x1f{}<>*#`';
+
+export function answerGrammar(contract: AnswerContract): string {
+  const literal = (text: string) => JSON.stringify(text);
+  const choice = (names: readonly string[]) => names.map((n) => literal(`"${n}"`)).join(' | ');
+  const rules = [
+    `root ::= ${literal('{"text":')} text ${literal(',"gesture_plan":[')} plan ${literal('],"emotion":')} emotion ${literal(',"actions":[')} actions "]}"`,
+    // Spoken text: starts with a word; no control characters, newlines, markup or template braces (a small
+    // model copies the prompt's `{...}` placeholders); quotes and backslashes only escaped.
+    `text ::= "\\"" [^"\\\\${UNSPOKEN},.;:!?\\x20] char* "\\""`,
+    `char ::= [^"\\\\${UNSPOKEN}] | "\\\\" ["\\\\]`,
+    `emotion ::= ${choice(contract.emotions)}`,
+  ];
+  if (contract.gestures.length === 0) {
+    rules.push('plan ::= ""');
+  } else {
+    const more = Math.max(0, contract.maxGestures - 1);
+    rules.push(
+      `plan ::= (gesture ("," gesture){0,${more}})?`,
+      `gesture ::= ${literal('{"gesture":')} gesturename ${literal(',"word_index":')} [0-9] [0-9]? "}"`,
+      `gesturename ::= ${choice(contract.gestures)}`,
+    );
+  }
+  if (contract.actions.length === 0) rules.push('actions ::= ""');
+  else rules.push('actions ::= (action ("," action)*)?', `action ::= ${choice(contract.actions)}`);
+  return rules.join('\n');
+}
