@@ -5,7 +5,7 @@
  * and the silence wait are not part of these figures (`delivery` times that path).
  */
 import { PocketsphinxStt } from '../src/adapters/stt/pocketsphinx';
-import { words } from '../src/adapters/stt/testing/transcripts';
+import { wordErrors } from '../src/adapters/stt/testing/transcripts';
 import type { STTAdapter } from '../src/adapters/stt/types';
 import { WhisperStt } from '../src/adapters/stt/whisper';
 import type { PcmAudio } from '../src/domain/audio';
@@ -36,20 +36,6 @@ const QUESTIONS = [
 ];
 const VOICES = ['en-us', 'en-gb', 'en-us+f3'];
 
-/** Word edit distance (substitutions, insertions, deletions). */
-function editDistance(reference: string[], hypothesis: string[]): number {
-  let previous = Array.from({ length: hypothesis.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= reference.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= hypothesis.length; j++) {
-      const substitution = previous[j - 1]! + (reference[i - 1] === hypothesis[j - 1] ? 0 : 1);
-      current.push(Math.min(substitution, previous[j]! + 1, current[j - 1]! + 1));
-    }
-    previous = current;
-  }
-  return previous[hypothesis.length]!;
-}
-
 async function measure(stt: STTAdapter, utterances: { text: string; audio: PcmAudio }[]) {
   let errors = 0;
   let total = 0;
@@ -60,8 +46,9 @@ async function measure(stt: STTAdapter, utterances: { text: string; audio: PcmAu
     for await (const result of stt.transcribe(audio, { signal: new AbortController().signal }))
       heard = result.text;
     latencies.push(performance.now() - started);
-    errors += editDistance(words(text), words(heard));
-    total += words(text).length;
+    const counted = wordErrors(text, heard);
+    errors += counted.errors;
+    total += counted.words;
   }
   return { accuracy: 1 - errors / total, latencies };
 }

@@ -97,6 +97,21 @@ describe('a conversation on the embedded default', () => {
     expect(started.__typename === 'ResponseStarted' && started.inReplyTo).toBe('question');
   });
 
+  it('shows partial transcripts while the user is still speaking, before the final one', async () => {
+    const question =
+      'Could you tell me where the impressionist paintings are, and when the museum closes today?';
+    const { timeline } = await runVoiceClient({ url: t.url, ...TEST_USERS.admin, persona: 'Ada', question });
+    const partials = timeline.filter((e) => e.event.__typename === 'TranscriptPartial');
+    const final = timeline.find((e) => e.event.__typename === 'TranscriptFinal')!;
+    expect(partials.length).toBeGreaterThan(0);
+    // Timed from the end of speech: the first partial came while the user spoke.
+    expect(partials[0]!.atMs).toBeLessThan(0);
+    expect(timeline.indexOf(partials.at(-1)!)).toBeLessThan(timeline.indexOf(final));
+    // Each partial grows the one before it.
+    const texts = partials.map((e) => (e.event.__typename === 'TranscriptPartial' ? e.event.text : ''));
+    for (let i = 1; i < texts.length; i++) expect(texts[i]!.startsWith(texts[i - 1]!)).toBe(true);
+  });
+
   it("says the persona's greeting when the session is created with greet, and replays it to late subscribers", async () => {
     const res = await t.gql(CreateSessionMutation, { input: { personaId, greet: true } }, admin);
     const created = res.data!.createSession;

@@ -35,7 +35,7 @@ export interface VoiceClientResult {
   sessionId: string;
   timeline: TimelineEntry[];
   /** The stored turns after the session ended: what the avatar remembers having said. */
-  turns: { role: string; text: string; interrupted: boolean }[];
+  turns: { role: string; text: string; interrupted: boolean; contractKept: boolean | null }[];
 }
 
 export interface VoiceClientOptions {
@@ -49,6 +49,10 @@ export interface VoiceClientOptions {
   timeoutMs?: number;
   /** A W3C traceparent for audio.start: the server's trace of the turn continues it. */
   traceparent?: string;
+  /** The espeak-ng voice that asks the question (default en-us). */
+  voice?: string;
+  /** The microphone's rate (default 16 kHz; browsers capture at 48 kHz). */
+  sampleRate?: number;
 }
 
 const FRAME_MS = 20;
@@ -183,7 +187,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
   });
 
   // Half a second of silence before and after the question, like a person pausing.
-  const question = withSilence(await synthesizeSpeech(opts.question), 500);
+  const question = withSilence(await synthesizeSpeech(opts.question, opts.sampleRate, opts.voice), 500);
   await stream(audioSocket, question, 'question', opts.traceparent);
   const speechEndedAt = performance.now() - 500;
   await finished;
@@ -196,6 +200,7 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
     role: e.node.role,
     text: e.node.text,
     interrupted: e.node.interrupted,
+    contractKept: e.node.contractKept ?? null,
   }));
   const timeline = arrivals.map(({ at, event }) => ({ atMs: Math.round(at - speechEndedAt), event }));
   return { sessionId, timeline, turns };

@@ -241,6 +241,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tracer: tracing,
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
     endOfTurnPauseMs: config.endOfTurnPauseMs,
+    partialTranscriptIntervalMs: config.partialTranscriptIntervalMs,
     endOfTurnFinishedMs: config.endOfTurnFinishedMs,
     timeouts: config.timeouts,
   });

@@ -88,6 +88,8 @@ const envSchema = z.object({
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
   /** A shorter silence at which what was said is transcribed ahead; a finished sentence ends the turn there (0: off). */
+  /** Speech between two partial transcripts of an utterance still going on (0: none); only local engines give them. */
+  STT_PARTIAL_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(500),
   END_OF_TURN_PAUSE_MS: z.coerce.number().int().min(0).max(5000).default(250),
   /** The silence after which a transcript that reads as finished ends the turn (a comma's pause is shorter). */
   END_OF_TURN_FINISHED_MS: z.coerce.number().int().min(0).max(5000).default(400),
@@ -190,6 +192,7 @@ export interface Config {
   endOfTurnSilenceMs: number;
   /** 0: the turn always ends after the full silence. */
   endOfTurnPauseMs: number;
+  partialTranscriptIntervalMs: number;
   endOfTurnFinishedMs: number;
   /** Who may run introspection queries: anyone, signed-in callers only, or nobody. */
   introspection: 'on' | 'signed-in' | 'off';
@@ -334,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,
     endOfTurnPauseMs: e.END_OF_TURN_PAUSE_MS,
+    partialTranscriptIntervalMs: e.STT_PARTIAL_INTERVAL_MS,
     endOfTurnFinishedMs: e.END_OF_TURN_FINISHED_MS,
     introspection: e.INTROSPECTION === 'auto' ? (production ? 'signed-in' : 'on') : e.INTROSPECTION,
     limits: {

@@ -362,6 +362,14 @@ export class FailoverStt extends ChainAdapter<STTAdapter> implements STTAdapter 
       },
     );
   }
+
+  /** The primary's partials only: a partial is optional, so a failing one is skipped, never failed over. */
+  async partial(
+    audio: PcmAudio,
+    opts: { signal: AbortSignal; language?: string },
+  ): Promise<SttResult | null> {
+    return (await this.chain.primary.partial?.(audio, opts).catch(() => null)) ?? null;
+  }
 }
 
 /** Like voices, model names belong to one provider: a requested model goes to the chain's first provider only. */

@@ -75,6 +75,11 @@ export class WorkerProcess<Ready extends ReadyMessage = ReadyMessage> {
     return this.queue.length;
   }
 
+  /** Nothing running and nothing waiting: a request now starts at once. */
+  get idle(): boolean {
+    return !this.closed && this.active === null && this.queue.length === 0;
+  }
+
   /** Starts the worker ahead of the first request; resolves with its ready message. */
   start(): Promise<Ready> {
     if (this.closed) return Promise.reject(this.closedError());

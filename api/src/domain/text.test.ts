@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findUnsafeText, isUnsafeText } from './text';
+import { agreedPrefix, findUnsafeText, isUnsafeText } from './text';
 
 describe('unsafe text', () => {
   it('finds U+0000 and lone surrogates, and accepts whole characters', () => {
@@ -13,5 +13,19 @@ describe('unsafe text', () => {
     expect(findUnsafeText({ input: { name: 'ok', tags: ['fine', 'bad\u0000'] } })).toBe('input.tags.1');
     expect(findUnsafeText({ 'k\uD800': 1 })).toBe('k\uD800');
     expect(findUnsafeText({ a: 1, b: [true, null, 'x'] })).toBeNull();
+  });
+});
+
+describe('agreedPrefix', () => {
+  it('keeps the words two hypotheses share from the start, as the newer one writes them', () => {
+    expect(agreedPrefix('where are the', 'Where are the impressionist')).toBe('Where are the');
+    expect(agreedPrefix('Where are the in', 'Where are the impressionist paintings?')).toBe('Where are the');
+    expect(agreedPrefix('Hello, what', 'hello what is')).toBe('hello what');
+  });
+
+  it('agrees on nothing when the first words differ or a hypothesis is empty', () => {
+    expect(agreedPrefix('ah what', 'hello what')).toBe('');
+    expect(agreedPrefix('', 'hello')).toBe('');
+    expect(agreedPrefix('hello', '  ')).toBe('');
   });
 });

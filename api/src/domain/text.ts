@@ -24,3 +24,24 @@ export function findUnsafeText(value: unknown, path = ''): string | null {
   }
   return null;
 }
+
+/**
+ * The words two successive hypotheses of the same growing utterance agree on, from the start (LocalAgreement-2,
+ * as in whisper_streaming): a re-decode of more audio rarely changes a prefix two decodes already agreed on, so
+ * this part of a partial transcript can be shown without flicker. Compared without case or punctuation; the
+ * words are returned as the newer hypothesis writes them.
+ */
+export function agreedPrefix(previous: string, current: string): string {
+  const normalize = (word: string) => word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, '');
+  const before = previous.trim().split(/\s+/).filter(Boolean);
+  const now = current.trim().split(/\s+/).filter(Boolean);
+  let agreed = 0;
+  while (
+    agreed < before.length &&
+    agreed < now.length &&
+    normalize(before[agreed]!) === normalize(now[agreed]!)
+  ) {
+    agreed++;
+  }
+  return now.slice(0, agreed).join(' ');
+}

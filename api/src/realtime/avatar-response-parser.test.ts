@@ -215,9 +215,20 @@ describe('SentenceSplitter', () => {
     ]);
   });
 
+  it("ends an answer's first piece at its opening clause, once it has enough words, and only the first", () => {
+    const splitter = new SentenceSplitter({ firstClauseWords: 4 });
+    // "Well," is too short to be said alone; "3,000" has no pause.
+    expect(splitter.push('Well, the museum has 3,000 paintings')).toEqual([]);
+    expect(splitter.push(', most of them')).toEqual(['Well, the museum has 3,000 paintings,']);
+    expect(splitter.push(' French, and a cafe. It opens, as always, at nine.')).toEqual([
+      'most of them French, and a cafe.',
+    ]);
+    expect(splitter.flush()).toEqual(['It opens, as always, at nine.']);
+  });
+
   it('cuts an endless sentence at a pause so speech is not held back', () => {
     const long = `${'word '.repeat(30)}and then, ${'more '.repeat(40)}`;
-    const parts = new SentenceSplitter(120).push(long);
+    const parts = new SentenceSplitter({ maxChars: 120 }).push(long);
     expect(parts.length).toBeGreaterThan(0);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(120);
   });

@@ -14,9 +14,19 @@ const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr'
 export class SentenceSplitter {
   private buffer = '';
   private scanFrom = 0;
+  private taken = 0;
+  private readonly maxChars: number;
+  private readonly firstClauseWords: number;
 
-  /** @param maxChars a sentence longer than this is cut at a pause (comma) or a space, to bound TTS latency. */
-  constructor(private readonly maxChars = 240) {}
+  /**
+   * @param opts.maxChars a sentence longer than this is cut at a pause (comma) or a space, to bound TTS latency.
+   * @param opts.firstClauseWords the answer's first piece ends at its first comma, semicolon or colon once it has
+   *   this many words (0: off): the voice starts on the opening clause instead of waiting for a long sentence.
+   */
+  constructor(opts: { maxChars?: number; firstClauseWords?: number } = {}) {
+    this.maxChars = opts.maxChars ?? 240;
+    this.firstClauseWords = opts.firstClauseWords ?? 0;
+  }
 
   push(text: string): string[] {
     this.buffer += text;
@@ -25,6 +35,10 @@ export class SentenceSplitter {
     while (boundary !== -1) {
       this.take(boundary, sentences);
       boundary = this.nextBoundary();
+    }
+    if (this.taken === 0 && this.firstClauseWords > 0) {
+      const clause = this.firstClauseBoundary();
+      if (clause !== -1) this.take(clause, sentences);
     }
     while (this.buffer.length > this.maxChars) this.take(this.softBoundary(), sentences);
     return sentences;
@@ -40,7 +54,18 @@ export class SentenceSplitter {
     const sentence = this.buffer.slice(0, end).trim();
     this.buffer = this.buffer.slice(end);
     this.scanFrom = 0;
-    if (sentence) into.push(sentence);
+    if (!sentence) return;
+    into.push(sentence);
+    this.taken++;
+  }
+
+  /** Index just past the first clause pause (", ", "; ", ": ") that has enough words before it, or -1. */
+  private firstClauseBoundary(): number {
+    for (const match of this.buffer.matchAll(/[,;:](?=\s)/g)) {
+      const words = this.buffer.slice(0, match.index).trim().split(/\s+/).length;
+      if (words >= this.firstClauseWords) return match.index + 1;
+    }
+    return -1;
   }
 
   /** Index just past the first complete sentence in the buffer, or -1 when none is certain yet. */
@@ -100,6 +125,9 @@ const TEXT_ALIASES = ['text', 'response', 'answer', 'reply', 'message', 'content
 
 type Mode = 'undecided' | 'json' | 'plain';
 
+/** Words an answer's opening clause needs before its comma may end the first piece of speech. */
+const FIRST_CLAUSE_WORDS = 4;
+
 /**
  * Incremental parser for the avatar answer contract
  * `{ "text": string, "gesture_plan": [...], "emotion": string, "actions": string[] }`.
@@ -112,7 +140,8 @@ type Mode = 'undecided' | 'json' | 'plain';
 export class AvatarResponseParser {
   private raw = '';
   private mode: Mode = 'undecided';
-  private readonly splitter = new SentenceSplitter();
+  // Speech starts on the opening clause of a long first sentence; what follows goes by whole sentences.
+  private readonly splitter = new SentenceSplitter({ firstClauseWords: FIRST_CLAUSE_WORDS });
   private sentenceCount = 0;
   private streamedText = '';
   private pendingText = '';

@@ -93,6 +93,8 @@ export interface RealtimeHubDeps {
   endOfTurnSilenceMs: number;
   /** Silence at which an utterance is transcribed ahead, to end the turn early when it reads as finished (0: off). */
   endOfTurnPauseMs?: number;
+  /** Speech between two partial transcripts (0: none). */
+  partialTranscriptIntervalMs?: number;
   /** Silence after which a finished-looking utterance ends the turn. */
   endOfTurnFinishedMs?: number;
   /** Caps on memory recall and moderation in a turn. */
@@ -164,6 +166,7 @@ export class RealtimeHub {
       client,
       endOfTurnSilenceMs: this.deps.endOfTurnSilenceMs,
       pauseMs: this.deps.endOfTurnPauseMs,
+      partialIntervalMs: this.deps.partialTranscriptIntervalMs,
       finishedSilenceMs: this.deps.endOfTurnFinishedMs,
       onWarning: (message) => this.deps.logger.warn(this.logFields(live), message),
     });

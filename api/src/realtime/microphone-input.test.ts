@@ -19,6 +19,8 @@ function setup(
     pauseMs?: number;
     finishedSilenceMs?: number;
     preview?: (audio: PcmAudio, signal: AbortSignal) => Promise<SttResult | null>;
+    partialIntervalMs?: number;
+    partial?: (audio: PcmAudio, utteranceId: string, signal: AbortSignal) => Promise<void>;
   } = {},
 ) {
   const utterances: { audio: PcmAudio; utteranceId: string; origin: TurnOrigin }[] = [];
@@ -29,6 +31,7 @@ function setup(
     conversation: {
       userUtterance: (audio, utteranceId, origin) => utterances.push({ audio, utteranceId, origin }),
       previewTranscript: opts.preview,
+      partialTranscript: opts.partial,
       userSpeechStarted: () => calls.push('speechStarted'),
       interrupt: () => calls.push('interrupt'),
     },
@@ -42,6 +45,7 @@ function setup(
     },
     endOfTurnSilenceMs: opts.endOfTurnSilenceMs ?? 320,
     pauseMs: opts.pauseMs,
+    partialIntervalMs: opts.partialIntervalMs,
     finishedSilenceMs: opts.finishedSilenceMs,
     preRollMs: 128,
     maxUtteranceMs: opts.maxUtteranceMs,
@@ -259,6 +263,40 @@ describe('MicrophoneInput ending a turn early', () => {
     await input.audio(silence(8));
     expect(utterances).toHaveLength(1);
     expect(utterances[0]!.origin.endOfTurn?.reason).toBe('silence');
+  });
+
+  it('asks for a partial transcript every interval of speech, one at a time, and drops it when speech ends', async () => {
+    const asked: { ms: number; utteranceId: string; signal: AbortSignal }[] = [];
+    let answer: (() => void) | undefined;
+    const { input } = setup({
+      partialIntervalMs: 320,
+      pauseMs: 128,
+      preview: async () => null,
+      partial: (audio, utteranceId, signal) => {
+        asked.push({ ms: (audio.samples.length / 16_000) * 1000, utteranceId, signal });
+        return new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+      },
+    });
+    await input.start('u1', 16_000);
+    await input.audio(speech(12));
+    // 320 ms of speech after it started: the first partial, with all that was said so far.
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.utteranceId).toBe('u1');
+    // Still decoding: no second request, however long the user speaks.
+    await input.audio(speech(20));
+    expect(asked).toHaveLength(1);
+    answer?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    await input.audio(speech(1));
+    expect(asked).toHaveLength(2);
+    expect(asked[1]!.ms).toBeGreaterThan(asked[0]!.ms);
+    // A pause asks for no partial (the pause's own transcript is taken), and the end of speech drops the one in flight.
+    await input.audio(silence(6));
+    expect(asked).toHaveLength(2);
+    await input.audio(silence(10));
+    expect(asked[1]!.signal.aborted).toBe(true);
   });
 
   it('reads sentences and questions as finished, trailing words as not', () => {

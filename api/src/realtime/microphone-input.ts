@@ -15,6 +15,8 @@ export interface ConversationInput {
   userUtterance(audio: PcmAudio, utteranceId: string, origin: TurnOrigin): void;
   /** The transcript of the utterance so far, without answering it (null when it cannot be had). */
   previewTranscript?(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null>;
+  /** What has been said so far of an utterance still going on, shown as a partial transcript. Never rejects. */
+  partialTranscript?(audio: PcmAudio, utteranceId: string, signal: AbortSignal): Promise<void>;
   userSpeechStarted(): void;
   interrupt(): void;
 }
@@ -31,6 +33,8 @@ export interface MicrophoneInputOptions {
    * that transcript instead of transcribing again.
    */
   pauseMs?: number;
+  /** Speech between two partial transcripts of an utterance still going on (0: no partials). */
+  partialIntervalMs?: number;
   /**
    * A finished-looking transcript ends the turn once the silence has lasted this long (default: `pauseMs`), so a
    * pause at a comma ("Thank you, ...") does not cut the user off.
@@ -69,6 +73,9 @@ export class MicrophoneInput implements MicrophoneSink {
     /** It came back and reads as a finished sentence or question. */
     finished: boolean;
   } | null = null;
+  /** The partial transcript being taken, and where in the stream (ms) the last one was asked for. */
+  private partial: AbortController | null = null;
+  private partialAskedAtMs = 0;
   private readonly maxWindows: number;
   private readonly preRollWindows: number;
 
@@ -92,6 +99,7 @@ export class MicrophoneInput implements MicrophoneSink {
   async start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): Promise<void> {
     // A new stream abandons whatever the previous one was saying.
     this.dropPreview();
+    this.dropPartial();
     this.detector.cancel();
     this.release();
     this.resampler = await this.opts.resamplers.acquire(sampleRate, this.opts.vad.sampleRate);
@@ -120,6 +128,7 @@ export class MicrophoneInput implements MicrophoneSink {
       // The user went on talking: what was transcribed at the pause is not the whole utterance.
       if (this.preview && !this.detector.pausing) this.dropPreview();
       this.endIfFinished();
+      this.transcribePartial();
     }
   }
 
@@ -148,6 +157,7 @@ export class MicrophoneInput implements MicrophoneSink {
 
   close(): void {
     this.dropPreview();
+    this.dropPartial();
     this.detector.cancel();
     this.release();
     this.buffered = [];
@@ -166,6 +176,7 @@ export class MicrophoneInput implements MicrophoneSink {
     for (const event of events) {
       const utteranceId = this.utteranceId;
       if (event.type === 'speechStart') {
+        this.partialAskedAtMs = event.atMs;
         this.opts.client.speechStarted({ utteranceId, atMs: event.atMs });
         this.opts.conversation.userSpeechStarted();
         continue;
@@ -179,7 +190,34 @@ export class MicrophoneInput implements MicrophoneSink {
         this.emitUtterance(event.reason, this.detector.elapsedMs - event.atMs);
       else this.buffered = [];
       this.dropPreview();
+      this.dropPartial();
     }
+  }
+
+  /**
+   * While the user speaks, what was said so far is transcribed again every `partialIntervalMs` of speech, one
+   * request at a time; the conversation shows what successive ones agree on. Dropped when the speech ends: the
+   * final transcript replaces it.
+   */
+  private transcribePartial(): void {
+    const partial = this.opts.conversation.partialTranscript;
+    const interval = this.opts.partialIntervalMs ?? 0;
+    if (!partial || interval <= 0 || this.partial || !this.detector.speaking || this.detector.pausing) return;
+    if (this.detector.elapsedMs - this.partialAskedAtMs < interval) return;
+    this.partialAskedAtMs = this.detector.elapsedMs;
+    const controller = new AbortController();
+    this.partial = controller;
+    void partial
+      .call(this.opts.conversation, this.utteranceAudio(), this.utteranceId, controller.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.partial === controller) this.partial = null;
+      });
+  }
+
+  private dropPartial(): void {
+    this.partial?.abort(new Error('the utterance ended'));
+    this.partial = null;
   }
 
   /** At a pause, what was said so far is transcribed; a finished sentence or question may end the turn early. */

@@ -729,3 +729,33 @@ describe('SessionRuntime speech renderer', () => {
 function types(events: SessionEventPayload[]): string[] {
   return events.map((e) => e.type);
 }
+
+describe('SessionRuntime partial transcripts', () => {
+  const audio = { samples: new Int16Array(1600), sampleRate: 16_000 };
+  it('shows what successive hypotheses agree on, as it grows, and nothing once the utterance ended', async () => {
+    const hypotheses = ['where', 'where are the', 'Where are the in', 'Where are the impressionist'];
+    const { runtime, events, stt } = setup();
+    stt.partial = async () => ({
+      text: hypotheses.shift() ?? '',
+      isFinal: false,
+      confidence: 1,
+      alternatives: [],
+    });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 4; i++) await runtime.partialTranscript(audio, 'u1', signal);
+    // Words once shown keep their first spelling; later ones are appended.
+    expect(ofType(events(), 'TranscriptPartial').map((e) => e.text)).toEqual(['where', 'where are the']);
+    const ended = new AbortController();
+    ended.abort();
+    await runtime.partialTranscript(audio, 'u1', ended.signal);
+    expect(ofType(events(), 'TranscriptPartial')).toHaveLength(2);
+  });
+
+  it('shows nothing when the engine has no partials or is busy', async () => {
+    const { runtime, events, stt } = setup();
+    await runtime.partialTranscript(audio, 'u1', new AbortController().signal);
+    stt.partial = async () => null;
+    await runtime.partialTranscript(audio, 'u1', new AbortController().signal);
+    expect(ofType(events(), 'TranscriptPartial')).toHaveLength(0);
+  });
+});

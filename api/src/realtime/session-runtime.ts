@@ -19,6 +19,7 @@ import { answerContract } from '../domain/answer-contract';
 import type { PcmAudio } from '../domain/audio';
 import { buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
+import { agreedPrefix } from '../domain/text';
 import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
 import {
@@ -152,6 +153,8 @@ export class SessionRuntime {
   private closed = false;
   /** When each transcript taken ahead (at a pause) was made, for the turn's trace. */
   private readonly takenAt = new WeakMap<SttResult, { startedAt: number; endedAt: number }>();
+  /** The utterance being heard: its last partial hypothesis and what of it was shown. */
+  private partial: { utteranceId: string; heard: string; shown: string } | null = null;
 
   constructor(
     private readonly config: SessionRuntimeConfig,
@@ -202,6 +205,26 @@ export class SessionRuntime {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * A partial transcript of the utterance still going on: the words this hypothesis and the previous one agree
+   * on, sent when they grow. Words once shown stay as shown, so each partial extends the one before. Dropped once
+   * the utterance ended (its final transcript replaces it).
+   */
+  async partialTranscript(audio: PcmAudio, utteranceId: string, signal: AbortSignal): Promise<void> {
+    const result = await this.deps.stt
+      .partial?.(audio, { signal, language: this.config.language })
+      .catch(() => null);
+    if (!result || signal.aborted) return;
+    const previous =
+      this.partial?.utteranceId === utteranceId ? this.partial : { utteranceId, heard: '', shown: '' };
+    const agreed = words(agreedPrefix(previous.heard, result.text));
+    const shown = words(previous.shown);
+    this.partial = { utteranceId, heard: result.text, shown: previous.shown };
+    if (agreed.length <= shown.length) return;
+    this.partial.shown = [...shown, ...agreed.slice(shown.length)].join(' ');
+    this.emit({ type: 'TranscriptPartial', utteranceId, text: this.partial.shown });
   }
 
   /** Voice activity started: a barge-in if the avatar is answering or still being heard. */
@@ -754,3 +777,5 @@ async function withinTime<T>(
     clearTimeout(timer);
   }
 }
+
+const words = (text: string) => text.split(' ').filter(Boolean);

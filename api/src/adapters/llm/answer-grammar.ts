@@ -1,5 +1,22 @@
 import type { AnswerContract } from '../../domain/answer-contract';
 
+/** Longest spoken text: a few sentences. The grammar closes the answer within it. */
+const MAX_TEXT_CHARS = 320;
+
+/**
+ * Tokens a contract answer can take, so a token limit never cuts one off mid-JSON: English text runs about four
+ * characters a token, counted here at two; each gesture and action costs at most a dozen or so tokens.
+ */
+export function answerTokenBound(contract: AnswerContract): number {
+  return Math.ceil(MAX_TEXT_CHARS / 2) + 16 * contract.maxGestures + 8 * contract.actions.length + 32;
+}
+
+/**
+ * Characters never said out loud, as a GBNF character-class fragment: control characters, markup, and the braces
+ * and brackets of template placeholders ("[city_name]") a small model copies from its training data.
+ */
+const UNSPOKEN = '\\x00-\\x1f{}\\[\\]<>*#`';
+
 /**
  * The answer contract as a llama.cpp GBNF grammar, so a local model cannot write anything else: the JSON
  * skeleton is fixed text, "text" comes first, gestures and emotion are the contract's names, and "actions" lists
@@ -9,17 +26,13 @@ import type { AnswerContract } from '../../domain/answer-contract';
  * newlines and indentation between fields, which a small model spends tokens (and the user's wait) on, and it
  * cannot say that the spoken text starts with a word rather than a space or a comma.
  */
-/** Characters never said out loud, as a GBNF character-class fragment: control characters, markup, braces. */
-const UNSPOKEN = '\\x00-\\x1f{}<>*#`';
-
 export function answerGrammar(contract: AnswerContract): string {
   const literal = (text: string) => JSON.stringify(text);
   const choice = (names: readonly string[]) => names.map((n) => literal(`"${n}"`)).join(' | ');
   const rules = [
     `root ::= ${literal('{"text":')} text ${literal(',"gesture_plan":[')} plan ${literal('],"emotion":')} emotion ${literal(',"actions":[')} actions "]}"`,
-    // Spoken text: starts with a word; no control characters, newlines, markup or template braces (a small
-    // model copies the prompt's `{...}` placeholders); quotes and backslashes only escaped.
-    `text ::= "\\"" [^"\\\\${UNSPOKEN},.;:!?\\x20] char* "\\""`,
+    // Spoken text: starts with a word, holds nothing unspoken, ends in time; quotes and backslashes only escaped.
+    `text ::= "\\"" [^"\\\\${UNSPOKEN},.;:!?'\\x20-] char{0,${MAX_TEXT_CHARS - 1}} "\\""`,
     `char ::= [^"\\\\${UNSPOKEN}] | "\\\\" ["\\\\]`,
     `emotion ::= ${choice(contract.emotions)}`,
   ];

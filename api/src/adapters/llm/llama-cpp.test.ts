@@ -54,6 +54,19 @@ describe('LlamaCppLlm', () => {
     }
   });
 
+  it('holds to a contract with no gestures and declared actions', async () => {
+    const narrow = {
+      gestures: [],
+      emotions: ['neutral'],
+      maxGestures: 1,
+      actions: ['open_map', 'call_staff'],
+    };
+    const { text } = await collect(llm.stream({ ...request('Where is the map?'), contract: narrow }));
+    const answer = answerSchema(narrow).parse(JSON.parse(text));
+    expect(answer.gesture_plan).toEqual([]);
+    expect(answer.emotion).toBe('neutral');
+  });
+
   it('keeps the persona default emotion in the contract when it is outside the fixed set', () => {
     expect(contract.emotions).toContain('cheerful');
     expect(contract.emotions).toContain('neutral');

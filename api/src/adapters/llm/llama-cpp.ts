@@ -5,7 +5,7 @@ import { Repeater } from '@repeaterjs/repeater';
 import type * as LlamaCpp from 'node-llama-cpp';
 import type { AnswerContract } from '../../domain/answer-contract';
 import { ProviderError } from '../../errors';
-import { answerGrammar } from './answer-grammar';
+import { answerGrammar, answerTokenBound } from './answer-grammar';
 import type { ChatMessage, LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
 
 const TOOLS_DIR = fileURLToPath(new URL('../../../../.tools/', import.meta.url));
@@ -108,7 +108,21 @@ export class LlamaCppLlm implements LLMAdapter {
       contextSize: Math.min(options.contextSize ?? 2048, model.trainContextSize),
       sequences: options.parallel ?? 2,
     });
-    return new LlamaCppLlm(module, llama, model, context, options, modelPath);
+    const llm = new LlamaCppLlm(module, llama, model, context, options, modelPath);
+    await llm.#warmUp();
+    return llm;
+  }
+
+  /** The first decode allocates llama.cpp's compute buffers: paid at start-up, not by the first answer. */
+  async #warmUp(): Promise<void> {
+    const sequence = await this.#acquire(new AbortController().signal);
+    const chat = new this.#module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      await chat.generateResponse(toChatHistory([{ role: 'user', content: 'Hello' }]), { maxTokens: 1 });
+    } finally {
+      chat.dispose();
+      this.#release(sequence);
+    }
   }
 
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {
@@ -129,7 +143,7 @@ export class LlamaCppLlm implements LLMAdapter {
           await chat.generateResponse(toChatHistory(req.messages), {
             grammar,
             signal: decode.signal,
-            maxTokens: req.maxTokens ?? this.#options.defaultMaxTokens ?? 256,
+            maxTokens: this.#maxTokens(req),
             temperature: this.#options.temperature ?? 0.6,
             // A small model repeats itself without these.
             repeatPenalty: { lastTokens: 64, penalty: 1.15, frequencyPenalty: 0.1, presencePenalty: 0.1 },
@@ -190,6 +204,14 @@ export class LlamaCppLlm implements LLMAdapter {
     const next = this.#waiting.shift();
     if (next) next(sequence);
     else this.#free.push(sequence);
+  }
+
+  /** A grammar-held answer gets the tokens its contract needs: a cut-off one would break the contract. */
+  #maxTokens(req: LlmRequest): number {
+    const limit = req.maxTokens ?? this.#options.defaultMaxTokens ?? 256;
+    return req.contract && this.#options.grammar !== false
+      ? Math.max(limit, answerTokenBound(req.contract))
+      : limit;
   }
 
   #grammarFor(req: LlmRequest): Promise<LlamaCpp.LlamaGrammar | undefined> {

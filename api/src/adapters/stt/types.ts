@@ -17,4 +17,10 @@ export interface STTAdapter {
     audio: PcmAudio,
     opts: { signal: AbortSignal; language?: string; context?: CallContext },
   ): AsyncIterable<SttResult>;
+  /**
+   * What has been said so far of an utterance still going on, for partial transcripts; best effort: null when
+   * the engine is busy, because finished utterances always go first. Only engines that re-decode cheaply
+   * locally have it; streaming providers give their partials through `transcribe`.
+   */
+  partial?(audio: PcmAudio, opts: { signal: AbortSignal; language?: string }): Promise<SttResult | null>;
 }

@@ -24,6 +24,23 @@ describe('WhisperStt (a Whisper tiny.en helper process)', () => {
     expect(final!.confidence).toBeLessThanOrEqual(1);
   });
 
+  it('gives partials only when idle: a finished utterance never waits behind one', async () => {
+    const signal = new AbortController().signal;
+    const speech = await synthesizeSpeech('How are you today?');
+    const partial = await stt.partial(speech, { signal });
+    expect(partial).toMatchObject({ isFinal: false });
+    expect(words(partial!.text)).toEqual(['how', 'are', 'you', 'today']);
+    // A final is decoding: the partial is skipped rather than queued behind it.
+    const final = transcribe(stt, speech);
+    expect(await stt.partial(speech, { signal })).toBeNull();
+    await final;
+    // Beyond one 30 s window, or in a language not installed, there is no partial either.
+    expect(
+      await stt.partial({ samples: new Int16Array(16_000 * 31), sampleRate: 16_000 }, { signal }),
+    ).toBeNull();
+    expect(await stt.partial(speech, { signal, language: 'de' })).toBeNull();
+  });
+
   it('refuses audio at another rate, and an utterance of ten minutes, with BAD_INPUT', async () => {
     const at8k = { samples: new Int16Array(8000), sampleRate: 8000 };
     await expect(transcribe(stt, at8k)).rejects.toBeInstanceOf(BadInputError);

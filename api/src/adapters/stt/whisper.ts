@@ -16,6 +16,8 @@ export const DEFAULT_WHISPER_PYTHON = path.resolve(
 const WHISPER_SAMPLE_RATE = 16_000;
 /** Whisper reads 30 s windows; the microphone path keeps utterances under this anyway. */
 const MAX_UTTERANCE_SECONDS = 120;
+/** Partials re-decode the whole utterance so far, which only stays cheap within one 30 s window. */
+const PARTIAL_WINDOW_SAMPLES = 30 * WHISPER_SAMPLE_RATE;
 
 export interface WhisperOptions {
   /** The Python with faster-whisper installed. */
@@ -40,7 +42,8 @@ interface WhisperResult {
  * Local speech recognition with Whisper tiny.en (faster-whisper, int8 on the CPU) in a long-lived helper
  * process: the model loads once and serves every session, one utterance at a time in arrival order, behind a
  * bounded queue. A helper that crashes fails the utterance it had (a retryable error: the chain falls back to
- * pocketsphinx) and the next utterance starts a fresh one. Final transcripts only, for now.
+ * pocketsphinx) and the next utterance starts a fresh one. Partials (`partial`) re-decode an utterance still going
+ * on when the helper is idle.
  */
 export class WhisperStt implements STTAdapter {
   readonly label = 'whisper-tiny.en';
@@ -105,12 +108,31 @@ export class WhisperStt implements STTAdapter {
         retryable: true,
       });
     }
+    const result = await this.#decode(audio, opts.signal);
+    yield { text: result.text, isFinal: true, confidence: result.confidence, alternatives: [] };
+  }
+
+  /**
+   * The utterance so far, only when the helper has nothing else to do: a partial never makes a finished
+   * utterance wait in the queue (at worst it waits for the one partial already decoding).
+   */
+  async partial(
+    audio: PcmAudio,
+    opts: { signal: AbortSignal; language?: string },
+  ): Promise<SttResult | null> {
+    const english = !opts.language || opts.language.toLowerCase().startsWith('en');
+    const fits = audio.sampleRate === WHISPER_SAMPLE_RATE && audio.samples.length <= PARTIAL_WINDOW_SAMPLES;
+    if (!english || !fits || !this.#helper.idle) return null;
+    const result = await this.#decode(audio, opts.signal);
+    return { text: result.text, isFinal: false, confidence: result.confidence, alternatives: [] };
+  }
+
+  #decode(audio: PcmAudio, signal: AbortSignal): Promise<WhisperResult> {
     const { samples } = audio;
     const pcm = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
-    const result = await this.#helper.request({ pcm, language: 'en' }, opts.signal, (message) =>
+    return this.#helper.request({ pcm, language: 'en' }, signal, (message) =>
       message.type === 'result' ? (message as unknown as WhisperResult) : undefined,
     );
-    yield { text: result.text, isFinal: true, confidence: result.confidence, alternatives: [] };
   }
 
   close(): Promise<void> {

@@ -21,6 +21,8 @@ export class FakeStt implements STTAdapter {
   readonly label: string;
   script: FakeSttScript;
   readonly calls: Array<{ audio: PcmAudio; language?: string }> = [];
+  /** Set to give partials of an utterance still going on, like a local re-decoding engine. */
+  partial?: STTAdapter['partial'];
 
   constructor(script: FakeSttScript = {}, opts: { label?: string } = {}) {
     this.script = script;
