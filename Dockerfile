@@ -10,7 +10,7 @@ COPY workflows/package.json workflows/
 COPY console/package.json console/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN bash scripts/prisma-generate.sh && npm run build -w console && bash scripts/install-whisper.sh && bash scripts/install-llm.sh
+RUN bash scripts/prisma-generate.sh && npm run build -w console && bash scripts/install-whisper.sh && bash scripts/install-llm.sh && bash scripts/install-piper.sh
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
 EXPOSE 4000
 CMD ["npx", "tsx", "main.ts"]

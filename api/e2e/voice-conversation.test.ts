@@ -90,26 +90,20 @@ describe('a conversation on the embedded default', () => {
     expect(types.at(-1)).toBe('ResponseDone');
     const transcript = result.timeline.find((e) => e.event.__typename === 'TranscriptFinal')!.event;
     expect(transcript.__typename === 'TranscriptFinal' && transcript.text).toBe('How are you?');
+    // Whisper's word timings, in order, inside the utterance, with confidences.
+    const heard = transcript.__typename === 'TranscriptFinal' ? transcript.words : [];
+    expect(heard.map((w) => w.word)).toEqual(['How', 'are', 'you?']);
+    for (const [i, w] of heard.entries()) {
+      expect(w.endMs).toBeGreaterThan(w.startMs);
+      expect(w.confidence).toBeGreaterThan(0);
+      expect(w.confidence).toBeLessThanOrEqual(1);
+      if (i > 0) expect(w.startMs).toBeGreaterThanOrEqual(heard[i - 1]!.startMs);
+    }
     expect(result.turns.map((turn) => turn.role)).toEqual(['USER', 'ASSISTANT']);
     // The utterance id the client named in audio.start names the transcript and the answer to it.
     const started = result.timeline.find((e) => e.event.__typename === 'ResponseStarted')!.event;
     expect(transcript.__typename === 'TranscriptFinal' && transcript.utteranceId).toBe('question');
     expect(started.__typename === 'ResponseStarted' && started.inReplyTo).toBe('question');
-  });
-
-  it('shows partial transcripts while the user is still speaking, before the final one', async () => {
-    const question =
-      'Could you tell me where the impressionist paintings are, and when the museum closes today?';
-    const { timeline } = await runVoiceClient({ url: t.url, ...TEST_USERS.admin, persona: 'Ada', question });
-    const partials = timeline.filter((e) => e.event.__typename === 'TranscriptPartial');
-    const final = timeline.find((e) => e.event.__typename === 'TranscriptFinal')!;
-    expect(partials.length).toBeGreaterThan(0);
-    // Timed from the end of speech: the first partial came while the user spoke.
-    expect(partials[0]!.atMs).toBeLessThan(0);
-    expect(timeline.indexOf(partials.at(-1)!)).toBeLessThan(timeline.indexOf(final));
-    // Each partial grows the one before it.
-    const texts = partials.map((e) => (e.event.__typename === 'TranscriptPartial' ? e.event.text : ''));
-    for (let i = 1; i < texts.length; i++) expect(texts[i]!.startsWith(texts[i - 1]!)).toBe(true);
   });
 
   it("says the persona's greeting when the session is created with greet, and replays it to late subscribers", async () => {
@@ -279,5 +273,64 @@ describe('a conversation with the in-process language model', () => {
     // Held to the contract while decoding: nothing needed repair.
     expect(metrics).toMatch(/avatar_llm_answers_total\{contract="kept"\} 1\n/);
     expect(metrics).not.toMatch(/avatar_llm_answers_total\{contract="repaired"\}/);
+  });
+});
+
+/** The optional neural voice: Piper, with phoneme timings from its own durations. */
+describe('a conversation in the Piper voice', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TTS_PROVIDERS: 'piper,local' } });
+  });
+  afterAll(() => t?.stop());
+
+  it('speaks the answer in chunks that carry visemes, with 30 fps frames tiled over the audio', async () => {
+    const admin = await t.token('admin');
+    const persona = await t.gql(CreatePersonaMutation, { input: { name: 'Joe', systemPrompt: 'x' } }, admin);
+    const created = (
+      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
+    ).data!.createSession;
+    const events = collect(
+      t.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'ResponseDone',
+    );
+    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'What is your name?' }, admin);
+    const received = (await events).map((r) => r.data!.sessionEvents);
+    const chunks = received.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+    expect(chunks.length).toBeGreaterThan(0);
+    // Every chunk with speech in it carries its phonemes and visemes; only the pauses between clauses have none.
+    const voiced = chunks.filter((c) => c.phonemes.length > 0);
+    expect(voiced.length).toBeGreaterThan(chunks.length * 0.75);
+    for (const chunk of voiced) expect(chunk.visemes.length).toBeGreaterThan(0);
+    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
+    const frames = received.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+    expect(frames.length).toBe(Math.ceil((samples / chunks[0]!.sampleRate) * 30));
+    expect(frames.at(-1)!.sampleEnd).toBe(samples);
+  });
+});
+
+/** Partial transcripts, turned on: Whisper re-decodes the utterance so far every 500 ms of speech. */
+describe('partial transcripts', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { STT_PARTIAL_INTERVAL_MS: '500' } });
+  });
+  afterAll(() => t?.stop());
+
+  it('shows partial transcripts while the user is still speaking, before the final one', async () => {
+    const question =
+      'Could you tell me where the impressionist paintings are, and when the museum closes today?';
+    const { timeline } = await runVoiceClient({ url: t.url, ...TEST_USERS.admin, question });
+    const partials = timeline.filter((e) => e.event.__typename === 'TranscriptPartial');
+    const final = timeline.find((e) => e.event.__typename === 'TranscriptFinal')!;
+    expect(partials.length).toBeGreaterThan(0);
+    // Timed from the end of speech: the first partial came while the user spoke.
+    expect(partials[0]!.atMs).toBeLessThan(0);
+    expect(timeline.indexOf(partials.at(-1)!)).toBeLessThan(timeline.indexOf(final));
+    // Each partial grows the one before it.
+    const texts = partials.map((e) => (e.event.__typename === 'TranscriptPartial' ? e.event.text : ''));
+    for (let i = 1; i < texts.length; i++) expect(texts[i]!.startsWith(texts[i - 1]!)).toBe(true);
   });
 });

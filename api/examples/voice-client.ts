@@ -53,6 +53,8 @@ export interface VoiceClientOptions {
   voice?: string;
   /** The microphone's rate (default 16 kHz; browsers capture at 48 kHz). */
   sampleRate?: number;
+  /** The question already spoken (e.g. by another voice); `voice` and `sampleRate` are then unused. */
+  speech?: PcmAudio;
 }
 
 const FRAME_MS = 20;
@@ -123,6 +125,17 @@ async function stream(
   }
 }
 
+/** Like an open microphone after the question: silence in real time, 20 ms per frame, while `open()` holds. */
+async function keepListening(socket: WebSocket, sampleRate: number, open: () => boolean): Promise<void> {
+  const frame = new Int16Array((sampleRate * FRAME_MS) / 1000);
+  const started = performance.now();
+  for (let n = 0; open() && socket.readyState === WebSocket.OPEN; n++) {
+    socket.send(Buffer.from(frame.buffer));
+    const due = started + (n + 1) * FRAME_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+  }
+}
+
 const withSilence = (speech: PcmAudio, ms: number): PcmAudio => {
   const pad = new Int16Array(Math.round((ms * speech.sampleRate) / 1000));
   const samples = new Int16Array(speech.samples.length + pad.length * 2);
@@ -154,11 +167,13 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
   });
 
   let bargedIn = false;
+  // The microphone stays open after the question, as a real one does, until the answer is done or talked over.
+  let listening = true;
   const finished = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('no ResponseDone/Interrupted in time')),
-      opts.timeoutMs ?? 60_000,
-    );
+    const timer = setTimeout(() => {
+      const received = [...new Set(arrivals.map((a) => a.event.__typename))].join(', ') || 'nothing';
+      reject(new Error(`no ResponseDone/Interrupted in time; received ${received}`));
+    }, opts.timeoutMs ?? 60_000);
     const unsubscribe = ws.subscribe<SessionEventsResult>(
       { query: print(SessionEventsSubscription), variables: { sessionId, afterSeq: 0 } },
       {
@@ -169,11 +184,14 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
           arrivals.push({ at: performance.now(), event });
           if (event.__typename === 'SpeechChunk' && opts.bargeIn && !bargedIn) {
             bargedIn = true;
-            void synthesizeSpeech(opts.bargeIn).then((speech) =>
-              stream(audioSocket, withSilence(speech, 200), 'barge-in'),
-            );
+            listening = false;
+            synthesizeSpeech(opts.bargeIn)
+              .then((speech) => stream(audioSocket, withSilence(speech, 200), 'barge-in'))
+              .catch(reject);
           }
-          const done = event.__typename === 'ResponseDone' || event.__typename === 'Interrupted';
+          // An utterance transcribed to no words is not answered.
+          const unheard = event.__typename === 'TranscriptFinal' && !event.text.trim();
+          const done = unheard || event.__typename === 'ResponseDone' || event.__typename === 'Interrupted';
           if (done && (!opts.bargeIn || event.__typename === 'Interrupted')) {
             clearTimeout(timer);
             unsubscribe();
@@ -187,10 +205,17 @@ export async function runVoiceClient(opts: VoiceClientOptions): Promise<VoiceCli
   });
 
   // Half a second of silence before and after the question, like a person pausing.
-  const question = withSilence(await synthesizeSpeech(opts.question, opts.sampleRate, opts.voice), 500);
+  const spoken = opts.speech ?? (await synthesizeSpeech(opts.question, opts.sampleRate, opts.voice));
+  const question = withSilence(spoken, 500);
   await stream(audioSocket, question, 'question', opts.traceparent);
   const speechEndedAt = performance.now() - 500;
-  await finished;
+  const openMicrophone = keepListening(audioSocket, question.sampleRate, () => listening);
+  try {
+    await finished;
+  } finally {
+    listening = false;
+    await openMicrophone;
+  }
 
   audioSocket.close();
   await graphql(opts.url, token, EndSessionMutation, { id: sessionId });

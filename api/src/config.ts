@@ -85,11 +85,16 @@ const envSchema = z.object({
   /** Any CTranslate2 Whisper model directory (e.g. base.en); unset: tiny.en from the installed PyPI package. */
   WHISPER_MODEL_DIR: z.string().min(1).optional(),
   TTS_PROVIDERS: z.string().default('local'),
+  /** A Piper voice with its durations output, for the `piper` TTS provider; unset: en_US-joe-medium from setup. */
+  PIPER_VOICE_PATH: z.string().min(1).optional(),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
   /** A shorter silence at which what was said is transcribed ahead; a finished sentence ends the turn there (0: off). */
-  /** Speech between two partial transcripts of an utterance still going on (0: none); only local engines give them. */
-  STT_PARTIAL_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(500),
+  /**
+   * Speech between two partial transcripts of an utterance still going on (0: none); only local engines give them.
+   * Off by default: on 2 cores a partial still decoding when the user stops delays the turn's transcript.
+   */
+  STT_PARTIAL_INTERVAL_MS: z.coerce.number().int().min(0).max(5000).default(0),
   END_OF_TURN_PAUSE_MS: z.coerce.number().int().min(0).max(5000).default(250),
   /** The silence after which a transcript that reads as finished ends the turn (a comma's pause is shorter). */
   END_OF_TURN_FINISHED_MS: z.coerce.number().int().min(0).max(5000).default(400),
@@ -187,6 +192,7 @@ export interface Config {
     embedding: 'local' | 'openai';
     /** The local speech recognizer's model; its default when unset. */
     whisperModelDir?: string;
+    piperVoicePath?: string;
     llama: { modelPath?: string; threads: number; contextSize: number; parallel: number; grammar: boolean };
   };
   endOfTurnSilenceMs: number;
@@ -327,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tts: list(e.TTS_PROVIDERS),
       embedding: e.EMBEDDING_PROVIDER,
       whisperModelDir: e.WHISPER_MODEL_DIR,
+      piperVoicePath: e.PIPER_VOICE_PATH,
       llama: {
         modelPath: e.LLAMA_MODEL_PATH,
         threads: e.LLAMA_THREADS,

@@ -21,6 +21,7 @@ import { EspeakTts } from './adapters/tts/espeak';
 import type { EspeakProcess } from './adapters/tts/espeak-process';
 import { GoogleTts } from './adapters/tts/google';
 import { OpenAITts } from './adapters/tts/openai';
+import { PiperTts } from './adapters/tts/piper';
 import type { TTSAdapter } from './adapters/tts/types';
 import type { Config } from './config';
 import type { ProviderSet, SpeechProviderChains } from './realtime/hub';
@@ -121,6 +122,8 @@ export async function speechProviders(
       'tts',
       {
         local: () => new EspeakTts({ process: opts.espeak }),
+        // Loaded at start-up: a missing voice, or one without its durations output, fails here, naming its path.
+        piper: () => PiperTts.create(config.providers.piperVoicePath),
         openai: () => new OpenAITts(needOpenAI('TTS_PROVIDERS')),
         google: () => new GoogleTts(),
       },

@@ -87,7 +87,7 @@ export const SessionEventsSubscription = graphql(`
     sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
       __typename
       ... on SessionEventFields { seq sessionId at }
-      ... on TranscriptFinal { utteranceId text confidence alternatives { text confidence } }
+      ... on TranscriptFinal { utteranceId text confidence alternatives { text confidence } words { word startMs endMs confidence } }
       ... on TranscriptPartial { utteranceId text }
       ... on ResponseStarted { responseId inReplyTo: utteranceId }
       ... on ResponseTextDelta { responseId delta }

@@ -213,6 +213,7 @@ describe('admin console in a real browser', () => {
       text: 'Is anyone there?',
       confidence: 0.9,
       alternatives: [],
+      words: [],
     });
     await page.getByTestId('live-view').getByText('Is anyone there?').waitFor();
     await screenshot('session-live');

@@ -17,7 +17,14 @@ export async function seedConversation(t: TestApp, sessionId: string, exchanges:
   for (const [n, [question, answer]] of exchanges.entries()) {
     const utteranceId = `u${n}`;
     const responseId = `r${n}`;
-    await emit({ type: 'TranscriptFinal', utteranceId, text: question, confidence: 0.93, alternatives: [] });
+    await emit({
+      type: 'TranscriptFinal',
+      utteranceId,
+      text: question,
+      confidence: 0.93,
+      alternatives: [],
+      words: [],
+    });
     await emit({ type: 'ResponseStarted', responseId, utteranceId });
     await emit({ type: 'ResponseTextDelta', responseId, delta: answer });
     const speech = await speak(answer);

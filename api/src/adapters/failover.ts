@@ -381,6 +381,11 @@ export class FailoverLlm extends ChainAdapter<LLMAdapter> implements LLMAdapter 
 
   protected readonly capability = 'llm';
 
+  /** Prepares the provider that will be asked first. */
+  async prepare(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void> {
+    await this.chain.primary.prepare?.(req).catch(() => undefined);
+  }
+
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {
     const primary = this.chain.primary;
     const { context, ...rest } = req;

@@ -17,6 +17,15 @@ export interface TranscriptAlternative {
   confidence: number;
 }
 
+/** A recognised word, timed from the start of the utterance's audio. */
+export interface TranscriptWord {
+  word: string;
+  startMs: number;
+  endMs: number;
+  /** The recognizer's probability for the word, 0–1. */
+  confidence: number;
+}
+
 export interface VisemeCue {
   /** Viseme name in the session's rig (e.g. `viseme_aa`, `12`, or an ARKit blendshape). */
   viseme: string;
@@ -55,6 +64,8 @@ export type SessionEventPayload =
       text: string;
       confidence: number;
       alternatives: TranscriptAlternative[];
+      /** Empty when the recognizer gives no word timings (or the text was typed). */
+      words: TranscriptWord[];
     }
   | { type: 'ResponseStarted'; responseId: string; utteranceId: string | null }
   | { type: 'ResponseTextDelta'; responseId: string; delta: string }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
 import { LocalResponderLlm } from '../adapters/llm/local-responder';
 import { OpenAILlm } from '../adapters/llm/openai';
@@ -38,6 +38,7 @@ function markingLlm(inner: FakeLlm, log: Logged[]): LLMAdapter {
   return {
     label: inner.label,
     capabilities: inner.capabilities,
+    prepare: (req) => inner.prepare(req),
     async *stream(req: LlmRequest) {
       yield* inner.stream(req);
       log.push({ type: 'llm-finished' });
@@ -729,6 +730,29 @@ describe('SessionRuntime speech renderer', () => {
 function types(events: SessionEventPayload[]): string[] {
   return events.map((e) => e.type);
 }
+
+describe('SessionRuntime getting the model ready', () => {
+  it('prepares the model with the prompt so far when the user starts speaking, without their words', async () => {
+    const { runtime, llm, clock } = setup({ llm: [{ content: answer('First.') }] });
+    runtime.userText('one');
+    await runtime.whenIdle();
+    // Long after the answer was heard: speech now is a new turn, not a barge-in.
+    clock.t += 60_000;
+    runtime.userSpeechStarted();
+    await vi.waitFor(() => expect(llm.prepared).toHaveLength(1));
+    const [prepared] = llm.prepared;
+    expect(prepared!.messages[0]).toMatchObject({
+      role: 'system',
+      content: expect.stringContaining('You are Ada.'),
+    });
+    // The conversation so far, ending with the last answer: the user's new words are not known yet.
+    expect(prepared!.messages.slice(1).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'one'],
+      ['assistant', 'First.'],
+    ]);
+    expect(prepared!.contract?.gestures).toEqual(persona.gestureLibrary);
+  });
+});
 
 describe('SessionRuntime partial transcripts', () => {
   const audio = { samples: new Int16Array(1600), sampleRate: 16_000 };

@@ -153,6 +153,8 @@ export class SessionRuntime {
   private closed = false;
   /** When each transcript taken ahead (at a pause) was made, for the turn's trace. */
   private readonly takenAt = new WeakMap<SttResult, { startedAt: number; endedAt: number }>();
+  /** The model getting ready for the next answer, while the user speaks. */
+  private preparing: Promise<void> | null = null;
   /** The utterance being heard: its last partial hypothesis and what of it was shown. */
   private partial: { utteranceId: string; heard: string; shown: string } | null = null;
 
@@ -227,9 +229,39 @@ export class SessionRuntime {
     this.emit({ type: 'TranscriptPartial', utteranceId, text: this.partial.shown });
   }
 
-  /** Voice activity started: a barge-in if the avatar is answering or still being heard. */
+  /**
+   * Voice activity started: a barge-in if the avatar is answering or still being heard. Either way an answer
+   * will likely follow: the model gets ready for it while the user speaks.
+   */
   userSpeechStarted(): void {
     if (this.speaking) this.interrupt();
+    this.prepareAnswer();
+  }
+
+  /** The prompt as far as it is known before the user's words (no memories yet: they depend on the words). */
+  private prepareAnswer(): void {
+    const prepare = this.deps.llm.prepare;
+    if (!prepare || this.preparing) return;
+    const { sessionId, persona } = this.config;
+    this.preparing = this.deps.history
+      .recent(sessionId)
+      .then((history) => {
+        const { messages } = buildPrompt({
+          persona,
+          memories: [],
+          history,
+          userText: '',
+          tokenBudget: this.config.promptTokenBudget,
+        });
+        return prepare.call(this.deps.llm, {
+          messages: messages.slice(0, -1),
+          contract: answerContract(persona),
+        });
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.preparing = null;
+      });
   }
 
   /**
@@ -551,7 +583,14 @@ export class SessionRuntime {
 
   private echoTyped(text: string, utteranceId: string): string {
     const trimmed = text.trim();
-    this.emit({ type: 'TranscriptFinal', utteranceId, text: trimmed, confidence: 1, alternatives: [] });
+    this.emit({
+      type: 'TranscriptFinal',
+      utteranceId,
+      text: trimmed,
+      confidence: 1,
+      alternatives: [],
+      words: [],
+    });
     return trimmed;
   }
 
@@ -591,6 +630,7 @@ export class SessionRuntime {
         text: final,
         confidence: result.confidence,
         alternatives: result.alternatives,
+        words: result.words ?? [],
       });
     }
     return final;

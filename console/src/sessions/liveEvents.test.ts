@@ -71,6 +71,7 @@ const transcript = (text: string): SessionEventPayload => ({
   text,
   confidence: 1,
   alternatives: [],
+  words: [],
 });
 
 describe('following a session live', () => {

@@ -54,6 +54,29 @@ describe('LlamaCppLlm', () => {
     }
   });
 
+  it('prepared while the user speaks, evaluates only the new words when the answer is asked for', async () => {
+    // Prompts of their own, so nothing earlier in this file is in the cache.
+    const ask = (name: string) => ({
+      ...request('What is on the first floor?'),
+      messages: buildPrompt({
+        persona: { ...persona, name },
+        memories: [],
+        history: [],
+        userText: 'What is on the first floor?',
+      }).messages,
+    });
+    const usage = async (req: LlmRequest) =>
+      (await collect(llm.stream(req))).chunks.flatMap((c) =>
+        c.type === 'usage' ? [c.usage.promptTokens] : [],
+      )[0]!;
+    const cold = await usage(ask('Marguerite'));
+    const prepared = ask('Bartholomew');
+    await llm.prepare({ messages: prepared.messages.slice(0, -1), contract });
+    const warm = await usage(prepared);
+    expect(cold).toBeGreaterThan(200);
+    expect(warm).toBeLessThan(cold / 4);
+  });
+
   it('holds to a contract with no gestures and declared actions', async () => {
     const narrow = {
       gestures: [],

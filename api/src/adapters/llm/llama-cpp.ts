@@ -172,6 +172,24 @@ export class LlamaCppLlm implements LLMAdapter {
     });
   }
 
+  async prepare(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void> {
+    // Never queues behind answers: with no slot free there is nothing to gain.
+    const sequence = this.#free.pop();
+    if (!sequence) return;
+    const chat = new this.#module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      await this.#grammarFor({ ...req, signal: new AbortController().signal });
+      // One sampled token after the prompt so far: its tokens stay in the sequence's cache, and the answer,
+      // sent to the most recently freed sequence, evaluates only what follows them.
+      await chat.generateResponse(toChatHistory(req.messages), { maxTokens: 1 });
+    } catch {
+      // Best effort: the answer itself reports what is wrong.
+    } finally {
+      chat.dispose();
+      this.#release(sequence);
+    }
+  }
+
   async close(): Promise<void> {
     await this.#context.dispose();
     await this.#model.dispose();

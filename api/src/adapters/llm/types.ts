@@ -37,4 +37,10 @@ export interface LLMAdapter {
   readonly capabilities: LlmCapabilities;
   /** Streams the raw assistant content; the avatar-response parser turns it into text/gesture/emotion. */
   stream(req: LlmRequest): AsyncIterable<LlmChunk>;
+  /**
+   * Gets ready for an answer that will start with these messages (the user's words still to come), so its first
+   * token comes sooner: a local model compiles the contract's grammar and evaluates the prompt so far into its
+   * cache while the user is still speaking. Best effort; never rejects.
+   */
+  prepare?(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void>;
 }

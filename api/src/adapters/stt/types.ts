@@ -1,5 +1,5 @@
 import type { PcmAudio } from '../../domain/audio';
-import type { TranscriptAlternative } from '../../domain/session-events';
+import type { TranscriptAlternative, TranscriptWord } from '../../domain/session-events';
 import type { CallContext } from '../../domain/tracing';
 
 export interface SttResult {
@@ -8,6 +8,8 @@ export interface SttResult {
   confidence: number;
   /** n-best list, best first; empty when the provider gives none. */
   alternatives: TranscriptAlternative[];
+  /** Word timings, when the provider gives them. */
+  words?: TranscriptWord[];
 }
 
 export interface STTAdapter {

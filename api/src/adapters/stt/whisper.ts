@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '../../domain/audio';
+import type { TranscriptWord } from '../../domain/session-events';
 import { BadInputError, ProviderError } from '../../errors';
 import { WorkerProcess } from '../worker-process';
 import type { STTAdapter, SttResult } from './types';
@@ -37,6 +38,14 @@ interface WhisperResult {
   confidence: number;
   words: { word: string; startMs: number; endMs: number; probability: number }[];
 }
+
+const recognised = (result: WhisperResult): TranscriptWord[] =>
+  result.words.map(({ word, startMs, endMs, probability }) => ({
+    word,
+    startMs,
+    endMs,
+    confidence: probability,
+  }));
 
 /**
  * Local speech recognition with Whisper tiny.en (faster-whisper, int8 on the CPU) in a long-lived helper
@@ -109,7 +118,13 @@ export class WhisperStt implements STTAdapter {
       });
     }
     const result = await this.#decode(audio, opts.signal);
-    yield { text: result.text, isFinal: true, confidence: result.confidence, alternatives: [] };
+    yield {
+      text: result.text,
+      isFinal: true,
+      confidence: result.confidence,
+      alternatives: [],
+      words: recognised(result),
+    };
   }
 
   /**
@@ -124,7 +139,13 @@ export class WhisperStt implements STTAdapter {
     const fits = audio.sampleRate === WHISPER_SAMPLE_RATE && audio.samples.length <= PARTIAL_WINDOW_SAMPLES;
     if (!english || !fits || !this.#helper.idle) return null;
     const result = await this.#decode(audio, opts.signal);
-    return { text: result.text, isFinal: false, confidence: result.confidence, alternatives: [] };
+    return {
+      text: result.text,
+      isFinal: false,
+      confidence: result.confidence,
+      alternatives: [],
+      words: recognised(result),
+    };
   }
 
   #decode(audio: PcmAudio, signal: AbortSignal): Promise<WhisperResult> {

@@ -51,6 +51,7 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
       text: 'hello there',
       confidence: 0.9,
       alternatives: [{ text: 'hello there', confidence: 0.9 }],
+      words: [{ word: 'hello', startMs: 120, endMs: 400, confidence: 0.95 }],
     });
     await events.emit(rawId, { type: 'ResponseStarted', responseId: 'r1', utteranceId: 'u1' });
     await events.emit(rawId, {

@@ -6,6 +6,7 @@ import type {
   SessionEvent,
   SessionEventType,
   TranscriptAlternative,
+  TranscriptWord,
   VisemeCue,
 } from '../../domain/session-events';
 import { builder } from '../builder';
@@ -14,6 +15,18 @@ import { SessionRef } from './session';
 
 const TranscriptAlternativeRef = builder.objectRef<TranscriptAlternative>('TranscriptAlternative').implement({
   fields: (t) => ({ text: t.exposeString('text'), confidence: t.exposeFloat('confidence') }),
+});
+
+const TranscriptWordRef = builder.objectRef<TranscriptWord>('TranscriptWord').implement({
+  description: "A recognised word, timed from the start of the utterance's audio.",
+  fields: (t) => ({
+    word: t.exposeString('word'),
+    startMs: t.exposeFloat('startMs'),
+    endMs: t.exposeFloat('endMs'),
+    confidence: t.exposeFloat('confidence', {
+      description: "The recognizer's probability for the word, 0–1.",
+    }),
+  }),
 });
 
 const PhonemeRef = builder.objectRef<PhonemeTiming>('PhonemeTiming').implement({
@@ -76,6 +89,7 @@ type Scalar = 'String' | 'Int' | 'Float' | 'Boolean';
 /** The object types events carry lists of. */
 type Item =
   | typeof TranscriptAlternativeRef
+  | typeof TranscriptWordRef
   | typeof PhonemeRef
   | typeof VisemeRef
   | typeof GestureRef
@@ -96,6 +110,11 @@ const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Recor
       text: 'String',
       confidence: 'Float',
       alternatives: { type: [TranscriptAlternativeRef] },
+      words: {
+        type: [TranscriptWordRef],
+        description:
+          'Word timings with confidences; empty when the recognizer gives none, or the text was typed.',
+      },
     },
   },
   ResponseStarted: {

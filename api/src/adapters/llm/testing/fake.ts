@@ -19,11 +19,17 @@ export class FakeLlm implements LLMAdapter {
   readonly label: string;
   readonly capabilities: LlmCapabilities = { jsonMode: true };
   readonly requests: LlmRequest[] = [];
+  /** What `prepare` was asked to get ready for. */
+  readonly prepared: Pick<LlmRequest, 'messages' | 'contract'>[] = [];
   private turns: FakeLlmTurn[];
 
   constructor(turns: FakeLlmTurn | FakeLlmTurn[] = {}, label = 'fake-llm') {
     this.turns = Array.isArray(turns) ? turns : [turns];
     this.label = label;
+  }
+
+  async prepare(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void> {
+    this.prepared.push(req);
   }
 
   setTurns(turns: FakeLlmTurn | FakeLlmTurn[]): void {
