@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError, ProviderError } from '../errors';
-import { type FailoverEvent, FailoverTts, type LabelledProvider, ProviderChain } from './failover';
+import {
+  type FailoverEvent,
+  FailoverLlm,
+  FailoverTts,
+  type LabelledProvider,
+  ProviderChain,
+} from './failover';
+import { LocalResponderLlm } from './llm/local-responder';
+import { FakeLlm } from './llm/testing/fake';
 import { RecordingTracer } from './testing/recording-trace';
 import { FakeTts } from './tts/testing/fake';
 
@@ -262,5 +270,20 @@ describe('FailoverTts', () => {
     );
     await collect(tts.synthesize('hello', { voice: 'ignored', signal: new AbortController().signal }));
     expect([broken.calls[0]?.voice, cloud.calls[0]?.voice]).toEqual(['en-gb', 'nova']);
+  });
+});
+
+describe('FailoverLlm.prepare', () => {
+  it("is the first provider's, and absent when that provider cannot prepare", async () => {
+    const model = new FakeLlm();
+    const ready = new FailoverLlm(
+      ProviderChain.create([model, new LocalResponderLlm()], { firstChunkTimeoutMs: 1_000 }),
+    );
+    await ready.prepare?.({ messages: [{ role: 'system', content: 'You are Ada.' }] });
+    expect(model.prepared).toHaveLength(1);
+    expect(
+      new FailoverLlm(ProviderChain.create([new LocalResponderLlm(), model], { firstChunkTimeoutMs: 1_000 }))
+        .prepare,
+    ).toBeUndefined();
   });
 });

@@ -381,9 +381,11 @@ export class FailoverLlm extends ChainAdapter<LLMAdapter> implements LLMAdapter 
 
   protected readonly capability = 'llm';
 
-  /** Prepares the provider that will be asked first. */
-  async prepare(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void> {
-    await this.chain.primary.prepare?.(req).catch(() => undefined);
+  /** The first provider's preparation, when it has one (absent otherwise, so callers skip building a prompt). */
+  get prepare(): LLMAdapter['prepare'] {
+    const prepare = this.chain.primary.prepare?.bind(this.chain.primary);
+    if (!prepare) return undefined;
+    return (req) => prepare(req).catch(() => undefined);
   }
 
   stream(req: LlmRequest): AsyncIterable<LlmChunk> {

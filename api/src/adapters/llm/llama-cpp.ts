@@ -247,6 +247,8 @@ export class LlamaCppLlm implements LLMAdapter {
       if (this.#grammars.size >= 64) this.#grammars.delete(this.#grammars.keys().next().value as string);
       grammar = this.#llama.createGrammar({ grammar: text });
       this.#grammars.set(text, grammar);
+      // A grammar that failed to build is tried again next time, not remembered as failed.
+      grammar.catch(() => this.#grammars.delete(text));
     }
     return grammar;
   }
