@@ -18,9 +18,15 @@ export function answerTokenBound(contract: AnswerContract): number {
 const UNSPOKEN = '\\x00-\\x1f{}\\[\\]<>*#`';
 
 /**
- * The answer contract as a llama.cpp GBNF grammar, so a local model cannot write anything else: the JSON
- * skeleton is fixed text, "text" comes first, gestures and emotion are the contract's names, and "actions" lists
- * only the contract's actions (none: always `[]`).
+ * How every answer starts. The adapter writes it as the model's first words instead of sampling its tokens one
+ * by one (time before the first spoken word), and the grammar continues from there.
+ */
+export const ANSWER_PREFIX = '{"text":"';
+
+/**
+ * The answer contract as a llama.cpp GBNF grammar for what follows `ANSWER_PREFIX`, so a local model cannot
+ * write anything else: the JSON skeleton is fixed text, "text" comes first, gestures and emotion are the
+ * contract's names, and "actions" lists only the contract's actions (none: always `[]`).
  *
  * Written by hand rather than with node-llama-cpp's generic JSON-schema grammar because that one allows
  * newlines and indentation between fields, which a small model spends tokens (and the user's wait) on, and it
@@ -30,9 +36,10 @@ export function answerGrammar(contract: AnswerContract): string {
   const literal = (text: string) => JSON.stringify(text);
   const choice = (names: readonly string[]) => names.map((n) => literal(`"${n}"`)).join(' | ');
   const rules = [
-    `root ::= ${literal('{"text":')} text ${literal(',"gesture_plan":[')} plan ${literal('],"emotion":')} emotion ${literal(',"actions":[')} actions "]}"`,
-    // Spoken text: starts with a word, holds nothing unspoken, ends in time; quotes and backslashes only escaped.
-    `text ::= "\\"" [^"\\\\${UNSPOKEN},.;:!?'\\x20-] char{0,${MAX_TEXT_CHARS - 1}} "\\""`,
+    `root ::= text ${literal(',"gesture_plan":[')} plan ${literal('],"emotion":')} emotion ${literal(',"actions":[')} actions "]}"`,
+    // The spoken text after its opening quote: starts with a word, holds nothing unspoken, ends in time; quotes
+    // and backslashes only escaped.
+    `text ::= [^"\\\\${UNSPOKEN},.;:!?'\\x20-] char{0,${MAX_TEXT_CHARS - 1}} "\\""`,
     `char ::= [^"\\\\${UNSPOKEN}] | "\\\\" ["\\\\]`,
     `emotion ::= ${choice(contract.emotions)}`,
   ];

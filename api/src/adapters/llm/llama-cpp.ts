@@ -5,7 +5,7 @@ import { Repeater } from '@repeaterjs/repeater';
 import type * as LlamaCpp from 'node-llama-cpp';
 import type { AnswerContract } from '../../domain/answer-contract';
 import { ProviderError } from '../../errors';
-import { answerGrammar, answerTokenBound } from './answer-grammar';
+import { ANSWER_PREFIX, answerGrammar, answerTokenBound } from './answer-grammar';
 import type { ChatMessage, LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
 
 const TOOLS_DIR = fileURLToPath(new URL('../../../../.tools/', import.meta.url));
@@ -140,7 +140,10 @@ export class LlamaCppLlm implements LLMAdapter {
         const meter = sequence.tokenMeter.getState();
         const chat = new this.#module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
         try {
-          await chat.generateResponse(toChatHistory(req.messages), {
+          // A contract answer's fixed opening is written, not sampled (see ANSWER_PREFIX).
+          const prefix = req.contract && grammar ? ANSWER_PREFIX : '';
+          if (prefix) void push({ type: 'content', text: prefix });
+          await chat.generateResponse(toChatHistory(req.messages, prefix), {
             grammar,
             signal: decode.signal,
             maxTokens: this.#maxTokens(req),
@@ -254,13 +257,15 @@ export class LlamaCppLlm implements LLMAdapter {
   }
 }
 
-/** Our messages in node-llama-cpp's chat history; the model's chat template renders them. */
-function toChatHistory(messages: ChatMessage[]): LlamaCpp.ChatHistoryItem[] {
+/**
+ * Our messages in node-llama-cpp's chat history; the model's chat template renders them. The last item is the
+ * answer being written, from `answerStart`: generateResponse continues it.
+ */
+function toChatHistory(messages: ChatMessage[], answerStart = ''): LlamaCpp.ChatHistoryItem[] {
   const history: LlamaCpp.ChatHistoryItem[] = messages.map((m) =>
     m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content },
   );
-  // The answer being written: generateResponse continues the last model turn.
-  history.push({ type: 'model', response: [] });
+  history.push({ type: 'model', response: answerStart ? [answerStart] : [] });
   return history;
 }
 
