@@ -68,6 +68,12 @@ describe('PiperTts (en_US-joe-medium in onnxruntime-node)', () => {
     expect(chunk!.words![1]!.startMs - chunk!.words![0]!.endMs).toBeGreaterThan(50);
   });
 
+  it('speaks text that looks like a command-line option as text', async () => {
+    const tts = await PiperTts.create();
+    const [chunk] = await speak(tts, '--help me, please.');
+    expect(chunk!.phonemes!.map((p) => p.phoneme).join('')).toContain('hɛlp');
+  });
+
   it('stops when the answer is interrupted', async () => {
     const tts = await PiperTts.create();
     const bargeIn = new AbortController();

@@ -126,7 +126,8 @@ export class PiperTts implements TTSAdapter {
       clauses.map(async (m) => {
         const { stdout } = await run(
           'espeak-ng',
-          ['-q', '--ipa', '-v', this.config.espeak.voice, m[1] as string],
+          // `--`: the model's text is never read as an option, even when it starts with a dash.
+          ['-q', '--ipa', '-v', this.config.espeak.voice, '--', m[1] as string],
           {
             signal,
           },
