@@ -3,12 +3,14 @@ import { BadInputError, ProviderError } from '../errors';
 import {
   type FailoverEvent,
   FailoverLlm,
+  FailoverStt,
   FailoverTts,
   type LabelledProvider,
   ProviderChain,
 } from './failover';
 import { LocalResponderLlm } from './llm/local-responder';
 import { FakeLlm } from './llm/testing/fake';
+import { FakeStt } from './stt/testing/fake';
 import { RecordingTracer } from './testing/recording-trace';
 import { FakeTts } from './tts/testing/fake';
 
@@ -285,5 +287,17 @@ describe('FailoverLlm.prepare', () => {
       new FailoverLlm(ProviderChain.create([new LocalResponderLlm(), model], { firstChunkTimeoutMs: 1_000 }))
         .prepare,
     ).toBeUndefined();
+  });
+});
+
+describe('FailoverStt.local', () => {
+  it('is whether the recognizer asked first runs on this machine', () => {
+    const paid = new FakeStt({}, { label: 'paid' });
+    paid.local = false;
+    const local = new FakeStt({}, { label: 'local' });
+    const chain = (providers: FakeStt[]) =>
+      new FailoverStt(ProviderChain.create(providers, { firstChunkTimeoutMs: 1_000 }));
+    expect(chain([paid, local]).local).toBe(false);
+    expect(chain([local, paid]).local).toBe(true);
   });
 });

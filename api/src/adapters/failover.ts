@@ -363,6 +363,11 @@ export class FailoverStt extends ChainAdapter<STTAdapter> implements STTAdapter 
     );
   }
 
+  /** Whether the provider asked first runs on this machine (see STTAdapter.local). */
+  get local(): boolean {
+    return this.chain.primary.local === true;
+  }
+
   /** The primary's partials only: a partial is optional, so a failing one is skipped, never failed over. */
   async partial(
     audio: PcmAudio,

@@ -195,6 +195,18 @@ describe('SessionRuntime turn', () => {
     expect(llm.requests).toHaveLength(0);
   });
 
+  it('previews nothing on a paid recognizer: it is asked once, when the turn has ended', async () => {
+    const stt = new FakeStt({ transcript: 'what is your name' });
+    stt.local = false;
+    const { runtime } = setup({ deps: { stt } });
+    const preview = await runtime.previewTranscript(
+      { samples: new Int16Array(1600), sampleRate: 16_000 },
+      new AbortController().signal,
+    );
+    expect(preview).toBeNull();
+    expect(stt.calls).toHaveLength(0);
+  });
+
   it('forwards streaming partial transcripts before the final one', async () => {
     const stt = new FakeStt({ transcript: 'hello there', partials: ['hel', 'hello'] });
     const { runtime, events } = setup({ deps: { stt } });

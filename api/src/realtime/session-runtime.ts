@@ -190,9 +190,11 @@ export class SessionRuntime {
 
   /**
    * What an utterance says so far, without answering it or telling anyone: the microphone path asks at a pause,
-   * to end the turn early when it reads as finished. Null when no provider could say.
+   * to end the turn early when it reads as finished. Null when no provider could say, or when the recognizer is
+   * a paid service (it would bill the utterance twice if the user went on).
    */
   async previewTranscript(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null> {
+    if (!this.deps.stt.local) return null;
     const startedAt = this.clock.now();
     try {
       let final: SttResult | null = null;

@@ -31,6 +31,7 @@ const FILLER = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+)$/;
  */
 export class PocketsphinxStt implements STTAdapter {
   readonly label = 'pocketsphinx';
+  readonly local = true;
   readonly #binary: string;
   readonly #modelDir: string;
   readonly #timeoutMs: number;

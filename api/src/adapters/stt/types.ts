@@ -14,6 +14,11 @@ export interface SttResult {
 
 export interface STTAdapter {
   readonly label: string;
+  /**
+   * Runs on this machine, so transcribing an utterance ahead at a pause (and again if the user goes on) costs
+   * nothing but CPU; a paid provider is only asked once the turn has ended.
+   */
+  readonly local?: boolean;
   /** Transcribes one finished utterance; yields partials (if streaming) and then exactly one final result. */
   transcribe(
     audio: PcmAudio,

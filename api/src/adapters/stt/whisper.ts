@@ -56,6 +56,7 @@ const recognised = (result: WhisperResult): TranscriptWord[] =>
  */
 export class WhisperStt implements STTAdapter {
   readonly label = 'whisper-tiny.en';
+  readonly local = true;
   readonly #helper: WorkerProcess;
   readonly #python: string;
 

@@ -21,6 +21,8 @@ export class FakeStt implements STTAdapter {
   readonly label: string;
   script: FakeSttScript;
   readonly calls: Array<{ audio: PcmAudio; language?: string }> = [];
+  /** Like a local engine unless set otherwise: it may be asked ahead, at a pause. */
+  local = true;
   /** Set to give partials of an utterance still going on, like a local re-decoding engine. */
   partial?: STTAdapter['partial'];
 
