@@ -10,31 +10,8 @@ import type { STTAdapter } from '../src/adapters/stt/types';
 import { WhisperStt } from '../src/adapters/stt/whisper';
 import type { PcmAudio } from '../src/domain/audio';
 import { synthesizeSpeech } from '../test-support/speech';
+import { ESPEAK_VOICES, SPOKEN_QUESTIONS as QUESTIONS } from './spoken-questions';
 import { percentile, round } from './support';
-
-const QUESTIONS = [
-  'Hello, what is your name?',
-  'When does the museum open?',
-  'Where are the impressionist paintings?',
-  'How much is a ticket for a child?',
-  'Can I take photos inside?',
-  'Is there a cafe on the second floor?',
-  'What is the most famous painting here?',
-  'Tell me about the artist.',
-  'How long does the tour take?',
-  'Where can I leave my coat?',
-  'Do you have an audio guide in French?',
-  'What time does the shop close?',
-  'Is the museum open on Mondays?',
-  'Can you recommend a short route?',
-  'Who painted the water lilies?',
-  'Where is the nearest exit?',
-  'Are dogs allowed in the garden?',
-  'How old is this building?',
-  'Thank you, that was very helpful.',
-  'Goodbye, see you next time.',
-];
-const VOICES = ['en-us', 'en-gb', 'en-us+f3'];
 
 async function measure(stt: STTAdapter, utterances: { text: string; audio: PcmAudio }[]) {
   let errors = 0;
@@ -56,7 +33,10 @@ async function measure(stt: STTAdapter, utterances: { text: string; audio: PcmAu
 export async function benchStt(): Promise<Record<string, number | string>> {
   const utterances = [];
   for (const [i, text] of QUESTIONS.entries()) {
-    utterances.push({ text, audio: await synthesizeSpeech(text, 16_000, VOICES[i % VOICES.length]) });
+    utterances.push({
+      text,
+      audio: await synthesizeSpeech(text, 16_000, ESPEAK_VOICES[i % ESPEAK_VOICES.length]),
+    });
   }
   const whisper = new WhisperStt();
   const loadStarted = performance.now();

@@ -15,32 +15,11 @@ import { concatFloat32, float32ToInt16, ResamplerPool } from '../src/adapters/au
 import { wordErrors } from '../src/adapters/stt/testing/transcripts';
 import { PiperTts } from '../src/adapters/tts/piper';
 import type { PcmAudio } from '../src/domain/audio';
+import { ESPEAK_VOICES, SPOKEN_QUESTIONS as QUESTIONS } from './spoken-questions';
 import { percentile, round, startBenchApp } from './support';
 
-const QUESTIONS = [
-  'Hello, what is your name?',
-  'When does the museum open?',
-  'Where are the impressionist paintings?',
-  'How much is a ticket for a child?',
-  'Can I take photos inside?',
-  'Is there a cafe on the second floor?',
-  'What is the most famous painting here?',
-  'Tell me about the artist.',
-  'How long does the tour take?',
-  'Where can I leave my coat?',
-  'Do you have an audio guide in French?',
-  'What time does the shop close?',
-  'Is the museum open on Mondays?',
-  'Can you recommend a short route?',
-  'Who painted the water lilies?',
-  'Where is the nearest exit?',
-  'Are dogs allowed in the garden?',
-  'How old is this building?',
-  'Thank you, that was very helpful.',
-  'Goodbye, see you next time.',
-];
 /** espeak-ng voices, and every fourth question in the Piper voice when it is installed. */
-const VOICES = ['en-us', 'en-gb', 'en-us+f3', 'piper'];
+const VOICES = [...ESPEAK_VOICES, 'piper'];
 const MICROPHONE_RATE = 48_000;
 
 /** The question in the Piper voice, as a 48 kHz microphone would hear it; null when the voice is not installed. */
