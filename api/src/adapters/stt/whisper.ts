@@ -39,13 +39,19 @@ interface WhisperResult {
   words: { word: string; startMs: number; endMs: number; probability: number }[];
 }
 
-const recognised = (result: WhisperResult): TranscriptWord[] =>
-  result.words.map(({ word, startMs, endMs, probability }) => ({
+/** The helper's answer as a transcript: no n-best (greedy decoding), word timings with their probabilities. */
+function toSttResult(result: WhisperResult, isFinal: boolean): SttResult {
+  const words: TranscriptWord[] = result.words.map(({ word, startMs, endMs, probability }) => ({
     word,
     startMs,
     endMs,
     confidence: probability,
   }));
+  return { text: result.text, isFinal, confidence: result.confidence, alternatives: [], words };
+}
+
+/** Only the English model is installed; no language asked for means English. */
+const isEnglish = (language?: string) => !language || language.toLowerCase().startsWith('en');
 
 /**
  * Local speech recognition with Whisper tiny.en (faster-whisper, int8 on the CPU) in a long-lived helper
@@ -113,19 +119,12 @@ export class WhisperStt implements STTAdapter {
     if (audio.samples.length > MAX_UTTERANCE_SECONDS * WHISPER_SAMPLE_RATE) {
       throw new BadInputError(`an utterance may last ${MAX_UTTERANCE_SECONDS} s at most`);
     }
-    if (opts.language && !opts.language.toLowerCase().startsWith('en')) {
+    if (!isEnglish(opts.language)) {
       throw new ProviderError(this.label, `only English is installed, not ${opts.language}`, {
         retryable: true,
       });
     }
-    const result = await this.#decode(audio, opts.signal);
-    yield {
-      text: result.text,
-      isFinal: true,
-      confidence: result.confidence,
-      alternatives: [],
-      words: recognised(result),
-    };
+    yield toSttResult(await this.#decode(audio, opts.signal), true);
   }
 
   /**
@@ -136,17 +135,9 @@ export class WhisperStt implements STTAdapter {
     audio: PcmAudio,
     opts: { signal: AbortSignal; language?: string },
   ): Promise<SttResult | null> {
-    const english = !opts.language || opts.language.toLowerCase().startsWith('en');
     const fits = audio.sampleRate === WHISPER_SAMPLE_RATE && audio.samples.length <= PARTIAL_WINDOW_SAMPLES;
-    if (!english || !fits || !this.#helper.idle) return null;
-    const result = await this.#decode(audio, opts.signal);
-    return {
-      text: result.text,
-      isFinal: false,
-      confidence: result.confidence,
-      alternatives: [],
-      words: recognised(result),
-    };
+    if (!isEnglish(opts.language) || !fits || !this.#helper.idle) return null;
+    return toSttResult(await this.#decode(audio, opts.signal), false);
   }
 
   #decode(audio: PcmAudio, signal: AbortSignal): Promise<WhisperResult> {
