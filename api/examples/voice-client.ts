@@ -116,22 +116,32 @@ async function stream(
     }),
   );
   const frame = (audio.sampleRate * FRAME_MS) / 1000;
-  const started = performance.now();
-  for (let i = 0, n = 0; i < audio.samples.length; i += frame, n++) {
-    const chunk = audio.samples.slice(i, i + frame);
-    socket.send(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    const due = started + (n + 1) * FRAME_MS;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
-  }
+  await sendInRealTime(
+    socket,
+    (function* () {
+      for (let i = 0; i < audio.samples.length; i += frame) yield audio.samples.slice(i, i + frame);
+    })(),
+  );
 }
 
 /** Like an open microphone after the question: silence in real time, 20 ms per frame, while `open()` holds. */
 async function keepListening(socket: WebSocket, sampleRate: number, open: () => boolean): Promise<void> {
   const frame = new Int16Array((sampleRate * FRAME_MS) / 1000);
+  await sendInRealTime(
+    socket,
+    (function* () {
+      while (open() && socket.readyState === WebSocket.OPEN) yield frame;
+    })(),
+  );
+}
+
+/** Sends one 20 ms frame every 20 ms, on a schedule that does not drift with the time each send takes. */
+async function sendInRealTime(socket: WebSocket, frames: Iterable<Int16Array>): Promise<void> {
   const started = performance.now();
-  for (let n = 0; open() && socket.readyState === WebSocket.OPEN; n++) {
-    socket.send(Buffer.from(frame.buffer));
-    const due = started + (n + 1) * FRAME_MS;
+  let n = 0;
+  for (const chunk of frames) {
+    socket.send(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const due = started + ++n * FRAME_MS;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
   }
 }
