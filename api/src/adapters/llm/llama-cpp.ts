@@ -116,9 +116,18 @@ export class LlamaCppLlm implements LLMAdapter {
   /** The first decode allocates llama.cpp's compute buffers: paid at start-up, not by the first answer. */
   async #warmUp(): Promise<void> {
     const sequence = await this.#acquire(new AbortController().signal);
+    await this.#evaluateInto(sequence, [{ role: 'user', content: 'Hello' }]);
+  }
+
+  /**
+   * Evaluates `messages` on `sequence` and samples one token, so its cache holds them, then frees it: the most
+   * recently freed sequence is the next one taken, and an answer starting with the same messages evaluates only
+   * what follows them.
+   */
+  async #evaluateInto(sequence: LlamaCpp.LlamaContextSequence, messages: ChatMessage[]): Promise<void> {
     const chat = new this.#module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
     try {
-      await chat.generateResponse(toChatHistory([{ role: 'user', content: 'Hello' }]), { maxTokens: 1 });
+      await chat.generateResponse(toChatHistory(messages), { maxTokens: 1 });
     } finally {
       chat.dispose();
       this.#release(sequence);
@@ -176,20 +185,13 @@ export class LlamaCppLlm implements LLMAdapter {
   }
 
   async prepare(req: Pick<LlmRequest, 'messages' | 'contract'>): Promise<void> {
-    // Never queues behind answers: with no slot free there is nothing to gain.
-    const sequence = this.#free.pop();
-    if (!sequence) return;
-    const chat = new this.#module.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
     try {
       await this.#grammarFor({ ...req, signal: new AbortController().signal });
-      // One sampled token after the prompt so far: its tokens stay in the sequence's cache, and the answer,
-      // sent to the most recently freed sequence, evaluates only what follows them.
-      await chat.generateResponse(toChatHistory(req.messages), { maxTokens: 1 });
+      // Never queues behind answers: with no slot free there is nothing to gain.
+      const sequence = this.#free.pop();
+      if (sequence) await this.#evaluateInto(sequence, req.messages);
     } catch {
       // Best effort: the answer itself reports what is wrong.
-    } finally {
-      chat.dispose();
-      this.#release(sequence);
     }
   }
 
