@@ -19,6 +19,7 @@ import type {
   EventSink,
   MemoryRecall,
   MicrophoneSink,
+  PlayedReport,
   Moderator,
   SessionActivity,
   TurnLimits,
@@ -148,11 +149,14 @@ export class RealtimeHub {
     (await this.runtime(live)).greet();
   }
 
-  /** Stops the avatar mid-answer; false when it was not speaking (or the session is not live here). */
-  async interrupt(sessionId: string): Promise<boolean> {
+  /**
+   * Stops the avatar mid-answer; false when it was not speaking (or the session is not live here). `played`: the
+   * client's count of what it played, also taken for an answer already cut off by the user's speech.
+   */
+  async interrupt(sessionId: string, played?: PlayedReport): Promise<boolean> {
     const runtime = await this.live.get(sessionId)?.catch(() => undefined);
-    if (!runtime?.speaking) return false;
-    runtime.interrupt();
+    if (!runtime || !(runtime.speaking || (played && runtime.awaitingPlayedReport))) return false;
+    runtime.interrupt(played);
     return true;
   }
 

@@ -7,7 +7,7 @@ import {
 import type { SttResult } from '../adapters/stt/types';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { InputSampleRate, PcmAudio } from '../domain/audio';
-import type { ClientChannel, MicrophoneSink, TurnOrigin } from './ports';
+import type { ClientChannel, MicrophoneSink, PlayedReport, StreamOptions, TurnOrigin } from './ports';
 import { TurnDetector, type TurnEvent } from './turn-detector';
 
 /** What the microphone path drives in the session (a SessionRuntime). */
@@ -18,7 +18,9 @@ export interface ConversationInput {
   /** What has been said so far of an utterance still going on, shown as a partial transcript. Never rejects. */
   partialTranscript?(audio: PcmAudio, utteranceId: string, signal: AbortSignal): Promise<void>;
   userSpeechStarted(): void;
-  interrupt(): void;
+  interrupt(played?: PlayedReport): void;
+  /** The client streaming now counts its own playback and reports it at a barge-in. */
+  expectPlaybackReports?(on: boolean): void;
 }
 
 export interface MicrophoneInputOptions {
@@ -96,7 +98,7 @@ export class MicrophoneInput implements MicrophoneSink {
     return this.utterances === 0 ? this.streamId : `${this.streamId}.${this.utterances + 1}`;
   }
 
-  async start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): Promise<void> {
+  async start(utteranceId: string, sampleRate: InputSampleRate, options: StreamOptions = {}): Promise<void> {
     // A new stream abandons whatever the previous one was saying.
     this.dropPreview();
     this.dropPartial();
@@ -104,7 +106,8 @@ export class MicrophoneInput implements MicrophoneSink {
     this.release();
     this.resampler = await this.opts.resamplers.acquire(sampleRate, this.opts.vad.sampleRate);
     this.streamId = utteranceId;
-    this.traceparent = traceparent;
+    this.traceparent = options.traceparent;
+    this.opts.conversation.expectPlaybackReports?.(options.playbackReports ?? false);
     this.utterances = 0;
     this.windows.reset();
     this.buffered = [];
@@ -143,8 +146,8 @@ export class MicrophoneInput implements MicrophoneSink {
     this.handle(events);
   }
 
-  interrupt(): void {
-    this.opts.conversation.interrupt();
+  interrupt(played?: PlayedReport): void {
+    this.opts.conversation.interrupt(played);
   }
 
   /**
@@ -156,6 +159,7 @@ export class MicrophoneInput implements MicrophoneSink {
   }
 
   close(): void {
+    this.opts.conversation.expectPlaybackReports?.(false);
     this.dropPreview();
     this.dropPartial();
     this.detector.cancel();

@@ -142,16 +142,30 @@ export interface ClientChannel {
   reconnect(reason: string): boolean;
 }
 
+export interface StreamOptions {
+  /** The client's trace (W3C), continued by the turns of this stream. */
+  traceparent?: string;
+  /** The client reports where its playback stopped (`PlayedReport`) when the user talks over the avatar. */
+  playbackReports?: boolean;
+}
+
+/** Where a client's playback of an answer stopped, by its own audio clock. */
+export interface PlayedReport {
+  playedMs: number;
+  /** The answer it played; a report for another answer is ignored. */
+  responseId?: string;
+}
+
 /**
  * Where one client's microphone stream goes. Calls arrive in the client's order and never overlap (the
  * next waits for the previous promise), except `interrupt`, which is delivered at once, ahead of queued audio.
  */
 export interface MicrophoneSink {
-  /** `traceparent`: the client's trace (W3C), continued by the turns of this stream. */
-  start(utteranceId: string, sampleRate: InputSampleRate, traceparent?: string): void | Promise<void>;
+  start(utteranceId: string, sampleRate: InputSampleRate, opts?: StreamOptions): void | Promise<void>;
   audio(pcm: Int16Array): void | Promise<void>;
   endTurn(): void | Promise<void>;
-  interrupt(): void | Promise<void>;
+  /** `played`: where the client's playback stopped, when it counts it. */
+  interrupt(played?: PlayedReport): void | Promise<void>;
   /** The client's own VAD opinion: a stop while the server's VAD already hears silence ends the turn early. */
   vadHint(speaking: boolean): void | Promise<void>;
   close(): void | Promise<void>;

@@ -410,6 +410,47 @@ describe('SessionRuntime barge-in', () => {
     await runtime.whenIdle();
   });
 
+  it("waits for a reporting client's played position at a barge-in and cuts the answer there", async () => {
+    const { runtime, events, clock, turns, history } = setup({
+      llm: { content: answer('Alpha beta gamma delta.') },
+      tts: slowSpeech,
+    });
+    runtime.expectPlaybackReports(true);
+    runtime.userText('x');
+    await expect.poll(() => ofType(events(), 'SpeechChunk').length).toBeGreaterThanOrEqual(1);
+    const responseId = ofType(events(), 'ResponseStarted')[0]?.responseId;
+    clock.t += 100; // by the server's clock almost nothing was heard; the client's player started late
+    runtime.userSpeechStarted();
+    expect(runtime.speaking).toBe(false);
+    expect(runtime.awaitingPlayedReport).toBe(true);
+    expect(ofType(events(), 'Interrupted')).toEqual([]);
+    // A count for an answer that already ended is not this one's.
+    runtime.interrupt({ playedMs: 9_000, responseId: 'an-older-answer' });
+    expect(ofType(events(), 'Interrupted')).toEqual([]);
+    runtime.interrupt({ playedMs: 560, responseId });
+    expect(ofType(events(), 'Interrupted')).toEqual([
+      expect.objectContaining({ responseId, heardText: 'Alpha beta', playedMs: 560 }),
+    ]);
+    await runtime.whenIdle();
+    expect(turns.at(-1)).toMatchObject({ role: 'ASSISTANT', text: 'Alpha beta', interrupted: true });
+    expect((await history.recent('s1')).at(-1)).toEqual({ role: 'assistant', text: 'Alpha beta' });
+  });
+
+  it('uses its own estimate when a reporting client never says where it stopped', async () => {
+    const content = answer('One two three four five six seven eight. Nine ten eleven twelve.');
+    const { runtime, events, clock } = setup({ llm: { content, chunkDelayMs: 3 }, tts: slowSpeech });
+    runtime.expectPlaybackReports(true);
+    runtime.userText('count');
+    await expect.poll(() => ofType(events(), 'SpeechChunk').length).toBeGreaterThanOrEqual(4);
+    clock.t += 700;
+    runtime.userSpeechStarted();
+    expect(ofType(events(), 'Interrupted')).toEqual([]);
+    await expect
+      .poll(() => ofType(events(), 'Interrupted')[0], { timeout: 2000 })
+      .toMatchObject({ heardText: 'One two three', playedMs: 700 });
+    await runtime.whenIdle();
+  });
+
   it('truncates the saved turn when the user barges in after the answer was generated but is still playing', async () => {
     const { runtime, events, clock, history, turns, truncated } = setup({
       llm: { content: answer('Short one. And another sentence.') },

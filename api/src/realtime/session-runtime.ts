@@ -39,6 +39,7 @@ import type {
   ModerationVerdict,
   Moderator,
   PipelineLog,
+  PlayedReport,
   SessionActivity,
   TurnLimits,
   TurnOrigin,
@@ -128,8 +129,16 @@ interface AnswerState {
   /** Its stages are still running. */
   producing: boolean;
   interruption: { heardText: string; playedMs: number } | null;
+  /** Cut off by the user's speech, waiting for the client to say where its playback stopped. */
+  awaitingPlayed: { timer: NodeJS.Timeout; estimateMs: number } | null;
   savedTurnId: string | null;
 }
+
+/**
+ * How long a barge-in waits for the client's own played position before using the server's estimate. The client
+ * stops at the same `speech.started` and answers at once; this only bounds a client that never does.
+ */
+const PLAYED_REPORT_WAIT_MS = 500;
 
 interface Produced {
   outcome: LlmOutcome;
@@ -157,6 +166,8 @@ export class SessionRuntime {
   private preparing: Promise<void> | null = null;
   /** The utterance being heard: its last partial hypothesis and what of it was shown. */
   private partial: { utteranceId: string; heard: string; shown: string } | null = null;
+  /** A client of this session reports where its playback stopped when the user talks over the avatar. */
+  private playbackReports = false;
 
   constructor(
     private readonly config: SessionRuntimeConfig,
@@ -266,13 +277,25 @@ export class SessionRuntime {
       });
   }
 
+  /** Whether the client now streaming the microphone counts its own playback (`audio.start` says so). */
+  expectPlaybackReports(on: boolean): void {
+    this.playbackReports = on;
+  }
+
   /**
    * Stops the current answer at once: LLM and TTS streams are aborted, `Interrupted` is emitted with what
-   * the user heard, and queued inputs are dropped. `playedMs` is the client's own count when it has one.
+   * the user heard, and queued inputs are dropped. `played` is the client's own count when it has one; a client
+   * that reports playback is waited for (briefly) before the server's estimate is used.
    */
-  interrupt(opts: { playedMs?: number } = {}): void {
-    this.generation++;
+  interrupt(played: Partial<PlayedReport> = {}): void {
     const state = this.current;
+    // A count for another answer (one that already ended) says nothing about this one.
+    const playedMs = !played.responseId || played.responseId === state?.answer.id ? played.playedMs : undefined;
+    if (state?.awaitingPlayed) {
+      if (playedMs !== undefined) this.finishInterruption(state, playedMs);
+      return;
+    }
+    this.generation++;
     if (!state || state.interruption) return;
     const { answer } = state;
     if (!state.started) {
@@ -280,21 +303,39 @@ export class SessionRuntime {
       answer.stop('interrupted');
       return;
     }
-    const playback = answer.playback;
-    const playedMs = playback.clampPlayed(opts.playedMs ?? playback.playedMs(this.clock.now()));
-    const heardText = playback.heardAt(playedMs);
-    state.interruption = { heardText, playedMs };
+    const estimateMs = answer.playback.playedMs(this.clock.now());
     state.closed = true;
     answer.stop('interrupted');
-    this.emit({ type: 'Interrupted', responseId: answer.id, heardText, playedMs });
+    if (playedMs === undefined && this.playbackReports) {
+      const timer = setTimeout(() => this.finishInterruption(state, estimateMs), PLAYED_REPORT_WAIT_MS);
+      state.awaitingPlayed = { timer, estimateMs };
+      return;
+    }
+    this.finishInterruption(state, playedMs ?? estimateMs);
+  }
+
+  /** `Interrupted` with what was heard up to `playedMs`; the stored answer keeps only that. */
+  private finishInterruption(state: AnswerState, playedMs: number): void {
+    if (state.awaitingPlayed) clearTimeout(state.awaitingPlayed.timer);
+    state.awaitingPlayed = null;
+    const playback = state.answer.playback;
+    const played = playback.clampPlayed(playedMs);
+    const heardText = playback.heardAt(played);
+    state.interruption = { heardText, playedMs: played };
+    this.emit({ type: 'Interrupted', responseId: state.answer.id, heardText, playedMs: played });
     // An answer already stored is rewritten; one still in production is stored truncated when it ends.
     if (!state.producing) void this.persistTruncation(state);
+  }
+
+  /** An answer was cut off by the user's speech and the client's count of what it played is awaited. */
+  get awaitingPlayedReport(): boolean {
+    return this.current?.awaitingPlayed != null;
   }
 
   /** True while an answer is being produced or its audio is still playing on the client. */
   get speaking(): boolean {
     const state = this.current;
-    if (!state || state.interruption) return false;
+    if (!state || state.interruption || state.awaitingPlayed) return false;
     return state.producing || state.answer.playback.isPlaying(this.clock.now());
   }
 
@@ -311,7 +352,9 @@ export class SessionRuntime {
   async close(): Promise<void> {
     this.closed = true;
     this.generation++;
-    this.current?.answer.stop('session closed');
+    const state = this.current;
+    if (state?.awaitingPlayed) this.finishInterruption(state, state.awaitingPlayed.estimateMs);
+    state?.answer.stop('session closed');
     await this.whenIdle();
   }
 
@@ -336,6 +379,7 @@ export class SessionRuntime {
       closed: false,
       producing: true,
       interruption: null,
+      awaitingPlayed: null,
       savedTurnId: null,
     };
     this.current = state;

@@ -4,7 +4,13 @@ import { AppError, ForbiddenError } from '../errors';
 import type { Session } from '../generated/prisma/client';
 import type { LiveSession, RealtimeHub } from '../realtime/hub';
 import { heardTextAt } from '../realtime/playback';
-import type { ClientChannel, ConversationHistory, EventSink, MicrophoneSink } from '../realtime/ports';
+import type {
+  ClientChannel,
+  ConversationHistory,
+  EventSink,
+  MicrophoneSink,
+  PlayedReport,
+} from '../realtime/ports';
 import { type NodeCommand, NodeGoneError } from './node-commands';
 import type { SessionLifecycle } from './session-lifecycle';
 import type { Owner, SessionOwnership } from './session-ownership';
@@ -64,10 +70,10 @@ export class ConversationService {
     clients.add(client);
     const release = this.connect(sessionId);
     return {
-      start: (utteranceId, sampleRate, traceparent) => sink.start(utteranceId, sampleRate, traceparent),
+      start: (utteranceId, sampleRate, options) => sink.start(utteranceId, sampleRate, options),
       audio: (pcm) => sink.audio(pcm),
       endTurn: () => sink.endTurn(),
-      interrupt: () => sink.interrupt(),
+      interrupt: (played) => sink.interrupt(played),
       vadHint: (speaking) => sink.vadHint(speaking),
       close: async () => {
         clients.delete(client);
@@ -112,9 +118,9 @@ export class ConversationService {
   }
 
   /** Stops the avatar mid-answer; false when it was not speaking. */
-  async interrupt(viewer: Viewer | null, sessionId: string): Promise<boolean> {
+  async interrupt(viewer: Viewer | null, sessionId: string, played?: PlayedReport): Promise<boolean> {
     const { session } = await this.deps.sessions.getLive(viewer, sessionId);
-    return (await this.onOwner(session.id, { kind: 'interrupt', sessionId: session.id })) as boolean;
+    return (await this.onOwner(session.id, { kind: 'interrupt', sessionId: session.id, played })) as boolean;
   }
 
   /** Ends the session for a client. */
@@ -156,7 +162,7 @@ export class ConversationService {
       case 'greet':
         return this.deps.hub.greet(this.asOwner(command.live, owner));
       case 'interrupt':
-        return this.deps.hub.interrupt(sessionId);
+        return this.deps.hub.interrupt(sessionId, command.played);
     }
   }
 

@@ -3,12 +3,13 @@ import { Redis } from 'ioredis';
 import { AppError, type ErrorCode, redisUnavailable } from '../errors';
 import type { Logger } from '../logger';
 import type { LiveSession } from '../realtime/hub';
+import type { PlayedReport } from '../realtime/ports';
 
 /** What one node asks the owner of a session to do. */
 export type NodeCommand =
   | { kind: 'sendText'; live: LiveSession; text: string; traceparent?: string }
   | { kind: 'greet'; live: LiveSession }
-  | { kind: 'interrupt'; sessionId: string }
+  | { kind: 'interrupt'; sessionId: string; played?: PlayedReport }
   /** Give the session up: its client's audio socket connected to another node. */
   | { kind: 'release'; sessionId: string }
   /** The session ended: free what the owner holds for it and tell its clients why. */

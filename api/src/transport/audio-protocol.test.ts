@@ -26,6 +26,24 @@ describe('decodeTextMessage', () => {
     });
   });
 
+  it("carries the client's played position in interrupt, and refuses one that is not a count of milliseconds", () => {
+    expect(decodeTextMessage('{"type":"interrupt","responseId":"r-1","playedMs":1234.5}')).toEqual({
+      ok: true,
+      value: { type: 'interrupt', responseId: 'r-1', playedMs: 1234.5 },
+    });
+    expect(
+      decodeTextMessage('{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":true}'),
+    ).toMatchObject({ ok: true, value: { playbackReports: true } });
+    for (const bad of [-1, '12', 1e12, null]) {
+      const decoded = decodeTextMessage(JSON.stringify({ type: 'interrupt', playedMs: bad }));
+      expect(decoded).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+      expect(!decoded.ok && decoded.error.message).toMatch(/^playedMs: /);
+    }
+    expect(
+      decodeTextMessage('{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":"yes"}'),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+  });
+
   it("carries the client's traceparent, and ignores one that is not a string rather than refusing the stream", () => {
     const start = (traceparent: unknown) =>
       decodeTextMessage(
@@ -145,14 +163,14 @@ describe('BoundedAudioQueue', () => {
 
   it('drops the oldest audio when a stalled consumer lets it exceed the cap, and counts it', () => {
     const queue = new BoundedAudioQueue(1000);
-    queue.push({ kind: 'start', utteranceId: 'u', sampleRate: 16000 });
+    queue.push({ kind: 'start', utteranceId: 'u', sampleRate: 16000, options: {} });
     for (let i = 0; i < 10; i++) queue.push(audio(100, i));
     // 10 × 200 bytes into a 1000-byte cap: the first 5 frames are gone.
     expect(queue.stats).toEqual({ queuedBytes: 1000, droppedFrames: 5, droppedBytes: 1000 });
     queue.push({ kind: 'endTurn' });
     const drained = [];
     for (let item = queue.shift(); item; item = queue.shift()) drained.push(item);
-    expect(drained[0]).toEqual({ kind: 'start', utteranceId: 'u', sampleRate: 16000 });
+    expect(drained[0]).toEqual({ kind: 'start', utteranceId: 'u', sampleRate: 16000, options: {} });
     expect(drained.slice(1, 6).map((item) => item.kind === 'audio' && item.pcm[0])).toEqual([5, 6, 7, 8, 9]);
     expect(drained[6]).toEqual({ kind: 'endTurn' });
     expect(queue.stats.queuedBytes).toBe(0);

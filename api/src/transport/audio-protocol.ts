@@ -3,14 +3,16 @@
  * control and binary frames of raw PCM16LE mono audio; the server answers with JSON text messages.
  *
  *   client → {"type":"audio.start","utteranceId"?:string,"sampleRate":8000|16000|24000|48000,"encoding":"pcm16",
- *             "traceparent"?:string}
+ *             "traceparent"?:string,"playbackReports"?:boolean}
  *   client → <binary PCM16LE mono at the announced rate> ...
- *   client → {"type":"control.end_turn"} | {"type":"interrupt"} | {"type":"vad","speaking":boolean}
+ *   client → {"type":"control.end_turn"} | {"type":"vad","speaking":boolean}
+ *          | {"type":"interrupt","responseId"?:string,"playedMs"?:number}
  *   server → {"type":"ready",...} | {"type":"audio.started",...} | {"type":"error","code":...,"message":...} | ...
  */
 import { z } from 'zod';
 import { int16FromBytes } from '../adapters/audio/pcm';
 import { type InputSampleRate, SUPPORTED_INPUT_RATES } from '../domain/audio';
+import type { StreamOptions } from '../realtime/ports';
 
 /** Offered by browsers as `new WebSocket(url, [AUDIO_SUBPROTOCOL, 'bearer.' + token])`. */
 export const AUDIO_SUBPROTOCOL = 'avatar-audio.v1';
@@ -35,12 +37,24 @@ const audioStartSchema = z.object({
   encoding: z.literal('pcm16'),
   /** W3C trace context the stream's turns continue. Tracing is best effort: anything unusable is dropped. */
   traceparent: z.string().max(256).optional().catch(undefined),
+  /**
+   * The client counts its own playback: at a barge-in the server waits (briefly) for its `interrupt` with
+   * `playedMs`, so what the user heard is cut where playback stopped rather than where the server estimates.
+   */
+  playbackReports: z.boolean().optional(),
+});
+
+const interruptSchema = z.object({
+  type: z.literal('interrupt'),
+  responseId: z.string().max(128).optional(),
+  /** How much of the answer's audio the client played before it stopped (its audio clock). */
+  playedMs: z.number().finite().nonnegative().max(86_400_000).optional(),
 });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   audioStartSchema,
   z.object({ type: z.literal('control.end_turn') }),
-  z.object({ type: z.literal('interrupt') }),
+  interruptSchema,
   z.object({ type: z.literal('vad'), speaking: z.boolean() }),
 ]);
 
@@ -164,7 +178,7 @@ export function decodeAudioFrame(
 }
 
 export type QueuedInput =
-  | { kind: 'start'; utteranceId: string; sampleRate: InputSampleRate; traceparent?: string }
+  | { kind: 'start'; utteranceId: string; sampleRate: InputSampleRate; options: StreamOptions }
   /** arrivedAtMs: performance.now() when the frame came off the socket, for the frame latency histogram. */
   | { kind: 'audio'; pcm: Int16Array; arrivedAtMs: number }
   | { kind: 'endTurn' }

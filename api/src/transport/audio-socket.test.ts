@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { InputSampleRate } from '../domain/audio';
 import { AppError, UnauthenticatedError } from '../errors';
-import type { ClientChannel, MicrophoneSink } from '../realtime/ports';
+import type { ClientChannel, MicrophoneSink, PlayedReport } from '../realtime/ports';
 import { AUDIO_SUBPROTOCOL, type ServerMessage } from './audio-protocol';
 import {
   type AudioSession,
@@ -17,7 +17,7 @@ type SinkCall =
   | ['start', string, InputSampleRate]
   | ['audio', number[]]
   | ['endTurn']
-  | ['interrupt']
+  | ['interrupt', PlayedReport?]
   | ['vadHint', boolean]
   | ['close'];
 
@@ -46,8 +46,8 @@ class RecordingSink implements MicrophoneSink {
     // The server side can talk back on the same socket.
     this.client.speechEnded({ utteranceId: 'x', atMs: 0, endOfTurn: true });
   }
-  interrupt() {
-    this.calls.push(['interrupt']);
+  interrupt(played?: PlayedReport) {
+    this.calls.push(played ? ['interrupt', played] : ['interrupt']);
   }
   vadHint(speaking: boolean) {
     this.calls.push(['vadHint', speaking]);
@@ -322,6 +322,14 @@ describe('audio socket: streaming', () => {
     await client.sync();
     // Only the frame already inside the sink when the interrupt came got through.
     expect(sink.audioSamples()).toEqual([0, 0]);
+    client.ws.close();
+  });
+
+  it("hands the client's played position with its interrupt to the session", async () => {
+    const client = await TestClient.connect(`${url}?token=good`);
+    client.json({ type: 'interrupt', responseId: 'r-1', playedMs: 850 });
+    await client.next((m) => m.type === 'interrupted');
+    expect(sinks[0]?.calls).toContainEqual(['interrupt', { playedMs: 850, responseId: 'r-1' }]);
     client.ws.close();
   });
 

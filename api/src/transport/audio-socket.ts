@@ -263,7 +263,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
             kind: 'start',
             utteranceId,
             sampleRate: message.sampleRate,
-            traceparent: message.traceparent,
+            options: { traceparent: message.traceparent, playbackReports: message.playbackReports },
           });
           this.send({ type: 'audio.started', utteranceId, sampleRate: message.sampleRate });
           return;
@@ -279,7 +279,12 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
         case 'interrupt':
           // Barge-in must not wait behind audio of speech that is being cut off.
           this.#queue.discardAudio();
-          if (this.#sink) void this.#call(() => this.#sink?.interrupt());
+          if (this.#sink) {
+            const { playedMs, responseId } = message;
+            void this.#call(() =>
+              this.#sink?.interrupt(playedMs === undefined ? undefined : { playedMs, responseId }),
+            );
+          }
           this.send({ type: 'interrupted' });
           return;
       }
@@ -314,7 +319,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       const sink = this.#sink!;
       switch (item.kind) {
         case 'start':
-          return this.#call(() => sink.start(item.utteranceId, item.sampleRate, item.traceparent));
+          return this.#call(() => sink.start(item.utteranceId, item.sampleRate, item.options));
         case 'audio':
           return this.#call(
             () => sink.audio(item.pcm),

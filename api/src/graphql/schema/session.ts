@@ -242,9 +242,26 @@ builder.mutationFields((t) => ({
   }),
   interrupt: t.field({
     type: InterruptPayload,
-    args: { sessionId: t.arg.globalID({ required: true, for: SessionRef }) },
+    args: {
+      sessionId: t.arg.globalID({ required: true, for: SessionRef }),
+      playedMs: t.arg.float({
+        required: false,
+        validate: z.number().min(0).max(86_400_000),
+        description:
+          "How much of the answer's audio the client played before it stopped, by its own audio clock: what the user heard is cut there rather than where the server estimates.",
+      }),
+      responseId: t.arg.string({
+        required: false,
+        validate: z.string().max(128),
+        description: 'The answer `playedMs` counts; a count for another answer is ignored.',
+      }),
+    },
     resolve: async (_root, args, ctx) => ({
-      interrupted: await ctx.services.conversations.interrupt(ctx.viewer, args.sessionId.id),
+      interrupted: await ctx.services.conversations.interrupt(
+        ctx.viewer,
+        args.sessionId.id,
+        args.playedMs == null ? undefined : { playedMs: args.playedMs, responseId: args.responseId ?? undefined },
+      ),
     }),
   }),
 }));
