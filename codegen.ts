@@ -17,6 +17,7 @@ const config: CodegenConfig = {
   generates: {
     'api/test-support/gql/': { ...clientPreset, documents: ['api/test-support/operations.ts'] },
     'console/src/gql/': { ...clientPreset, documents: ['console/src/**/*.{ts,tsx}', '!console/src/gql/**'] },
+    'client/src/gql/': { ...clientPreset, documents: ['client/src/operations.ts'] },
   },
 };
 

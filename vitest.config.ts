@@ -5,7 +5,7 @@ export default defineConfig({
   // Vite would hand our sources the ESM `module` build; `instanceof GraphQLError` between the two fails.
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['api/**/*.test.ts', 'workflows/**/*.test.ts', 'console/**/*.test.ts'],
+    include: ['api/**/*.test.ts', 'workflows/**/*.test.ts', 'console/**/*.test.ts', 'client/**/*.test.ts'],
     // Integration tests start real servers (PGlite, redis-server, Temporal): give them room on 2-core CI.
     testTimeout: 60_000,
     hookTimeout: 120_000,
