@@ -290,7 +290,8 @@ export class SessionRuntime {
   interrupt(played: Partial<PlayedReport> = {}): void {
     const state = this.current;
     // A count for another answer (one that already ended) says nothing about this one.
-    const playedMs = !played.responseId || played.responseId === state?.answer.id ? played.playedMs : undefined;
+    const playedMs =
+      !played.responseId || played.responseId === state?.answer.id ? played.playedMs : undefined;
     if (state?.awaitingPlayed) {
       if (playedMs !== undefined) this.finishInterruption(state, playedMs);
       return;

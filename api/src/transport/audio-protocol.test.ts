@@ -32,7 +32,9 @@ describe('decodeTextMessage', () => {
       value: { type: 'interrupt', responseId: 'r-1', playedMs: 1234.5 },
     });
     expect(
-      decodeTextMessage('{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":true}'),
+      decodeTextMessage(
+        '{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":true}',
+      ),
     ).toMatchObject({ ok: true, value: { playbackReports: true } });
     for (const bad of [-1, '12', 1e12, null]) {
       const decoded = decodeTextMessage(JSON.stringify({ type: 'interrupt', playedMs: bad }));
@@ -40,7 +42,9 @@ describe('decodeTextMessage', () => {
       expect(!decoded.ok && decoded.error.message).toMatch(/^playedMs: /);
     }
     expect(
-      decodeTextMessage('{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":"yes"}'),
+      decodeTextMessage(
+        '{"type":"audio.start","sampleRate":16000,"encoding":"pcm16","playbackReports":"yes"}',
+      ),
     ).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
   });
 

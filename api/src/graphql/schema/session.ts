@@ -260,7 +260,9 @@ builder.mutationFields((t) => ({
       interrupted: await ctx.services.conversations.interrupt(
         ctx.viewer,
         args.sessionId.id,
-        args.playedMs == null ? undefined : { playedMs: args.playedMs, responseId: args.responseId ?? undefined },
+        args.playedMs == null
+          ? undefined
+          : { playedMs: args.playedMs, responseId: args.responseId ?? undefined },
       ),
     }),
   }),
