@@ -99,3 +99,10 @@ if [ -d console/src ]; then
     npm run build -w console --silent >/dev/null
   fi
 fi
+
+# 10. The client package's demo (served at /demo), rebuilt when the package or the demo changed.
+stamp=client/demo/dist/index.html
+if [ ! -f "$stamp" ] || [ -n "$(find client/src client/demo -path client/demo/dist -prune -o -newer "$stamp" -print -quit)" ]; then
+  log "building the client demo"
+  npm run build:demo -w client --silent >/dev/null
+fi

@@ -328,6 +328,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           },
         }),
         consoleDir: path.resolve(config.consoleDir),
+        demoDir: path.resolve(config.demoDir),
         redis,
         trustedProxies,
         metrics: config.metrics.port === undefined ? scrape : undefined,

@@ -33,6 +33,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
   CONSOLE_DIR: z.string().default('console/dist'),
+  DEMO_DIR: z.string().default('client/demo/dist'),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
@@ -153,6 +154,8 @@ export interface Config {
   dataDir: string;
   /** The built admin console, served at /console. */
   consoleDir: string;
+  /** The client package's demo page, served at /demo. */
+  demoDir: string;
   databaseUrl?: string;
   redisUrl?: string;
   temporal: {
@@ -292,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     consoleDir: e.CONSOLE_DIR,
+    demoDir: e.DEMO_DIR,
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
     temporal: {

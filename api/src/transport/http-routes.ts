@@ -40,7 +40,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * The non-GraphQL HTTP surface, as a yoga plugin so it shares yoga's CORS handling:
- * `GET /` (name, version), `GET /health`, `GET /metrics` (unless it has a port of its own), `POST /api/auth/token`, and the built console under `/console`.
+ * `GET /` (name, version), `GET /health`, `GET /metrics` (unless it has a port of its own), `POST /api/auth/token`, the
+ * built console under `/console` and the client package's demo under `/demo`.
  */
 export function useHttpRoutes(opts: {
   services: AppServices;
@@ -50,6 +51,7 @@ export function useHttpRoutes(opts: {
   /** Counters reported with the health checks (sockets, provider calls and latencies). */
   details?: () => Record<string, unknown>;
   consoleDir?: string;
+  demoDir?: string;
   /** Shares the sign-in limiter between nodes when given. */
   redis?: Redis;
   trustedProxies: TrustedProxies;
@@ -109,7 +111,9 @@ export function useHttpRoutes(opts: {
       } else if (request.method === 'GET' && url.pathname.startsWith(exportDownloadPath(''))) {
         endResponse(await downloadExport(url, opts.services).catch(errorResponse));
       } else if (request.method === 'GET' && opts.consoleDir && url.pathname.startsWith('/console')) {
-        endResponse(await serveConsole(opts.consoleDir, url.pathname));
+        endResponse(await serveStatic(opts.consoleDir, '/console', url.pathname, 'npm run build -w console'));
+      } else if (request.method === 'GET' && opts.demoDir && /^\/demo(\/|$)/.test(url.pathname)) {
+        endResponse(await serveStatic(opts.demoDir, '/demo', url.pathname, 'npm run build:demo -w client'));
       }
     },
   };
@@ -170,9 +174,9 @@ async function health(checks: HealthCheck[], details: Record<string, unknown>) {
   return json({ status: down ? 'down' : 'up', components, ...details }, down ? 503 : 200);
 }
 
-/** Static files of the built console; unknown paths get index.html so client-side routes work on reload. */
-async function serveConsole(dir: string, pathname: string) {
-  const relative = decodeURIComponent(pathname.replace(/^\/console\/?/, '')) || 'index.html';
+/** A built single-page app under `prefix`; unknown paths get index.html so client-side routes work on reload. */
+async function serveStatic(dir: string, prefix: string, pathname: string, buildCommand: string) {
+  const relative = decodeURIComponent(pathname.slice(prefix.length).replace(/^\//, '')) || 'index.html';
   const file = path.resolve(dir, relative);
   if (!file.startsWith(path.resolve(dir))) return new Response('Not found', { status: 404 });
   for (const candidate of [file, path.join(dir, 'index.html')]) {
@@ -184,5 +188,5 @@ async function serveConsole(dir: string, pathname: string) {
       // try the SPA fallback next
     }
   }
-  return new Response('Console not built: run `npm run build -w console`', { status: 404 });
+  return new Response(`Not built: run \`${buildCommand}\``, { status: 404 });
 }

@@ -3,7 +3,6 @@
  * at the device's rate, and 20 ms PCM16 frames at a rate the server takes. Device rates the server does not take
  * (44.1, 96, 22.05 kHz...) are resampled to 16 kHz with libsamplerate (WASM), the library the server uses.
  */
-import { ConverterType, create } from '@alexanderolsen/libsamplerate-js';
 import { AvatarClientError } from '../errors';
 import { addCaptureWorklet, CAPTURE_PROCESSOR } from './capture-worklet';
 import { float32ToPcm16 } from './pcm';
@@ -56,9 +55,13 @@ export class Microphone {
       const direct = (SERVER_SAMPLE_RATES as readonly number[]).includes(deviceRate);
       const sampleRate = direct ? deviceRate : RESAMPLED_RATE;
       const frames = new FrameCutter(sampleRate / 50, (frame) => opts.onAudio(float32ToPcm16(frame)));
-      const resampler = direct
-        ? null
-        : await create(1, deviceRate, sampleRate, { converterType: ConverterType.SRC_SINC_FASTEST });
+      // Loaded only when needed: the WASM build is most of the package's size.
+      const libsamplerate = direct ? null : await import('@alexanderolsen/libsamplerate-js');
+      const resampler = libsamplerate
+        ? await libsamplerate.create(1, deviceRate, sampleRate, {
+            converterType: libsamplerate.ConverterType.SRC_SINC_FASTEST,
+          })
+        : null;
       const source = context.createMediaStreamSource(stream);
       const tap = new AudioWorkletNode(context, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0 });
       tap.port.onmessage = (event: MessageEvent<Float32Array>) => {
