@@ -78,9 +78,14 @@ function onEvent(event: SessionEvent): void {
       return;
     }
     case 'Interrupted': {
+      // What was heard stays; the rest of the answer is struck through.
       const el = answers.get(event.responseId);
-      if (el)
-        el.innerHTML = `${escape(event.heardText)} <span class="cut">${escape(el.textContent?.slice(event.heardText.length) ?? '')}</span>`;
+      if (!el) return;
+      const unsaid = Object.assign(document.createElement('span'), {
+        className: 'cut',
+        textContent: el.textContent?.slice(event.heardText.length) ?? '',
+      });
+      el.replaceChildren(`${event.heardText} `, unsaid);
       return;
     }
     case 'SessionError':
@@ -91,8 +96,6 @@ function onEvent(event: SessionEvent): void {
       return;
   }
 }
-
-const escape = (s: string) => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function showSync(): void {
   if (!session) return;
