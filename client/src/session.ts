@@ -78,6 +78,8 @@ export class AvatarSession extends Emitter<SessionEvents> {
   #audio: AudioSocket | null = null;
   #microphone: Microphone | null = null;
   #player: SpeechPlayer | null = null;
+  /** The AudioContext startPlayback made (one passed in stays the caller's). */
+  #ownContext: AudioContext | null = null;
   #face: FaceScheduler | null = null;
   #animation: number | null = null;
   /** Blendshape frames that arrived before their answer's audio was scheduled. */
@@ -170,6 +172,8 @@ export class AvatarSession extends Emitter<SessionEvents> {
     if (this.#animation !== null) cancelAnimationFrame(this.#animation);
     this.#animation = null;
     this.#player?.stop();
+    await this.#ownContext?.close().catch(() => undefined);
+    this.#ownContext = null;
   }
 
   /**
@@ -182,6 +186,7 @@ export class AvatarSession extends Emitter<SessionEvents> {
       throw new AvatarClientError('AUDIO_UNSUPPORTED', 'Playback needs Web Audio (a browser)');
     }
     const context = opts.context ?? new AudioContext();
+    if (!opts.context) this.#ownContext = context;
     void context.resume();
     this.#player = new SpeechPlayer(context, opts);
     this.#face = new FaceScheduler(audioClock(context));
