@@ -31,6 +31,8 @@ const demo = {
   states: [] as string[],
   /** Each barge-in: where playback stopped, and the audio clock (s) when it did. */
   bargeIns: [] as (BargeIn & { contextTime: number })[],
+  /** performance.now() when each Interrupted event arrived. */
+  interruptedAt: [] as number[],
 };
 Object.assign(window, { avatarDemo: demo });
 
@@ -78,6 +80,7 @@ function onEvent(event: SessionEvent): void {
       return;
     }
     case 'Interrupted': {
+      demo.interruptedAt.push(performance.now());
       // What was heard stays; the rest of the answer is struck through.
       const el = answers.get(event.responseId);
       if (!el) return;

@@ -186,12 +186,14 @@ describe('the demo page in Chromium with a fake microphone', () => {
           bargeIns: { responseId: string; playedMs: number; stoppedAt: number; contextTime: number }[];
           events: { __typename: string; responseId?: string; playedMs?: number; heardText?: string }[];
           faceLog: { at: number; jawOpen: number; speaking: boolean }[];
+          interruptedAt: number[];
           session: { id: string; player: { context: AudioContext } };
         };
         return {
           bargeIns: d.bargeIns,
           interrupted: d.events.filter((e) => e.__typename === 'Interrupted'),
           faceLog: d.faceLog,
+          interruptedAt: d.interruptedAt,
           sessionId: d.session.id,
           outputLatency: d.session.player.context.outputLatency,
           tap: (window as unknown as { tap: PageTap }).tap,
@@ -200,7 +202,7 @@ describe('the demo page in Chromium with a fake microphone', () => {
     await expect.poll(async () => (await demo()).interrupted.length, { timeout: 30_000 }).toBe(1);
     // The face has had time to settle after the cut (the next answer needs the user to finish first).
     await page.waitForTimeout(500);
-    const { bargeIns, interrupted, faceLog, sessionId, outputLatency, tap } = await demo();
+    const { bargeIns, interrupted, faceLog, interruptedAt, sessionId, outputLatency, tap } = await demo();
     expect(bargeIns).toHaveLength(1);
     const cut = bargeIns[0]!;
     const event = interrupted[0]!;
@@ -245,6 +247,10 @@ describe('the demo page in Chromium with a fake microphone', () => {
       'first audio rendered vs scheduled (ms)': renderErrorMs.toFixed(2),
       'barge-in → last audible sample rendered (ms)': silenceMs.toFixed(1),
       'output latency the browser reports (ms)': (outputLatency * 1000).toFixed(1),
+      // With a client that reports playback, the server sends Interrupted once it has the count: after the silence.
+      'Interrupted event arrived after playback stopped (ms)': (
+        (interruptedAt[0] ?? Number.NaN) - cut.stoppedAt
+      ).toFixed(1),
       'played when cut (client) = Interrupted.playedMs (ms)': cut.playedMs.toFixed(1),
     });
   });

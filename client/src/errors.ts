@@ -15,7 +15,6 @@ export type ClientErrorCode =
   | 'AUDIO_SOCKET_CLOSED'
   /** The server answered the audio socket with a protocol error (the `error` message's code is in `details`). */
   | 'AUDIO_PROTOCOL'
-  | 'SESSION_ENDED'
   | (string & {});
 
 export class AvatarClientError extends Error {

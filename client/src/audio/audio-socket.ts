@@ -81,11 +81,6 @@ export class AudioSocket extends Emitter<AudioSocketEvents> {
     return this.#send({ type: 'interrupt', ...played });
   }
 
-  /** The client's own voice activity opinion (ends a turn early when it hears silence). */
-  vad(speaking: boolean): void {
-    this.#send({ type: 'vad', speaking });
-  }
-
   /** Stops the stream; the socket stays open for control messages. */
   stop(): void {
     this.#stream = null;
