@@ -436,6 +436,21 @@ describe('SessionRuntime barge-in', () => {
     expect((await history.recent('s1')).at(-1)).toEqual({ role: 'assistant', text: 'Alpha beta' });
   });
 
+  it('settles a cut still waiting for the count with its estimate when the next message arrives', async () => {
+    const content = answer('One two three four five six seven eight. Nine ten eleven twelve.');
+    const { runtime, events, clock, history } = setup({ llm: { content, chunkDelayMs: 3 }, tts: slowSpeech });
+    runtime.expectPlaybackReports(true);
+    runtime.userText('count');
+    await expect.poll(() => ofType(events(), 'SpeechChunk').length).toBeGreaterThanOrEqual(4);
+    clock.t += 700;
+    runtime.userSpeechStarted();
+    runtime.userText('next');
+    // The next answer's prompt already sees only what was heard of this one.
+    expect(ofType(events(), 'Interrupted')[0]).toMatchObject({ heardText: 'One two three', playedMs: 700 });
+    await runtime.whenIdle();
+    expect((await history.recent('s1')).map((m) => m.text)).toContain('One two three');
+  });
+
   it('uses its own estimate when a reporting client never says where it stopped', async () => {
     const content = answer('One two three four five six seven eight. Nine ten eleven twelve.');
     const { runtime, events, clock } = setup({ llm: { content, chunkDelayMs: 3 }, tts: slowSpeech });

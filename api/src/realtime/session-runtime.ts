@@ -361,6 +361,9 @@ export class SessionRuntime {
 
   private enqueue(input: Input): void {
     if (this.closed) return;
+    // The next turn reads the history: a cut still waiting for the client's count is settled with the estimate.
+    const pending = this.current;
+    if (pending?.awaitingPlayed) this.finishInterruption(pending, pending.awaitingPlayed.estimateMs);
     if (this.speaking) this.interrupt();
     const generation = this.generation;
     // runTurn never rejects: the chain of turns cannot break.
