@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { decodeSyncFrame } from '../../client/src/audio/sync-frame';
 import { runVoiceClient } from '../examples/voice-client';
 import { words } from '../src/adapters/stt/testing/transcripts';
 import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
@@ -73,6 +74,57 @@ describe('a conversation on the embedded default', () => {
     const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
     expect(stored.data?.session.status).toBe('ACTIVE');
     expect(stored.data?.session.turns.edges.map((e) => e.node.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it('sends sync frames on the audio socket: each 30 fps frame with its own audio and weights', async () => {
+    const created = await session();
+    const audio = new WebSocket(`${created.audioUrl}?token=${encodeURIComponent(created.sessionToken)}`);
+    const binary: Buffer[] = [];
+    const text: { type: string; code?: string }[] = [];
+    audio.on('message', (data, isBinary) => {
+      if (isBinary) binary.push(data as Buffer);
+      else text.push(JSON.parse(String(data)));
+    });
+    await new Promise((resolve) => audio.once('open', resolve));
+    await expect.poll(() => text.map((m) => m.type)).toContain('ready');
+    // A bad value is refused without changing anything.
+    audio.send(
+      JSON.stringify({ type: 'audio.start', sampleRate: 16000, encoding: 'pcm16', syncFrames: 'yes' }),
+    );
+    await expect.poll(() => text.at(-1)).toMatchObject({ type: 'error', code: 'invalid_message' });
+    audio.send(
+      JSON.stringify({ type: 'audio.start', sampleRate: 16000, encoding: 'pcm16', syncFrames: true }),
+    );
+    await expect.poll(() => text.map((m) => m.type)).toContain('audio.started');
+    const events = collect(
+      t.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'ResponseDone',
+    );
+    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'What is your name?' }, admin);
+    const received = (await events).map((r) => r.data!.sessionEvents);
+    const chunks = received.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+    const expected = received.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+    await expect.poll(() => binary.length).toBe(expected.length);
+    audio.close();
+    const frames = binary.map((b) => decodeSyncFrame(b)!);
+    const answer = Buffer.concat(chunks.map((c) => Buffer.from(c.audio, 'base64')));
+    for (const [i, frame] of frames.entries()) {
+      expect(frame.index).toBe(i);
+      expect(frame.responseId).toBe(chunks[0]!.responseId);
+      expect([frame.sampleStart, frame.sampleEnd]).toEqual([
+        expected[i]!.sampleStart,
+        expected[i]!.sampleEnd,
+      ]);
+      // The frame's audio is exactly that stretch of the answer's SpeechChunks, and its weights are the frame's.
+      const stretch = answer.subarray(frame.sampleStart * 2, frame.sampleEnd * 2);
+      expect(Buffer.from(frame.samples.buffer).equals(stretch)).toBe(true);
+      for (const [k, weight] of expected[i]!.weights.entries()) {
+        expect(Math.abs(frame.weights[k]! - weight)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+      }
+    }
+    expect(frames.at(-1)!.sampleEnd).toBe(answer.length / 2);
   });
 
   it('hears a spoken question through the audio socket and answers it in order', async () => {
@@ -313,6 +365,59 @@ describe('a conversation in the Piper voice', () => {
     const frames = received.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
     expect(frames.length).toBe(Math.ceil((samples / chunks[0]!.sampleRate) * 30));
     expect(frames.at(-1)!.sampleEnd).toBe(samples);
+  });
+});
+
+/** OpenAI's TTS gives audio only: the chunks' visemes are read back from the face model's frames. */
+describe('a conversation in a voice without phoneme timings', () => {
+  let fake: FakeOpenAI;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ speech: 'espeak' });
+    t = await startTestApp({
+      env: {
+        OPENAI_BASE_URL: fake.baseURL,
+        OPENAI_API_KEY: 'test',
+        TTS_PROVIDERS: 'openai',
+        LLM_PROVIDERS: 'local',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it('still sends chunks with visemes for the rig, and 30 fps frames tiled over the audio', async () => {
+    const admin = await t.token('admin');
+    const persona = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Nova', systemPrompt: 'x', avatarRig: 'oculus' } },
+      admin,
+    );
+    const created = (
+      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
+    ).data!.createSession;
+    const events = collect(
+      t.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => typeOf(r) === 'ResponseDone',
+    );
+    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'What is your name?' }, admin);
+    const received = (await events).map((r) => r.data!.sessionEvents);
+    const chunks = received.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.every((c) => c.phonemes.length === 0)).toBe(true);
+    // Oculus visemes with the mouth moving, not only silence.
+    const cues = chunks.flatMap((c) => c.visemes);
+    expect(new Set(cues.map((c) => c.viseme)).size).toBeGreaterThan(3);
+    expect(chunks.filter((c) => c.visemes.some((v) => v.viseme !== 'sil')).length).toBeGreaterThan(
+      chunks.length / 2,
+    );
+    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
+    const frames = received.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+    expect(frames.length).toBe(Math.ceil((samples / chunks[0]!.sampleRate) * 30));
   });
 });
 

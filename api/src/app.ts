@@ -293,6 +293,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     release: ({ live }) => connections.closeSocket(live.session.userId),
     onError: (err) => logger.warn({ err }, 'audio socket error'),
     frameLatency: metrics.audioFrameLatency,
+    sessionEvents: ({ live }) => bus.subscribe('sessionEvents', live.session.id),
   });
 
   const health: HealthCheck[] = [

@@ -21,6 +21,7 @@ export {
   SpeechPlayer,
   type SpeechPlayerOptions,
 } from './audio/player';
+export { decodeSyncFrame, type SyncFrame } from './audio/sync-frame';
 export { AvatarClientError, type ClientErrorCode } from './errors';
 export { createFace2D, faceShape } from './face/face-2d';
 export {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeBlendshapeAnimator } from '../adapters/blendshapes/testing/fake';
 import type { TtsChunk } from '../adapters/tts/types';
+import { VISEME_PROFILE } from '../adapters/visemes/profile';
 import { ProfileVisemeService } from '../adapters/visemes/profile-viseme-service';
+import { ARKIT_BLENDSHAPES } from '../domain/arkit';
 import type { SessionEventPayload } from '../domain/session-events';
 import { createAvatarSpeechRenderer } from './speech-renderer';
 
@@ -90,6 +92,40 @@ describe('avatar speech renderer', () => {
     );
     const gestures = ofType(planned, 'GestureEvent');
     expect(gestures.map((g) => [g.gesture, g.startMs, g.wordIndex])).toEqual([['nod', 330, 1]]);
+  });
+
+  it('reads visemes back from the face model for speech that came without phoneme timings', async () => {
+    const animator = new FakeBlendshapeAnimator();
+    const { rig } = visemes.resolveRig('oculus');
+    const r = createAvatarSpeechRenderer({
+      responseId: 'r1',
+      rig,
+      visemeService: visemes,
+      animator,
+      visemes: true,
+      blendshapes: false,
+      gestureLibrary: [],
+    });
+    const shape = (phoneme: string, strength: number) => {
+      const weights = VISEME_PROFILE.rigs.arkit.weights[phoneme] ?? {};
+      return ARKIT_BLENDSHAPES.map((name) => strength * ((weights as Record<string, number>)[name] ?? 0));
+    };
+    const untimed: TtsChunk = { samples: new Int16Array(RATE * 0.24).fill(1000), sampleRate: RATE };
+    animator.weights = shape('aa', 0.9);
+    const open = ofType(await r.push(untimed, sentence), 'SpeechChunk');
+    animator.weights = shape('p', 1);
+    const closed = ofType(await r.push(untimed, sentence), 'SpeechChunk');
+    animator.weights = shape('sil', 0);
+    const rest = ofType(await r.push(untimed, sentence), 'SpeechChunk');
+    const map = rig.kind === 'viseme' ? rig.map : {};
+    expect(open[0]!.visemes).toEqual([
+      { viseme: map.aa, startMs: 0, endMs: expect.closeTo(233.33, 1), weight: expect.closeTo(0.9, 5) },
+    ]);
+    expect(closed[0]!.visemes.map((v) => v.viseme)).toEqual([map.p]);
+    expect(closed[0]!.visemes[0]!.weight).toBeCloseTo(1, 5);
+    expect(rest[0]!.visemes.map((v) => v.viseme)).toEqual([map.sil]);
+    // Visemes were asked for, frames were not: none are sent.
+    expect(ofType([...(await r.end!())], 'BlendshapeFrames')).toEqual([]);
   });
 
   it('sends no frames when the client or persona does not want them', async () => {

@@ -121,11 +121,13 @@ export interface AvatarRendererOptions extends AvatarLook {
  */
 export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechRenderer {
   const chunker = new SpeechChunker({ chunkMs: opts.chunkMs });
-  const animator = opts.blendshapes ? opts.animator : undefined;
+  const animator = opts.blendshapes || opts.visemes ? opts.animator : undefined;
   const words: WordTiming[] = [];
   let gestures: GesturePayload[] = [];
   let frames: BlendshapeStream | null = null;
   let framesRate = 0;
+  /** Where the frame stream's sample 0 sits on the answer's timeline (it restarts when the rate changes). */
+  let framesOriginMs = 0;
   let lastSeq = -1;
   let alphabet: TtsChunk['phonemeAlphabet'];
 
@@ -142,12 +144,34 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
     frames: list,
   });
 
+  /** The frames of the face model that are ready once `piece` is heard (its look-ahead holds back the last two). */
+  const animate = async (model: BlendshapeAnimator, piece: SpeechPiece): Promise<BlendshapeFrame[]> => {
+    if (!frames || framesRate !== piece.sampleRate) {
+      // A provider switch mid-answer can change the rate; frames restart on the new timeline.
+      await frames?.flush();
+      frames = model.createStream(piece.sampleRate, { onWarning: opts.onWarning });
+      framesRate = piece.sampleRate;
+      framesOriginMs = piece.startMs;
+    }
+    return frames.push(piece.samples);
+  };
+
   const render = async (pieces: SpeechPiece[], sentence: SpeechSentence) => {
     const events: SpeechEventPayload[] = [];
     for (const piece of pieces) {
       lastSeq = piece.seq;
       words.push(...piece.words);
       const end = piece.startMs + piece.durationMs;
+      // Speech without phoneme timings (OpenAI, Google) still gets visemes: read back from the face model's frames.
+      const timed = piece.phonemes.length > 0;
+      const ready = animator && (opts.blendshapes || !timed) ? await animate(animator, piece) : [];
+      let visemes: VisemeCue[] = [];
+      if (opts.visemes && timed)
+        visemes = opts.visemeService.cues(piece.phonemes, opts.rig, alphabet ?? 'espeak');
+      else if (opts.visemes) {
+        const origin = Math.round(((piece.startMs - framesOriginMs) * piece.sampleRate) / 1000);
+        visemes = opts.visemeService.cuesFromFrames(ready, opts.rig, piece.sampleRate, origin);
+      }
       events.push(
         speechChunk(opts.responseId, piece, {
           text:
@@ -156,21 +180,12 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
               : piece.seq === 0
                 ? sentence.text
                 : '',
-          visemes: opts.visemes
-            ? opts.visemeService.cues(piece.phonemes, opts.rig, alphabet ?? 'espeak')
-            : [],
+          visemes,
           gestures: gestures.filter((g) => g.startMs >= piece.startMs && g.startMs < end),
         }),
       );
-      if (!animator) continue;
-      if (!frames || framesRate !== piece.sampleRate) {
-        // A provider switch mid-answer can change the rate; frames restart on the new timeline.
-        await frames?.flush();
-        frames = animator.createStream(piece.sampleRate, { onWarning: opts.onWarning });
-        framesRate = piece.sampleRate;
-      }
-      const ready = await frames.push(piece.samples);
-      if (ready.length > 0) events.push(blendshapeFrames(piece.seq, piece.sampleRate, ready));
+      if (opts.blendshapes && ready.length > 0)
+        events.push(blendshapeFrames(piece.seq, piece.sampleRate, ready));
     }
     return events;
   };
@@ -200,7 +215,9 @@ export function createAvatarSpeechRenderer(opts: AvatarRendererOptions): SpeechR
       const stream = frames;
       frames = null;
       const last = stream ? await stream.flush() : [];
-      return last.length > 0 ? [blendshapeFrames(Math.max(0, lastSeq), framesRate, last)] : [];
+      return opts.blendshapes && last.length > 0
+        ? [blendshapeFrames(Math.max(0, lastSeq), framesRate, last)]
+        : [];
     },
   };
 }

@@ -3,11 +3,12 @@
  * control and binary frames of raw PCM16LE mono audio; the server answers with JSON text messages.
  *
  *   client → {"type":"audio.start","utteranceId"?:string,"sampleRate":8000|16000|24000|48000,"encoding":"pcm16",
- *             "traceparent"?:string,"playbackReports"?:boolean}
+ *             "traceparent"?:string,"playbackReports"?:boolean,"syncFrames"?:boolean}
  *   client → <binary PCM16LE mono at the announced rate> ...
  *   client → {"type":"control.end_turn"} | {"type":"vad","speaking":boolean}
  *          | {"type":"interrupt","responseId"?:string,"playedMs"?:number}
  *   server → {"type":"ready",...} | {"type":"audio.started",...} | {"type":"error","code":...,"message":...} | ...
+ *   server → <binary sync frames, when asked for: see sync-frames.ts>
  */
 import { z } from 'zod';
 import { int16FromBytes } from '../adapters/audio/pcm';
@@ -42,6 +43,8 @@ const audioStartSchema = z.object({
    * `playedMs`, so what the user heard is cut where playback stopped rather than where the server estimates.
    */
   playbackReports: z.boolean().optional(),
+  /** Also send the answers as binary sync frames: each 30 fps frame's audio and 52 weights (sync-frames.ts). */
+  syncFrames: z.boolean().optional(),
 });
 
 const interruptSchema = z.object({

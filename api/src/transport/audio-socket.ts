@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { SUPPORTED_INPUT_RATES } from '../domain/audio';
+import type { SessionEvent } from '../domain/session-events';
 import { AppError } from '../errors';
 import type { ClientChannel, MicrophoneSink } from '../realtime/ports';
 import {
@@ -20,6 +21,7 @@ import {
   type ServerMessage,
 } from './audio-protocol';
 import { rejectUpgrade } from './http-errors';
+import { SyncFramer } from './sync-frames';
 
 /** Who is on the other end of a socket, as `authenticate` resolved it. */
 export interface AudioSession {
@@ -50,7 +52,12 @@ export interface AudioSocketOptions<S extends AudioSession = AudioSession> {
   onError?(err: unknown, session: S | null): void;
   /** Told each microphone frame's time (seconds) from its arrival on the socket to its sink's result (VAD). */
   frameLatency?: { observe(seconds: number): void };
+  /** The session's events from now on, for the `sync_frame` output; without it that output is refused. */
+  sessionEvents?(session: S): AsyncIterableIterator<SessionEvent>;
 }
+
+/** Closes a client that reads sync frames too slowly: skipping frames would leave holes in its audio. */
+export const CLOSE_SLOW_SYNC_READER = 4008;
 
 export interface AudioSocketStats {
   openConnections: number;
@@ -145,6 +152,8 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     #closed = false;
     #lastDropped = { frames: 0, bytes: 0 };
     #alive = true;
+    /** The session's events while the client takes sync frames. */
+    #syncEvents: AsyncIterableIterator<SessionEvent> | null = null;
     readonly closedSink: Promise<void>;
     #resolveClosed!: () => void;
 
@@ -266,6 +275,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
             options: { traceparent: message.traceparent, playbackReports: message.playbackReports },
           });
           this.send({ type: 'audio.started', utteranceId, sampleRate: message.sampleRate });
+          if (message.syncFrames !== undefined) this.#syncFrames(message.syncFrames);
           return;
         }
         case 'control.end_turn':
@@ -288,6 +298,43 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
           this.send({ type: 'interrupted' });
           return;
       }
+    }
+
+    /** Starts or stops the `sync_frame` output: one binary message per 30 fps frame of each answer. */
+    #syncFrames(on: boolean): void {
+      if (!on) {
+        void this.#syncEvents?.return?.();
+        this.#syncEvents = null;
+        return;
+      }
+      if (this.#syncEvents) return;
+      const events = opts.sessionEvents?.(this.#session);
+      if (!events) {
+        this.send({
+          type: 'error',
+          code: 'sync_frames_unavailable',
+          message: 'This server does not send sync frames',
+        });
+        return;
+      }
+      this.#syncEvents = events;
+      const framer = new SyncFramer();
+      const pump = async () => {
+        for await (const event of events) {
+          for (const message of framer.push(event)) {
+            if (this.#ws.readyState !== WebSocket.OPEN) return;
+            if (this.#ws.bufferedAmount > limits.maxOutboundBufferedBytes) {
+              stats.droppedOutboundMessages++;
+              this.close(CLOSE_SLOW_SYNC_READER, 'reading sync frames too slowly');
+              return;
+            }
+            this.#ws.send(message);
+          }
+        }
+      };
+      pump()
+        .catch((err: unknown) => opts.onError?.(err, this.#session))
+        .finally(() => void events.return?.());
     }
 
     #enqueue(item: QueuedInput): void {
@@ -371,6 +418,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       if (this.#closed) return;
       this.#closed = true;
       this.#queue.discardAudio();
+      void this.#syncEvents?.return?.();
       connections.delete(this);
       stats.openConnections--;
       // While the sink is still opening, #open() closes it when it arrives.

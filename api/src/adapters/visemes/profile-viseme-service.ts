@@ -1,4 +1,10 @@
-import { frameCountFor, frameSampleRange } from '../../domain/arkit';
+import {
+  ARKIT_BLENDSHAPES,
+  ARKIT_INDEX,
+  type ArkitBlendshape,
+  frameCountFor,
+  frameSampleRange,
+} from '../../domain/arkit';
 import type { PhonemeTiming } from '../../domain/audio';
 import type { BlendshapeFrame, VisemeCue } from '../../domain/session-events';
 import { arkitCurves, type CoarticulatedSegment, coarticulate, shapeTable } from './coarticulation';
@@ -49,9 +55,86 @@ export class ProfileVisemeService implements VisemeService {
     });
   }
 
+  cuesFromFrames(
+    frames: readonly BlendshapeFrame[],
+    rig: Rig,
+    sampleRate: number,
+    originSample: number,
+  ): VisemeCue[] {
+    if (frames.length === 0 || sampleRate <= 0) return [];
+    const shapes = this.#shapes();
+    const segments: CoarticulatedSegment[] = [];
+    for (const frame of frames) {
+      const { phoneme, strength } = nearestShape(frame.weights, shapes);
+      const startMs = ((frame.sampleStart - originSample) * 1000) / sampleRate;
+      const endMs = ((frame.sampleEnd - originSample) * 1000) / sampleRate;
+      const previous = segments.at(-1);
+      if (previous?.phoneme === phoneme && previous.fallEndMs === startMs) {
+        previous.endMs = previous.fallBeginMs = previous.fallEndMs = endMs;
+        previous.strength = Math.max(previous.strength, strength);
+        continue;
+      }
+      // A frame holds its shape for its whole span: no fades beyond what the frames themselves show.
+      segments.push({
+        phoneme,
+        startMs,
+        endMs,
+        strength,
+        riseBeginMs: startMs,
+        riseEndMs: startMs,
+        fallBeginMs: endMs,
+        fallEndMs: endMs,
+      });
+    }
+    return rig.kind === 'viseme' ? visemeCues(segments, rig.map) : blendshapeCues(segments, rig.weights);
+  }
+
+  /** Each canonical phoneme's ARKit mouth shape as a vector over the blendshapes any shape uses. */
+  #shapes(): MouthShapes {
+    if (this.#mouthShapes) return this.#mouthShapes;
+    const table = this.profile.rigs.arkit.weights;
+    const used = [...new Set(Object.values(table).flatMap((shape) => Object.keys(shape)))];
+    const indices = used.map((name) => ARKIT_INDEX.get(name as ArkitBlendshape) ?? -1).filter((i) => i >= 0);
+    this.#mouthShapes = {
+      indices,
+      shapes: Object.entries(table).map(([phoneme, shape]) => {
+        const vector = indices.map((i) => (shape as Record<string, number>)[ARKIT_BLENDSHAPES[i]!] ?? 0);
+        return { phoneme, vector, norm: vector.reduce((n, x) => n + x * x, 0) };
+      }),
+    };
+    return this.#mouthShapes;
+  }
+
+  #mouthShapes: MouthShapes | null = null;
+
   private coarticulated(phonemes: readonly PhonemeTiming[], source: PhonemeSource) {
     return coarticulate(toSegments(phonemes, source, this.profile), this.profile.coarticulation);
   }
+}
+
+interface MouthShapes {
+  /** ARKit indices of the blendshapes that take part in some mouth shape. */
+  indices: number[];
+  shapes: { phoneme: string; vector: number[]; norm: number }[];
+}
+
+/**
+ * The canonical shape a frame is closest to, at its best-fitting strength (least squares, strength in [0, 1]); a
+ * mouth near rest is silence.
+ */
+function nearestShape(weights: readonly number[], { indices, shapes }: MouthShapes) {
+  const frame = indices.map((i) => weights[i] ?? 0);
+  const energy = frame.reduce((n, x) => n + x * x, 0);
+  let best = { phoneme: 'sil', strength: 1, error: energy };
+  for (const { phoneme, vector, norm } of shapes) {
+    if (norm === 0) continue;
+    const dot = vector.reduce((n, x, k) => n + x * (frame[k] ?? 0), 0);
+    const strength = Math.max(0, Math.min(1, dot / norm));
+    // |frame - s·shape|² = |frame|² - 2s(frame·shape) + s²|shape|²
+    const error = energy - 2 * strength * dot + strength * strength * norm;
+    if (error < best.error) best = { phoneme, strength, error };
+  }
+  return { phoneme: best.phoneme, strength: best.strength };
 }
 
 /** Cue span: from the start of the fade in to the end of the fade out; the trailing silence ends once reached. */

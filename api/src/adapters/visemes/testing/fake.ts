@@ -20,6 +20,11 @@ export class FakeVisemeService implements VisemeService {
     return this.scriptedCues.map((cue) => ({ ...cue }));
   }
 
+  /** The scripted cues too: what the face model's frames say is the real service's business. */
+  cuesFromFrames(frames: readonly BlendshapeFrame[]): VisemeCue[] {
+    return frames.length > 0 ? this.scriptedCues.map((cue) => ({ ...cue })) : [];
+  }
+
   frames(
     _phonemes: readonly PhonemeTiming[],
     _source: PhonemeSource,
