@@ -32,6 +32,7 @@ function recordingBackground(started: string[]): StartBackground {
     startPrivacyExport: async () => ({ requestId: 'x', workflowId: 'x' }),
     startPrivacyDelete: async () => ({ requestId: 'x', workflowId: 'x' }),
     startMemoryMaintenance: async () => 'memory-maintenance',
+    startAlignment: async (turnId) => `alignment-${turnId}`,
     result: async () => undefined as never,
     ping: async () => undefined,
   };

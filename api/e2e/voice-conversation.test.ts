@@ -380,6 +380,8 @@ describe('a conversation in a voice without phoneme timings', () => {
         OPENAI_API_KEY: 'test',
         TTS_PROVIDERS: 'openai',
         LLM_PROVIDERS: 'local',
+        // Workflows on: the stored answer is force-aligned afterwards, since its speech came without timings.
+        WORKFLOWS: 'embedded',
       },
     });
   });
@@ -418,6 +420,24 @@ describe('a conversation in a voice without phoneme timings', () => {
     const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
     const frames = received.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
     expect(frames.length).toBe(Math.ceil((samples / chunks[0]!.sampleRate) * 30));
+
+    // For replay, the stored answer gets word and phone timings by forced alignment of the audio it was sent.
+    const done = received.find((e) => e.__typename === 'ResponseDone');
+    const aligned = async () => {
+      const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
+      return stored.data!.session.turns.edges.map((e) => e.node).find((turn) => turn.role === 'ASSISTANT')
+        ?.alignment as { words: { word: string; startMs: number; endMs: number }[] } | null;
+    };
+    await expect.poll(aligned, { timeout: 60_000, interval: 500 }).toBeTruthy();
+    const { words: timed } = (await aligned())!;
+    expect(timed.map((w) => w.word.toLowerCase())).toEqual(
+      (done?.__typename === 'ResponseDone' ? done.text : '')
+        .toLowerCase()
+        .replace(/[^a-z' ]+/g, ' ')
+        .split(/\s+/)
+        .filter(Boolean),
+    );
+    expect(timed.at(-1)!.endMs).toBeLessThanOrEqual((samples / chunks[0]!.sampleRate) * 1000 + 1);
   });
 });
 

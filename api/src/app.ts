@@ -239,6 +239,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logger,
     logUserId: logUser,
     tracer: tracing,
+    aligner: workflows
+      ? {
+          align: ({ turnId, ...response }) =>
+            void workflows
+              .startAlignment(turnId, { response })
+              .catch((err: unknown) =>
+                logger.warn(
+                  { err, sessionId: response.sessionId, turnId },
+                  'could not start the alignment of an answer',
+                ),
+              ),
+        }
+      : undefined,
     endOfTurnSilenceMs: config.endOfTurnSilenceMs,
     endOfTurnPauseMs: config.endOfTurnPauseMs,
     partialTranscriptIntervalMs: config.partialTranscriptIntervalMs,

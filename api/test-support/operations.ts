@@ -67,7 +67,7 @@ export const SessionQuery = graphql(`
     session(id: $id) {
       id status startedAt endedAt endReason
       user { id username }
-      turns(first: 100) { edges { node { id role text interrupted utteranceId contractKept } } }
+      turns(first: 100) { edges { node { id role text interrupted utteranceId contractKept alignment } } }
       events(first: 500) { edges { node { seq type payload } } }
     }
   }

@@ -54,10 +54,19 @@ export interface MaintenanceResult {
 
 export interface AlignmentInput {
   turnId: string;
-  /** WAV file the TTS produced (any rate; converted to 16 kHz mono for the aligner). */
-  wavPath: string;
+  /** WAV file the TTS produced (any rate; converted to 16 kHz mono for the aligner)... */
+  wavPath?: string;
+  /** ...or the answer whose speech chunks (in the session's event log) hold the audio, as far as it was heard. */
+  response?: AnswerAudio;
   /** The text that was spoken; defaults to the turn's text. */
   text?: string;
+}
+
+/** An answer's audio in the event log, with its sentences' places in it (each is aligned on its own). */
+export interface AnswerAudio {
+  sessionId: string;
+  responseId: string;
+  sentences?: { text: string; startMs: number; endMs: number }[];
 }
 
 export interface WordTiming {

@@ -1,3 +1,5 @@
+import { int16FromBytes } from '../adapters/audio/pcm';
+import type { PcmAudio } from '../domain/audio';
 import type { SessionEvent } from '../domain/session-events';
 import type { Database } from './database';
 
@@ -116,5 +118,51 @@ export class SessionEventLog {
         response.segments.push({ text: payload.text, startMs, endMs, words: [], complete: true });
     }
     return response;
+  }
+
+  /**
+   * An answer's audio as its chunks carried it, up to where it was cut off when it was interrupted; null when it
+   * had none. At most `maxSeconds`, so an aligner never reads an unbounded answer into memory.
+   */
+  async responseAudio(sessionId: string, responseId: string, maxSeconds = 300): Promise<PcmAudio | null> {
+    const rows = await this.db.prisma.sessionEvent.findMany({
+      where: { sessionId, type: { in: ['SpeechChunk', 'Interrupted'] } },
+      orderBy: { seq: 'asc' },
+      select: { type: true, payload: true },
+    });
+    const parts: Int16Array[] = [];
+    let sampleRate = 0;
+    let playedMs = Number.POSITIVE_INFINITY;
+    for (const row of rows) {
+      const payload = row.payload as {
+        responseId?: string;
+        audio?: string;
+        sampleRate?: number;
+        playedMs?: number;
+      };
+      if (payload.responseId !== responseId) continue;
+      if (row.type === 'Interrupted') playedMs = payload.playedMs ?? 0;
+      else if (payload.audio && payload.sampleRate) {
+        // One rate per answer here: a provider switch mid-answer would need resampling, which alignment can skip.
+        if (sampleRate && payload.sampleRate !== sampleRate) break;
+        sampleRate = payload.sampleRate;
+        parts.push(int16FromBytes(Buffer.from(payload.audio, 'base64')));
+      }
+    }
+    if (parts.length === 0) return null;
+    const limit = Math.floor((Math.min(playedMs / 1000, maxSeconds) || 0) * sampleRate);
+    const samples = new Int16Array(
+      Math.min(
+        limit,
+        parts.reduce((n, p) => n + p.length, 0),
+      ),
+    );
+    let at = 0;
+    for (const part of parts) {
+      if (at >= samples.length) break;
+      samples.set(part.subarray(0, samples.length - at), at);
+      at += part.length;
+    }
+    return { samples, sampleRate };
   }
 }

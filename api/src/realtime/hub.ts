@@ -22,6 +22,7 @@ import type {
   Moderator,
   PlayedReport,
   SessionActivity,
+  SpeechAligner,
   TurnLimits,
   TurnStore,
   TurnTracer,
@@ -91,6 +92,8 @@ export interface RealtimeHubDeps {
   logUserId?: (userId: string) => string;
   /** One trace per turn; nothing is traced without it. */
   tracer?: TurnTracer;
+  /** Aligns stored answers whose speech came without phoneme timings (background work, when it is on). */
+  aligner?: SpeechAligner;
   endOfTurnSilenceMs: number;
   /** Silence at which an utterance is transcribed ahead, to end the turn early when it reads as finished (0: off). */
   endOfTurnPauseMs?: number;
@@ -244,6 +247,7 @@ export class RealtimeHub {
         activity: this.deps.activity,
         events: { emit: (sessionId, payload) => this.deps.events.emit(sessionId, payload, writer) },
         tracer: this.deps.tracer,
+        aligner: this.deps.aligner,
         // The runtime puts the session's fields in each line itself, with the answer's and the trace's ids.
         log: logger,
       },

@@ -142,6 +142,20 @@ export interface ClientChannel {
   reconnect(reason: string): boolean;
 }
 
+/**
+ * Finds word and phone timings, later, for an answer whose speech came without them (a TTS that gives audio
+ * only): forced alignment of what was heard, stored on its turn for replay. Never throws.
+ */
+export interface SpeechAligner {
+  align(answer: {
+    sessionId: string;
+    turnId: string;
+    responseId: string;
+    /** Each sentence said, with its place on the answer's audio timeline. */
+    sentences: { text: string; startMs: number; endMs: number }[];
+  }): void;
+}
+
 export interface StreamOptions {
   /** The client's trace (W3C), continued by the turns of this stream. */
   traceparent?: string;

@@ -41,6 +41,7 @@ import type {
   PipelineLog,
   PlayedReport,
   SessionActivity,
+  SpeechAligner,
   TurnLimits,
   TurnOrigin,
   TurnStore,
@@ -109,6 +110,8 @@ export interface SessionRuntimeDeps {
   clock?: Clock;
   /** One trace per turn; nothing is traced without it. */
   tracer?: TurnTracer;
+  /** Aligns stored answers whose speech came without phoneme timings. */
+  aligner?: SpeechAligner;
   /** Turn failures (once each, with their code) and things that do not fail the turn (a model breaking the answer contract...). */
   log?: PipelineLog;
 }
@@ -129,6 +132,8 @@ interface AnswerState {
   /** Its stages are still running. */
   producing: boolean;
   interruption: { heardText: string; playedMs: number } | null;
+  /** Some of its speech came without phoneme timings: its stored turn is aligned afterwards. */
+  untimedSpeech: boolean;
   /** Cut off by the user's speech, waiting for the client to say where its playback stopped. */
   awaitingPlayed: { timer: NodeJS.Timeout; estimateMs: number } | null;
   savedTurnId: string | null;
@@ -383,6 +388,7 @@ export class SessionRuntime {
       closed: false,
       producing: true,
       interruption: null,
+      untimedSpeech: false,
       awaitingPlayed: null,
       savedTurnId: null,
     };
@@ -758,6 +764,14 @@ export class SessionRuntime {
       timings: state.answer.timings,
     });
     state.savedTurnId = saved.id;
+    if (state.untimedSpeech && heard) {
+      const sentences = state.answer.playback.segments.map(({ text, startMs, endMs }) => ({
+        text,
+        startMs,
+        endMs,
+      }));
+      this.deps.aligner?.align({ sessionId, turnId: saved.id, responseId: state.answer.id, sentences });
+    }
     // Flags raised while answering are linked to the turn, so the summarizer can hold it back until reviewed.
     if (produced.flagIds.length > 0) await this.deps.moderator.attachTurn(produced.flagIds, saved.id);
     // A barge-in may have landed while we were storing: apply it now that the turn exists.
@@ -796,6 +810,7 @@ export class SessionRuntime {
     const span = answer.trace.child('publish', { 'publish.events': events.length });
     for (const event of events) {
       if (event.type === 'SpeechChunk') {
+        if (event.phonemes.length === 0 && event.durationMs > 0) state.untimedSpeech = true;
         const first = answer.playback.markSent(event.startMs + event.durationMs, this.clock.now());
         if (first) {
           answer.timings.firstAudioMs = this.since(answer);

@@ -36,6 +36,21 @@ export interface BackgroundWork {
   ): Promise<{ requestId: string; workflowId: string }>;
   /** Records a deletion request for the user and starts it. */
   startPrivacyDelete(userId: string): Promise<{ requestId: string; workflowId: string }>;
+  /**
+   * Word and phone timings for an answer's speech that came without them, from the audio its chunks carried (only
+   * what was heard of a cut answer), stored on its turn.
+   */
+  startAlignment(
+    turnId: string,
+    input: {
+      response: {
+        sessionId: string;
+        responseId: string;
+        /** Sentences with their places in the answer's audio: each is aligned on its own. */
+        sentences?: { text: string; startMs: number; endMs: number }[];
+      };
+    },
+  ): Promise<string>;
   /** Runs memory maintenance now, or on a cron schedule (e.g. `0 3 * * *`); one instance at a time. */
   startMemoryMaintenance(options?: MaintenanceOptions, cronSchedule?: string): Promise<string>;
   /** Waits for a workflow's result (tests, admin tools). */

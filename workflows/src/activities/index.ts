@@ -1,9 +1,14 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { encodeWav } from '../../../api/src/adapters/audio/wav';
 import type {
   ConversationSummary,
   ExtractedMemory,
   TranscriptTurn,
 } from '../../../api/src/adapters/summarizer/types';
+import { SessionEventLog } from '../../../api/src/db/event-log';
 import { MAX_MEMORY_TEXT_CHARS, MemoryRepository } from '../../../api/src/db/memory-repository';
 import { BLOCKING_FLAG_STATUSES } from '../../../api/src/db/moderation-repository';
 import {
@@ -19,6 +24,7 @@ import type { Prisma } from '../../../api/src/generated/prisma/client';
 import type { BackgroundDeps } from '../../../api/src/services/background';
 import {
   type Alignment,
+  type AnswerAudio,
   FAILURE,
   MAX_WORKFLOW_TEXT_CHARS,
   type PrivacyDeleteResult,
@@ -234,6 +240,46 @@ export function createActivities(deps: ActivityDeps) {
 
     async alignSpeech(input: { wavPath: string; text: string }): Promise<Alignment> {
       return aligner.align(input.wavPath, input.text, Context.current().cancellationSignal);
+    },
+
+    /**
+     * Aligns an answer's audio as the session's event log holds it (only what was heard of a cut answer), sentence
+     * by sentence when their places are known: pocketsphinx's grammar search loses long multi-sentence answers.
+     */
+    async alignResponse(input: AnswerAudio & { text: string }): Promise<Alignment> {
+      const audio = await new SessionEventLog(deps.db).responseAudio(input.sessionId, input.responseId);
+      if (!audio || audio.samples.length === 0) {
+        throw notFound('Speech of answer', input.responseId);
+      }
+      const sentences = input.sentences?.length
+        ? input.sentences
+        : [{ text: input.text, startMs: 0, endMs: (audio.samples.length * 1000) / audio.sampleRate }];
+      const dir = await mkdtemp(path.join(tmpdir(), 'answer-'));
+      const alignment: Alignment = { source: 'pocketsphinx-forced', words: [], phones: [], unknownWords: [] };
+      try {
+        for (const [i, sentence] of sentences.entries()) {
+          const from = Math.round((sentence.startMs * audio.sampleRate) / 1000);
+          const to = Math.min(audio.samples.length, Math.round((sentence.endMs * audio.sampleRate) / 1000));
+          if (to <= from) break; // past what was heard
+          const wavPath = path.join(dir, `sentence-${i}.wav`);
+          await writeFile(
+            wavPath,
+            encodeWav({ samples: audio.samples.subarray(from, to), sampleRate: audio.sampleRate }),
+          );
+          const part = await aligner.align(wavPath, sentence.text, Context.current().cancellationSignal);
+          const shift = <T extends { startMs: number; endMs: number }>(t: T): T => ({
+            ...t,
+            startMs: t.startMs + sentence.startMs,
+            endMs: t.endMs + sentence.startMs,
+          });
+          alignment.words.push(...part.words.map(shift));
+          alignment.phones.push(...part.phones.map(shift));
+          alignment.unknownWords.push(...part.unknownWords);
+        }
+        return alignment;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
 
     async saveTurnAlignment(input: { turnId: string; alignment: Alignment }): Promise<void> {

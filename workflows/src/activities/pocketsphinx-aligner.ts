@@ -34,7 +34,7 @@ const VOWELS = new Set([
 
 /**
  * Forced alignment with Debian's pocketsphinx: a JSGF grammar that accepts exactly the known words in order makes
- * the decoder's best path an alignment, and `-time yes` prints each word's start and end. Phones inside a word are
+ * the decoder's best path an alignment, and `-hypseg` gives where each word starts. Phones inside a word are
  * its CMU-dictionary pronunciation spread over the word's aligned span (vowels weighted double): pocketsphinx 0.8
  * has no phone-level forced alignment from the command line, and `-allphone` recognises phones freely instead.
  */
@@ -58,29 +58,40 @@ export class PocketsphinxAligner implements ForcedAligner {
     try {
       const wav16k = path.join(dir, 'speech.wav');
       const grammar = path.join(dir, 'words.jsgf');
+      const control = path.join(dir, 'control');
+      const segments = path.join(dir, 'speech.seg');
       await run('sox', [wavPath, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', wav16k], {
         signal,
       });
       await writeFile(grammar, `#JSGF V1.0;\ngrammar forced;\npublic <utterance> = ${known.join(' ')};\n`);
-      const { stdout } = await run(
-        'pocketsphinx_continuous',
+      await writeFile(control, 'speech\n');
+      // The batch tool decodes the file as one utterance: the continuous one cuts it at pauses, and a grammar of
+      // the whole text cannot match any of the pieces.
+      await run(
+        'pocketsphinx_batch',
         [
-          '-infile',
-          wav16k,
+          '-adcin',
+          'yes',
+          '-cepdir',
+          dir,
+          '-cepext',
+          '.wav',
+          '-ctl',
+          control,
+          '-hypseg',
+          segments,
           '-hmm',
           path.join(this.modelDir, 'en-us'),
           '-dict',
           path.join(this.modelDir, 'cmudict-en-us.dict'),
           '-jsgf',
           grammar,
-          '-time',
-          'yes',
           '-logfn',
           '/dev/null',
         ],
-        { signal, maxBuffer: 16 * 1024 * 1024 },
+        { signal },
       );
-      const timings = parseWordTimings(stdout);
+      const timings = parseHypseg(await readFile(segments, 'utf8').catch(() => ''));
       return {
         source: 'pocketsphinx-forced',
         words: timings,
@@ -106,16 +117,21 @@ export class PocketsphinxAligner implements ForcedAligner {
   }
 }
 
-/** `word start end confidence` lines (seconds); silences and fillers are dropped. */
-export function parseWordTimings(stdout: string): WordTiming[] {
+/**
+ * A `-hypseg` line: `uttid S score T total A acoustic L lm`, then `startFrame acoustic lm word` per word and the
+ * final frame count (10 ms frames); a word ends where the next begins. Silences and fillers are dropped; an
+ * utterance that could not be aligned has no words.
+ */
+export function parseHypseg(line: string): WordTiming[] {
+  const fields = line.trim().split(/\s+/).slice(9);
   const timings: WordTiming[] = [];
-  for (const line of stdout.split('\n')) {
-    const match = /^(\S+) (\d+\.\d+) (\d+\.\d+) [-\d.e]+$/.exec(line.trim());
-    if (!match || match[1]!.startsWith('<') || match[1]!.startsWith('[')) continue;
+  for (let i = 0; i + 4 < fields.length; i += 4) {
+    const word = fields[i + 3]!;
+    if (word.startsWith('<') || word.startsWith('[')) continue;
     timings.push({
-      word: match[1]!.replace(/\(\d+\)$/, ''),
-      startMs: Math.round(Number(match[2]) * 1000),
-      endMs: Math.round(Number(match[3]) * 1000),
+      word: word.replace(/\(\d+\)$/, ''),
+      startMs: Number(fields[i]) * 10,
+      endMs: Number(fields[i + 4]) * 10,
     });
   }
   return timings;

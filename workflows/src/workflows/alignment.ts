@@ -11,7 +11,10 @@ const aligner = proxyActivities<Activities>({
   retry: retryPolicy({ initialInterval: '2s', maximumAttempts: 5 }),
 });
 
-/** Word and phone timings for TTS audio that came without them, stored on the turn for replay and visemes. */
+/**
+ * Word and phone timings for TTS audio that came without them (OpenAI, Google), stored on the turn for replay. The
+ * session runtime starts it for every stored answer whose speech had no phoneme timings.
+ */
 export async function phonemeAlignmentWorkflow(input: AlignmentInput): Promise<Alignment> {
   const text = input.text ?? (await db.loadTurnText(input.turnId));
   if (text.trim() === '') {
@@ -28,7 +31,18 @@ export async function phonemeAlignmentWorkflow(input: AlignmentInput): Promise<A
       nonRetryable: true,
     });
   }
-  const alignment = await aligner.alignSpeech({ wavPath: input.wavPath, text });
+  const alignment = input.response
+    ? await aligner.alignResponse({ ...input.response, text })
+    : input.wavPath
+      ? await aligner.alignSpeech({ wavPath: input.wavPath, text })
+      : null;
+  if (!alignment) {
+    throw ApplicationFailure.create({
+      message: 'nothing to align: give a WAV file or an answer',
+      type: FAILURE.badInput,
+      nonRetryable: true,
+    });
+  }
   await db.saveTurnAlignment({ turnId: input.turnId, alignment });
   return alignment;
 }
