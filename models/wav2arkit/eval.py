@@ -151,15 +151,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=HERE.parent.parent / ".data" / "wav2arkit")
     parser.add_argument("--model", type=Path, default=HERE / "wav2arkit.onnx")
+    parser.add_argument("--out", type=Path, default=None, help="results file (default: eval-results.json here)")
     args = parser.parse_args()
     model = StreamingModel(args.model)
     results = {}
-    # Real speech is scored only when real.py found pocketsphinx-testdata.
-    names = ["heldout-clean", "heldout-noisy"] + (["real-pocketsphinx"] if (args.data / "real-pocketsphinx.npz").exists() else [])
+    # Each voice family on its own; real speech only when real.py found pocketsphinx-testdata.
+    families = ["heldout-clean", "heldout-noisy", "heldout-neural", "heldout-festival-flite", "real-pocketsphinx"]
+    names = [name for name in families if (args.data / f"{name}.npz").exists()]
     for name in names:
         results[name] = evaluate(args.data / f"{name}.npz", model)
         report(name, results[name])
-    (HERE / "eval-results.json").write_text(json.dumps(results, indent=1))
+    print(f"\n{'set':<24}{'mouth/jaw r':>12}{'lip closure':>12}{'onset ms':>10}")
+    for name, r in results.items():
+        print(f"{name:<24}{_fmt(r['mouth_pearson_mean'], '>12.3f')}{_fmt(r['lip_closure_accuracy'], '>12.1%')}{_fmt(r['median_onset_error_vs_phoneme_ms'], '>10.1f')}")
+    out = args.out or HERE / "eval-results.json"
+    out.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

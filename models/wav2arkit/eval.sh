@@ -8,7 +8,8 @@ bash "$here/setup.sh" eval
 py="$here/../../.venv/bin/python"
 data="$here/../../.data/wav2arkit"
 cd "$here"
-[ -f "$data/heldout-clean.npz" ] && [ -f "$data/heldout-noisy.npz" ] || "$py" data.py --heldout-only --heldout 160
+held=("$data"/heldout-{clean,noisy,neural,festival-flite}.npz)
+for f in "${held[@]}"; do [ -f "$f" ] || { "$py" data.py --heldout-only --heldout 160; break; }; done
 # Real recorded speech comes from Debian's pocketsphinx-testdata; install it when we can, else skip that part.
 if [ ! -d /usr/share/pocketsphinx/test/data ] && [ "$(id -u)" = 0 ]; then
   apt-get install -y -qq pocketsphinx-testdata >/dev/null 2>&1 \

@@ -13,6 +13,21 @@ if ! ldconfig -p 2>/dev/null | grep -q libespeak-ng.so.1; then
   echo "[wav2arkit setup] libespeak-ng.so.1 is missing: apt-get install -y espeak-ng libespeak-ng1" >&2
   exit 1
 fi
+# Training speaks with more engines than espeak-ng (voices.py): flite and festival with their voices, from Debian.
+if [ "${1:-train}" != eval ]; then
+  voices=(flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)
+  missing_voices=()
+  for package in "${voices[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing_voices+=("$package"); done
+  if [ ${#missing_voices[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_voices[@]}" >/dev/null \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_voices[@]}" >/dev/null; }
+    else
+      echo "[wav2arkit setup] missing Debian packages for training voices: ${missing_voices[*]}" >&2
+      exit 1
+    fi
+  fi
+fi
 stamp="$venv/.wav2arkit-requirements"
 installed="$(cat "$stamp" 2>/dev/null || true)"
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Retrains wav2arkit from scratch: virtualenv, synthetic corpus, training, ONNX export, TypeScript fixtures,
-# evaluation. About 15-20 minutes on one core; torch uses one thread.
+# Retrains wav2arkit from scratch: virtualenv, synthetic corpus (espeak-ng, Piper, flite, festival), training, ONNX
+# export, TypeScript fixtures, evaluation. About 15-25 minutes on two cores (torch itself uses one thread). The
+# Piper voice comes from scripts/install-piper.sh (run by npm start / npm test).
 set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1
 here="$(cd "$(dirname "$0")" && pwd)"
