@@ -187,7 +187,8 @@ export class AvatarSession extends Emitter<SessionEvents> {
     }
     const context = opts.context ?? new AudioContext();
     if (!opts.context) this.#ownContext = context;
-    void context.resume();
+    // Refused outside a user gesture; startMicrophone (a gesture too, usually) tries again.
+    context.resume().catch(() => undefined);
     this.#player = new SpeechPlayer(context, opts);
     this.#face = new FaceScheduler(audioClock(context));
     this.#face.onFrame((_weights, info) => {
@@ -205,6 +206,7 @@ export class AvatarSession extends Emitter<SessionEvents> {
   /** Streams the microphone to the avatar (browser). Fails with MICROPHONE_DENIED when the user says no. */
   async startMicrophone(opts: Omit<MicrophoneOptions, 'onAudio'> = {}): Promise<Microphone> {
     if (this.#microphone) return this.#microphone;
+    this.#player?.context.resume().catch(() => undefined);
     const audio = this.openAudioSocket();
     const microphone = await Microphone.open({ ...opts, onAudio: (pcm) => audio.sendAudio(pcm) });
     this.#microphone = microphone;
