@@ -173,13 +173,15 @@ describe('the client package against the real API, from Node', () => {
     await streamed;
     const [interrupted] = ofType(events, 'Interrupted');
     expect(interrupted).toMatchObject({ responseId: first!.responseId, playedMs });
-    const stored = await t.gql(SessionQuery, { id: session.id }, await t.token('alice'));
-    const turns = stored.data!.session.turns.edges.map((e) => e.node);
-    expect(turns.at(-1)).toMatchObject({
-      role: 'ASSISTANT',
-      interrupted: true,
-      text: interrupted!.heardText,
-    });
+    // The answer is stored once its stages have stopped, with only what was heard.
+    const token = await t.token('alice');
+    const lastTurn = async () =>
+      (await t.gql(SessionQuery, { id: session.id }, token))
+        .data!.session.turns.edges.map((e) => e.node)
+        .at(-1);
+    await expect
+      .poll(lastTurn, { timeout: 10_000 })
+      .toMatchObject({ role: 'ASSISTANT', interrupted: true, text: interrupted!.heardText });
     await session.end();
   });
 });

@@ -49,7 +49,8 @@ export class SpeechPlayer {
   readonly output: GainNode;
   readonly #jitter: number;
   readonly #minLead: number;
-  #current: Timeline | null = null;
+  /** Answers scheduled and not yet over, oldest first (a greeting may still play when the answer arrives). */
+  #timelines: Timeline[] = [];
   /** Answers stopped by a barge-in: their late chunks are dropped. */
   readonly #stopped = new Set<string>();
 
@@ -68,10 +69,12 @@ export class SpeechPlayer {
     if (this.#stopped.has(chunk.responseId) || chunk.samples.length === 0) return false;
     const ctx = this.context;
     const now = ctx.currentTime;
-    let timeline = this.#current;
-    if (timeline?.responseId !== chunk.responseId) {
+    // Answers that are over are forgotten; their source nodes have ended.
+    this.#timelines = this.#timelines.filter((t) => !t.stopped && t.end > now);
+    let timeline = this.#timelines.find((t) => t.responseId === chunk.responseId);
+    if (!timeline) {
       // A new answer starts after whatever the previous one still has to say.
-      const start = Math.max(now + this.#jitter, timeline && !timeline.stopped ? timeline.end : 0);
+      const start = Math.max(now + this.#jitter, this.#timelines.at(-1)?.end ?? 0);
       const gain = ctx.createGain();
       gain.connect(this.output);
       timeline = {
@@ -84,7 +87,7 @@ export class SpeechPlayer {
         stopped: false,
         underruns: 0,
       };
-      this.#current = timeline;
+      this.#timelines.push(timeline);
     }
     let at = timeline.anchor + chunk.startMs / 1000;
     if (at < now + this.#minLead) {
@@ -110,44 +113,63 @@ export class SpeechPlayer {
     return true;
   }
 
-  /** Context time (s) at which `ms` of the answer plays, or null when the answer is not the one scheduled. */
+  /** Context time (s) at which `ms` of the answer plays, or null when that answer is not scheduled. */
   timeOf(responseId: string, ms: number): number | null {
-    const timeline = this.#current;
-    return timeline?.responseId === responseId && !timeline.stopped ? timeline.anchor + ms / 1000 : null;
+    const timeline = this.#timelines.find((t) => t.responseId === responseId && !t.stopped);
+    return timeline ? timeline.anchor + ms / 1000 : null;
   }
 
-  /** The answer being played or waiting to play. */
+  /** The latest answer scheduled (playing or waiting to play). */
   get responseId(): string | null {
-    const timeline = this.#current;
-    return timeline && !timeline.stopped ? timeline.responseId : null;
+    return this.#live().at(-1)?.responseId ?? null;
   }
 
   /** Audio is scheduled that has not finished playing. */
   get playing(): boolean {
-    const timeline = this.#current;
-    return !!timeline && !timeline.stopped && this.context.currentTime < timeline.end;
+    return this.#live().length > 0;
   }
 
-  /** How much of the current answer has played by the audio clock. */
+  /** How much of the answer being heard (else the latest) has played by the audio clock. */
   position(): PlayedPosition | null {
-    const timeline = this.#current;
-    if (!timeline) return null;
+    const timeline = this.#heard(this.#live());
+    return timeline ? this.#positionOf(timeline) : null;
+  }
+
+  /** Times the latest answer moved back because a chunk came late. */
+  get underruns(): number {
+    return this.#timelines.at(-1)?.underruns ?? 0;
+  }
+
+  /**
+   * Silences everything scheduled at once (barge-in), or only `responseId`, and returns how much of the answer
+   * being heard had played. Chunks of a stopped answer still in flight are dropped when they arrive.
+   */
+  stop(responseId?: string): PlayedPosition | null {
+    const targets = this.#live().filter((t) => !responseId || t.responseId === responseId);
+    const heard = this.#heard(targets);
+    if (!heard) return null;
+    const played = this.#positionOf(heard);
+    for (const timeline of targets) this.#silence(timeline);
+    return played;
+  }
+
+  #live(): Timeline[] {
+    const now = this.context.currentTime;
+    return this.#timelines.filter((t) => !t.stopped && t.end > now);
+  }
+
+  /** Of these answers, the one sounding now: the first that has started, else the first waiting. */
+  #heard(timelines: Timeline[]): Timeline | undefined {
+    const now = this.context.currentTime;
+    return timelines.findLast((t) => t.anchor <= now) ?? timelines[0];
+  }
+
+  #positionOf(timeline: Timeline): PlayedPosition {
     const playedMs = (this.context.currentTime - timeline.anchor) * 1000;
     return { responseId: timeline.responseId, playedMs: Math.max(0, Math.min(timeline.endMs, playedMs)) };
   }
 
-  get underruns(): number {
-    return this.#current?.underruns ?? 0;
-  }
-
-  /**
-   * Silences the answer at once (barge-in) and returns how much of it played. Its chunks still in flight are
-   * dropped when they arrive. `responseId`: stop only that answer.
-   */
-  stop(responseId?: string): PlayedPosition | null {
-    const timeline = this.#current;
-    if (!timeline || timeline.stopped || (responseId && timeline.responseId !== responseId)) return null;
-    const played = this.position();
+  #silence(timeline: Timeline): void {
     timeline.stopped = true;
     this.#stopped.add(timeline.responseId);
     // Only recent answers can still have chunks in flight.
@@ -163,6 +185,5 @@ export class SpeechPlayer {
     }
     timeline.sources = [];
     timeline.gain.disconnect();
-    return played;
   }
 }
