@@ -28,7 +28,7 @@ HELDOUT_VARIANTS = ["m6", "m7", "f4", "f5", "klatt4", "annie", "john"]
 TRAIN_FLITE, HELDOUT_FLITE = ["kal16", "awb", "rms"], ["slt"]
 TRAIN_FESTIVAL, HELDOUT_FESTIVAL = ["kal_diphone", "ked_diphone"], ["cmu_us_slt_arctic_hts"]
 # Share of each source in the training set.
-TRAIN_MIX = {"espeak": 0.6, "piper": 0.2, "flite": 0.1, "festival": 0.1}
+TRAIN_MIX = {"espeak": 0.45, "piper": 0.25, "flite": 0.15, "festival": 0.15}
 
 CMUDICT = Path("/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict")
 # A few everyday sentences so the corpus is not only random word salad.
@@ -185,13 +185,13 @@ def build(path: Path, count: int, mix: dict, seed: int, augmented: bool, keep_au
         **({"audio": np.concatenate(audio), "audio_lengths": np.array([len(a) for a in audio])} if keep_audio else {}),
     )
     families = sorted({n.split(":")[0] if ":" in n else "espeak" for n in names})
-    print(f"{path}: {len(targets)} utterances, {lengths.sum() / visemes.FPS / 60:.1f} min, {len(set(names))} voices ({', '.join(families)})")
+    print(f"{path}: {len(targets)} utterances, {lengths.sum() / visemes.FPS / 60:.1f} min, {len({n.split('@')[0] for n in names})} voices ({', '.join(families)})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent.parent / ".data" / "wav2arkit")
-    parser.add_argument("--train", type=int, default=2400)
+    parser.add_argument("--train", type=int, default=3600)
     parser.add_argument("--heldout", type=int, default=160)
     parser.add_argument("--heldout-only", action="store_true", help="only the evaluation sets")
     parser.add_argument("--mix", default=",".join(f"{k}={v}" for k, v in TRAIN_MIX.items()), help="training share per source")

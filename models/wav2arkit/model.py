@@ -4,12 +4,15 @@ streaming runtime only keeps the last RECEPTIVE_FIELD-1 feature frames as state.
 Output step q uses feature frames up to 4q+3 (audio up to sample 800(q+1) at 24 kHz) and predicts the 30 fps frame
 q - LOOKAHEAD_FRAMES: 2 frames (66.7 ms) of look-ahead."""
 
+import os
+
 import torch
 from torch import nn
 
 import features
 
-CHANNELS = 64
+# Width of every layer; WAV2ARKIT_CHANNELS tries other sizes (the runtime reads the states' shapes from the graph).
+CHANNELS = int(os.environ.get("WAV2ARKIT_CHANNELS", "64"))
 DILATIONS = [1, 2, 4, 8, 16]
 LOOKAHEAD_FRAMES = 2
 OUTPUT_CONTEXT = 3  # kernel of the last temporal layer, at 30 fps

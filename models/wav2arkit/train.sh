@@ -8,8 +8,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bash "$here/setup.sh"
 py="$here/../../.venv/bin/python"
 cd "$here"
-"$py" data.py --train "${WAV2ARKIT_TRAIN_UTTERANCES:-2400}" --heldout 160
-"$py" train.py --steps "${WAV2ARKIT_STEPS:-9000}"
+"$py" data.py --train "${WAV2ARKIT_TRAIN_UTTERANCES:-3600}" --heldout 160
+"$py" train.py --steps "${WAV2ARKIT_STEPS:-14000}"
 "$py" fixtures.py
 "$py" real.py
 "$py" eval.py
