@@ -289,6 +289,7 @@ export class AvatarSession extends Emitter<SessionEvents> {
           sampleRate: event.sampleRate,
           samples: pcm16ToFloat32(base64ToBytes(event.audio)),
         });
+        this.#placeCues(event);
         this.#placeFrames();
         return;
       case 'BlendshapeFrames':
@@ -299,6 +300,22 @@ export class AvatarSession extends Emitter<SessionEvents> {
         this.#stopPlayback(event.responseId);
         return;
     }
+  }
+
+  /** The chunk's viseme cues (ms from the chunk's start) on the audio clock, like its frames. */
+  #placeCues(chunk: SessionEventOf<'SpeechChunk'>): void {
+    const origin = this.#player?.timeOf(chunk.responseId, chunk.startMs);
+    if (origin == null || !this.#face || chunk.visemes.length === 0) return;
+    const heard = audioClock(this.#player!.context).heardAt(performance.now());
+    this.#face.addCues(
+      chunk.visemes.map((cue) => ({
+        viseme: cue.viseme,
+        weight: cue.weight,
+        start: origin + cue.startMs / 1000,
+        end: origin + cue.endMs / 1000,
+      })),
+      heard,
+    );
   }
 
   /** Blendshape frames go on the face's schedule once their answer's audio has a place on the audio clock. */

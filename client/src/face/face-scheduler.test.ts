@@ -59,6 +59,36 @@ describe('FaceScheduler', () => {
     expect(last.jaw).toBeLessThan(0.01);
   });
 
+  it('gives the viseme cues active for the audio heard, strongest first, and none once they played or were cleared', () => {
+    let heard = 0;
+    const clocked = new FaceScheduler({ heardAt: () => heard });
+    const seen: { viseme: string; weight: number }[][] = [];
+    clocked.onFrame((_w, info) => seen.push(info.visemes));
+    clocked.addCues(
+      [
+        { viseme: 'aa', weight: 0.4, start: 0.0, end: 0.1 },
+        { viseme: 'PP', weight: 0.9, start: 0.05, end: 0.15 },
+        { viseme: 'old', weight: 1, start: -0.2, end: -0.1 },
+      ],
+      0,
+    );
+    for (heard of [0.02, 0.07, 0.12, 0.2]) clocked.tick(0);
+    expect(seen).toEqual([
+      [{ viseme: 'aa', weight: 0.4 }],
+      [
+        { viseme: 'PP', weight: 0.9 },
+        { viseme: 'aa', weight: 0.4 },
+      ],
+      [{ viseme: 'PP', weight: 0.9 }],
+      [],
+    ]);
+    clocked.addCues([{ viseme: 'E', weight: 0.5, start: 0.3, end: 0.4 }], heard);
+    clocked.clear();
+    heard = 0.35;
+    clocked.tick(0);
+    expect(seen.at(-1)).toEqual([]);
+  });
+
   it('keeps weights in [0, 1] whatever the server sent', () => {
     const { face, at } = setup();
     const bad = frame(0, 0);

@@ -23,6 +23,16 @@ export interface FaceFrameInfo {
   speaking: boolean;
   /** Shown frame's centre minus the audio heard at this animation frame, in ms (null at rest). */
   offsetMs: number | null;
+  /** The rig's viseme cues active for the audio heard now (for viseme-driven avatars), strongest first. */
+  visemes: { viseme: string; weight: number }[];
+}
+
+/** A viseme cue placed on the audio clock (context times in s). */
+export interface ScheduledCue {
+  viseme: string;
+  weight: number;
+  start: number;
+  end: number;
 }
 
 export type FaceListener = (weights: FaceWeights, info: FaceFrameInfo) => void;
@@ -54,6 +64,8 @@ const REST_EASE = 0.25;
 
 export class FaceScheduler {
   #frames: (ScheduledFrame & { shown?: boolean })[] = [];
+  /** Cues whose audio has not finished playing, in order of their start. */
+  #cues: ScheduledCue[] = [];
   readonly #listeners = new Set<FaceListener>();
   readonly #weights = new Float32Array(ARKIT_BLENDSHAPES.length);
   #skipped = 0;
@@ -73,9 +85,16 @@ export class FaceScheduler {
     }
   }
 
-  /** Drops every frame not yet shown (barge-in: the audio they belong to will not play). */
+  /** Adds viseme cues (a chunk's, placed on the audio clock); those whose audio already played are dropped. */
+  addCues(cues: readonly ScheduledCue[], now: number): void {
+    for (const cue of cues) if (cue.end > now && cue.weight > 0) this.#cues.push(cue);
+    this.#cues.sort((a, b) => a.start - b.start);
+  }
+
+  /** Drops every frame and cue not yet shown (barge-in: the audio they belong to will not play). */
   clear(): void {
     this.#frames = [];
+    this.#cues = [];
   }
 
   onFrame(listener: FaceListener): () => void {
@@ -99,17 +118,22 @@ export class FaceScheduler {
     while ((this.#frames[0]?.end ?? Number.POSITIVE_INFINITY) <= heard) {
       if (!this.#frames.shift()?.shown) this.#skipped++;
     }
+    this.#cues = this.#cues.filter((cue) => cue.end > heard);
+    const visemes = this.#cues
+      .filter((cue) => cue.start <= heard)
+      .map(({ viseme, weight }) => ({ viseme, weight: clamp01(weight) }))
+      .sort((a, b) => b.weight - a.weight);
     const frame = this.#frames[0];
     let info: FaceFrameInfo;
     if (frame && frame.start <= heard) {
       for (let i = 0; i < this.#weights.length; i++) this.#weights[i] = clamp01(frame.weights[i] ?? 0);
       if (!frame.shown) this.#shown++;
       frame.shown = true;
-      info = { speaking: true, offsetMs: ((frame.start + frame.end) / 2 - heard) * 1000 };
+      info = { speaking: true, offsetMs: ((frame.start + frame.end) / 2 - heard) * 1000, visemes };
     } else {
       for (let i = 0; i < this.#weights.length; i++)
         this.#weights[i] = (this.#weights[i] ?? 0) * (1 - REST_EASE);
-      info = { speaking: false, offsetMs: null };
+      info = { speaking: visemes.length > 0, offsetMs: null, visemes };
     }
     const named = {} as FaceWeights;
     ARKIT_BLENDSHAPES.forEach((name, i) => {
