@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { InputSampleRate } from '../domain/audio';
+import type { SessionEvent } from '../domain/session-events';
 import { AppError, UnauthenticatedError } from '../errors';
 import type { ClientChannel, MicrophoneSink, PlayedReport } from '../realtime/ports';
 import { AUDIO_SUBPROTOCOL, type ServerMessage } from './audio-protocol';
@@ -10,6 +11,7 @@ import {
   type AudioSession,
   type AudioSocketOptions,
   type AudioSocketServer,
+  CLOSE_SLOW_SYNC_READER,
   createAudioSocket,
 } from './audio-socket';
 
@@ -110,7 +112,8 @@ class TestClient {
 
   constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return; // sync frames, looked at by their own tests
       const message = JSON.parse(String(data)) as ServerMessage;
       this.messages.push(message);
       for (const waiter of [...this.#waiters]) {
@@ -489,6 +492,67 @@ describe('audio socket: outbound backpressure', () => {
     expect(skipped).toBeGreaterThan(0);
     expect(audio.stats().droppedOutboundMessages).toBe(skipped);
     client.ws.terminate();
+  });
+});
+
+describe('audio socket: sync frames', () => {
+  const responseId = '0b6f8a52-8f0e-4c55-9d3c-2f1e7c2b9a10';
+  const base = { seq: 0, sessionId: 's1', at: '' };
+  /** Two minutes of one answer (more than the kernel's socket buffers hold): its audio, then its frames. */
+  async function* answer(): AsyncGenerator<SessionEvent> {
+    const seconds = 120;
+    const samples = seconds * 24_000;
+    yield {
+      ...base,
+      type: 'SpeechChunk',
+      responseId,
+      chunkSeq: 0,
+      audio: Buffer.alloc(samples * 2, 1).toString('base64'),
+      sampleRate: 24_000,
+      encoding: 'pcm16',
+      startMs: 0,
+      durationMs: seconds * 1000,
+      text: '',
+      phonemes: [],
+      visemes: [],
+      gestures: [],
+    };
+    yield {
+      ...base,
+      type: 'BlendshapeFrames',
+      responseId,
+      chunkSeq: 0,
+      fps: 30,
+      sampleRate: 24_000,
+      frames: Array.from({ length: seconds * 30 }, (_, index) => ({
+        index,
+        sampleStart: index * 800,
+        sampleEnd: (index + 1) * 800,
+        weights: new Array(52).fill(0.5),
+      })),
+    };
+    await new Promise(() => {}); // the session goes on
+  }
+  const START = { type: 'audio.start', sampleRate: 16000, encoding: 'pcm16', syncFrames: true };
+
+  it('refuses sync frames with a typed error where the server has no session events to build them from', async () => {
+    const client = await TestClient.connect(`${url}?token=good`);
+    client.json(START);
+    expect(await client.next((m) => m.type === 'error')).toMatchObject({ code: 'sync_frames_unavailable' });
+    client.ws.close();
+  });
+
+  it('closes a client that reads sync frames too slowly with 4008, rather than leave holes in its audio', async () => {
+    await audio.close();
+    await new Promise((resolve) => http.close(resolve));
+    await start({ maxOutboundBufferedBytes: 32 * 1024, sessionEvents: () => answer() });
+    const client = await TestClient.connect(`${url}?token=good`);
+    const socket = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    client.json(START);
+    await expect.poll(() => audio.stats().droppedOutboundMessages).toBeGreaterThan(0);
+    socket.resume();
+    expect((await client.closed).code).toBe(CLOSE_SLOW_SYNC_READER);
   });
 });
 

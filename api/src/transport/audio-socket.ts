@@ -97,6 +97,11 @@ export function tokenFromRequest(req: IncomingMessage): string | null {
   return null;
 }
 
+/** Ends a subscription to a session's events (a failure to end one is nothing to report). */
+function stopEvents(events: AsyncIterableIterator<SessionEvent> | null): void {
+  events?.return?.().catch(() => undefined);
+}
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -303,7 +308,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
     /** Starts or stops the `sync_frame` output: one binary message per 30 fps frame of each answer. */
     #syncFrames(on: boolean): void {
       if (!on) {
-        void this.#syncEvents?.return?.();
+        stopEvents(this.#syncEvents);
         this.#syncEvents = null;
         return;
       }
@@ -334,7 +339,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       };
       pump()
         .catch((err: unknown) => opts.onError?.(err, this.#session))
-        .finally(() => void events.return?.());
+        .finally(() => stopEvents(events));
     }
 
     #enqueue(item: QueuedInput): void {
@@ -418,7 +423,7 @@ export function createAudioSocket<S extends AudioSession>(opts: AudioSocketOptio
       if (this.#closed) return;
       this.#closed = true;
       this.#queue.discardAudio();
-      void this.#syncEvents?.return?.();
+      stopEvents(this.#syncEvents);
       connections.delete(this);
       stats.openConnections--;
       // While the sink is still opening, #open() closes it when it arrives.
