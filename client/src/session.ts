@@ -387,14 +387,16 @@ export class AvatarSession extends Emitter<SessionEvents> {
   #later(ms: number, fn: () => void | Promise<void>): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void fn();
+      Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.emit('error', asClientError(err)));
     }, ms);
     this.#timers.add(timer);
   }
 
   #ended(): void {
     if (this.#state === 'ended') return;
-    void this.close();
+    this.close().catch((err: unknown) => this.emit('error', asClientError(err)));
   }
 
   #setState(state: SessionState): void {

@@ -58,7 +58,7 @@ export class AudioSocket extends Emitter<AudioSocketEvents> {
       throw new AvatarClientError('AUDIO_UNSUPPORTED', 'No WebSocket here: pass one (e.g. the `ws` package)');
     }
     this.#WebSocket = Impl;
-    void this.#connect();
+    this.#start();
   }
 
   get state(): AudioSocketState {
@@ -184,11 +184,19 @@ export class AudioSocket extends Emitter<AudioSocketEvents> {
     };
   }
 
+  /** One connection attempt; one that cannot even start (e.g. a malformed URL) is an error, then retried. */
+  #start(): void {
+    this.#connect().catch((err: unknown) => {
+      this.emit('error', new AvatarClientError('NETWORK', `Audio socket: ${String(err)}`, true));
+      this.#retry();
+    });
+  }
+
   #retry(): void {
     if (this.#state === 'closed') return;
     this.#setState('reconnecting');
     const base = this.opts.reconnectDelayMs ?? 250;
     const delay = Math.min(MAX_RECONNECT_DELAY_MS, base * 2 ** this.#tries++);
-    this.#timer = setTimeout(() => void this.#connect(), delay);
+    this.#timer = setTimeout(() => this.#start(), delay);
   }
 }
