@@ -125,8 +125,23 @@ export class SessionEventLog {
    * had none. At most `maxSeconds`, so an aligner never reads an unbounded answer into memory.
    */
   async responseAudio(sessionId: string, responseId: string, maxSeconds = 300): Promise<PcmAudio | null> {
+    // Only this answer's rows are read: those between its ResponseStarted and the next one.
+    const starts = await this.db.prisma.sessionEvent.findMany({
+      where: { sessionId, type: 'ResponseStarted' },
+      orderBy: { seq: 'asc' },
+      select: { seq: true, payload: true },
+    });
+    const index = starts.findIndex(
+      (row) => (row.payload as { responseId?: string }).responseId === responseId,
+    );
+    if (index < 0) return null;
+    const next = starts[index + 1]?.seq;
     const rows = await this.db.prisma.sessionEvent.findMany({
-      where: { sessionId, type: { in: ['SpeechChunk', 'Interrupted'] } },
+      where: {
+        sessionId,
+        type: { in: ['SpeechChunk', 'Interrupted'] },
+        seq: { gt: starts[index]!.seq, ...(next === undefined ? {} : { lt: next }) },
+      },
       orderBy: { seq: 'asc' },
       select: { type: true, payload: true },
     });
