@@ -5,7 +5,7 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/demo/',
   // libsamplerate's WASM (only loaded for microphones at rates the server does not take) is one large chunk.
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1600 },
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2100 },
   server: {
     proxy: { '/api': 'http://localhost:4000', '/graphql': { target: 'ws://localhost:4000', ws: true } },
   },
