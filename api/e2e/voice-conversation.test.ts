@@ -342,19 +342,7 @@ describe('a conversation in the Piper voice', () => {
   afterAll(() => t?.stop());
 
   it('speaks the answer in chunks that carry visemes, with 30 fps frames tiled over the audio', async () => {
-    const admin = await t.token('admin');
-    const persona = await t.gql(CreatePersonaMutation, { input: { name: 'Joe', systemPrompt: 'x' } }, admin);
-    const created = (
-      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
-    ).data!.createSession;
-    const events = collect(
-      t.wsClient(created.sessionToken),
-      SessionEventsSubscription,
-      { sessionId: created.session.id, afterSeq: 0 },
-      (r) => typeOf(r) === 'ResponseDone',
-    );
-    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'What is your name?' }, admin);
-    const received = (await events).map((r) => r.data!.sessionEvents);
+    const { received } = await askNewPersona(t, { name: 'Joe', systemPrompt: 'x' }, 'What is your name?');
     const chunks = received.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
     expect(chunks.length).toBeGreaterThan(0);
     // Every chunk with speech in it carries its phonemes and visemes; only the pauses between clauses have none.
@@ -367,6 +355,27 @@ describe('a conversation in the Piper voice', () => {
     expect(frames.at(-1)!.sampleEnd).toBe(samples);
   });
 });
+
+/** A session with a new persona, asked `text` as typed input: every event up to the answer's ResponseDone. */
+async function askNewPersona(
+  t: TestApp,
+  persona: { name: string; systemPrompt: string; avatarRig?: string },
+  text: string,
+) {
+  const admin = await t.token('admin');
+  const created = await t.gql(CreatePersonaMutation, { input: persona }, admin);
+  const session = (
+    await t.gql(CreateSessionMutation, { input: { personaId: created.data!.createPersona.id } }, admin)
+  ).data!.createSession;
+  const events = collect(
+    t.wsClient(session.sessionToken),
+    SessionEventsSubscription,
+    { sessionId: session.session.id, afterSeq: 0 },
+    (r) => typeOf(r) === 'ResponseDone',
+  );
+  await t.gql(SendTextMutation, { sessionId: session.session.id, text }, admin);
+  return { admin, created: session, received: (await events).map((r) => r.data!.sessionEvents) };
+}
 
 /** OpenAI's TTS gives audio only: the chunks' visemes are read back from the face model's frames. */
 describe('a conversation in a voice without phoneme timings', () => {
@@ -391,23 +400,11 @@ describe('a conversation in a voice without phoneme timings', () => {
   });
 
   it('still sends chunks with visemes for the rig, and 30 fps frames tiled over the audio', async () => {
-    const admin = await t.token('admin');
-    const persona = await t.gql(
-      CreatePersonaMutation,
-      { input: { name: 'Nova', systemPrompt: 'x', avatarRig: 'oculus' } },
-      admin,
+    const { admin, created, received } = await askNewPersona(
+      t,
+      { name: 'Nova', systemPrompt: 'x', avatarRig: 'oculus' },
+      'What is your name?',
     );
-    const created = (
-      await t.gql(CreateSessionMutation, { input: { personaId: persona.data!.createPersona.id } }, admin)
-    ).data!.createSession;
-    const events = collect(
-      t.wsClient(created.sessionToken),
-      SessionEventsSubscription,
-      { sessionId: created.session.id, afterSeq: 0 },
-      (r) => typeOf(r) === 'ResponseDone',
-    );
-    await t.gql(SendTextMutation, { sessionId: created.session.id, text: 'What is your name?' }, admin);
-    const received = (await events).map((r) => r.data!.sessionEvents);
     const chunks = received.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.every((c) => c.phonemes.length === 0)).toBe(true);

@@ -10,11 +10,11 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../api/src/adapters/audio/wav';
 import type { PcmAudio } from '../../api/src/domain/audio';
+import { launchChromium } from '../../api/test-support/chromium';
 import { startTestApp, TEST_USERS, type TestApp } from '../../api/test-support/harness';
 import { CreatePersonaMutation, SessionQuery } from '../../api/test-support/operations';
 import { synthesizeSpeech } from '../../api/test-support/speech';
 import { startTcpProxy } from '../../api/test-support/tcp-proxy';
-import { launchChromium } from './browser';
 
 const demoRoot = path.resolve(import.meta.dirname, '..', 'demo');
 const RATE = 48_000;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser';
+import { launchChromium } from '../../api/test-support/chromium';
 import type { Lab } from './lab/lab';
 
 const DRIFT_SECONDS = Number(process.env.CLIENT_DRIFT_SECONDS ?? 300);

@@ -16,7 +16,7 @@ import { base64ToBytes, pcm16ToFloat32 } from './audio/pcm';
 import { type PlayedPosition, SpeechPlayer, type SpeechPlayerOptions } from './audio/player';
 import { Emitter } from './emitter';
 import { AvatarClientError, fromGraphqlErrors } from './errors';
-import { audioClock, type FaceListener, FaceScheduler } from './face/face-scheduler';
+import { type AudioClock, audioClock, type FaceListener, FaceScheduler } from './face/face-scheduler';
 import type { ClientCreateSessionMutation, ClientSessionEventsSubscription } from './gql/graphql';
 import {
   EndSessionMutation,
@@ -81,6 +81,8 @@ export class AvatarSession extends Emitter<SessionEvents> {
   /** The AudioContext startPlayback made (one passed in stays the caller's). */
   #ownContext: AudioContext | null = null;
   #face: FaceScheduler | null = null;
+  /** The playback context's clock, which the player and the face share. */
+  #clock: AudioClock | null = null;
   #animation: number | null = null;
   /** Blendshape frames that arrived before their answer's audio was scheduled. */
   #pendingFrames: SessionEventOf<'BlendshapeFrames'>[] = [];
@@ -190,7 +192,8 @@ export class AvatarSession extends Emitter<SessionEvents> {
     // Refused outside a user gesture; startMicrophone (a gesture too, usually) tries again.
     context.resume().catch(() => undefined);
     this.#player = new SpeechPlayer(context, opts);
-    this.#face = new FaceScheduler(audioClock(context));
+    this.#clock = audioClock(context);
+    this.#face = new FaceScheduler(this.#clock);
     this.#face.onFrame((_weights, info) => {
       if (info.offsetMs !== null) this.sync.add(info.offsetMs);
     });
@@ -306,7 +309,7 @@ export class AvatarSession extends Emitter<SessionEvents> {
   #placeCues(chunk: SessionEventOf<'SpeechChunk'>): void {
     const origin = this.#player?.timeOf(chunk.responseId, chunk.startMs);
     if (origin == null || !this.#face || chunk.visemes.length === 0) return;
-    const heard = audioClock(this.#player!.context).heardAt(performance.now());
+    const heard = this.#clock!.heardAt(performance.now());
     this.#face.addCues(
       chunk.visemes.map((cue) => ({
         viseme: cue.viseme,
@@ -323,7 +326,7 @@ export class AvatarSession extends Emitter<SessionEvents> {
     const player = this.#player;
     const face = this.#face;
     if (!player || !face) return;
-    const heard = audioClock(player.context).heardAt(performance.now());
+    const heard = this.#clock!.heardAt(performance.now());
     const waiting: SessionEventOf<'BlendshapeFrames'>[] = [];
     for (const event of this.#pendingFrames) {
       const origin = player.timeOf(event.responseId, 0);

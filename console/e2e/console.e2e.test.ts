@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../api/test-support/chromium';
 import { collect, startTestApp, type TestApp } from '../../api/test-support/harness';
 import { SendTextMutation, SessionEventsSubscription, SessionQuery } from '../../api/test-support/operations';
 import { CreatePersonaMutation } from '../src/personas/operations';
@@ -37,20 +38,10 @@ describe('admin console in a real browser', () => {
     t = await startTestApp({ env: { CONSOLE_DIR: path.join(consoleRoot, 'dist'), WORKFLOWS: 'embedded' } });
     profileDir = await mkdtemp(path.join(tmpdir(), 'console-chromium-'));
     browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       headless: true,
       viewport: { width: 1400, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
+      args: CHROMIUM_ARGS,
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(30_000);
