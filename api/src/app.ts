@@ -17,6 +17,7 @@ import type { Config } from './config';
 import { InMemoryConversationHistory, RedisConversationHistory } from './db/conversation-history';
 import { type Database, openDatabase } from './db/database';
 import { TurnRepository } from './db/turn-repository';
+import { parsePersonaTools } from './domain/tools';
 import { errorCode } from './errors';
 import { escapedErrorCount } from './escaped-errors';
 import { createGraphQLServer } from './graphql/yoga';
@@ -24,7 +25,13 @@ import { createLogger, type Logger, logUserId } from './logger';
 import { metricsResponse, PlatformMetrics } from './observability/metrics';
 import { observedPorts } from './observability/observed-ports';
 import { PlatformTracing } from './observability/tracing';
-import { embeddingFor, type ProviderOverrides, speechProviders, summarizerFor } from './providers';
+import {
+  agentAdapters,
+  embeddingFor,
+  type ProviderOverrides,
+  speechProviders,
+  summarizerFor,
+} from './providers';
 import { RealtimeHub } from './realtime/hub';
 import type { ConversationHistory } from './realtime/ports';
 import { avatarSpeechRenderers } from './realtime/speech-renderer';
@@ -44,6 +51,7 @@ import { RedisOwnership, SingleNodeOwnership } from './services/session-ownershi
 import { SessionService } from './services/sessions';
 import { LocalCounts, RedisCounts } from './services/shared-counts';
 import { createTokenService, resolveJwtSecret } from './services/tokens';
+import { createToolRunner } from './services/tools';
 import { createAudioSocket } from './transport/audio-socket';
 import { withBodyLimit } from './transport/body-limit';
 import { createGraphQLWebSocketServer } from './transport/graphql-ws';
@@ -257,6 +265,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     partialTranscriptIntervalMs: config.partialTranscriptIntervalMs,
     endOfTurnFinishedMs: config.endOfTurnFinishedMs,
     timeouts: config.timeouts,
+    agents: { byName: agentAdapters(config, resamplers), retryAfterMs: config.providers.agents.retryAfterMs },
+    tools: (persona, userId) =>
+      createToolRunner(parsePersonaTools(persona.tools), {
+        recall: (query) => memories.recallTexts({ userId, personaId: persona.id, query }),
+      }),
   });
   // Other nodes reach this one's sessions through Redis; commands run here once this node is listening.
   const commands: NodeCommands | undefined = config.redisUrl

@@ -89,6 +89,16 @@ const envSchema = z.object({
   /** A Piper voice with its durations output, for the `piper` TTS provider; unset: en_US-joe-medium from setup. */
   PIPER_VOICE_PATH: z.string().min(1).optional(),
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  /** Speech-to-speech agents for personas in agent mode (the key is OPENAI_API_KEY's). */
+  OPENAI_REALTIME_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  OPENAI_REALTIME_MODEL: z.string().min(1).default('gpt-4o-realtime-preview'),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GEMINI_LIVE_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  GEMINI_LIVE_MODEL: z.string().min(1).default('models/gemini-2.0-flash-live-001'),
+  /** After an agent failed, how long its sessions answer with the cascade before trying it again. */
+  AGENT_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Longest silence from an agent while an answer is due; past it the turn fails over to the cascade. */
+  AGENT_IDLE_TIMEOUT_MS: z.coerce.number().int().min(200).max(120_000).default(15_000),
   END_OF_TURN_SILENCE_MS: z.coerce.number().int().min(100).max(5000).default(600),
   /** A shorter silence at which what was said is transcribed ahead; a finished sentence ends the turn there (0: off). */
   /**
@@ -197,6 +207,13 @@ export interface Config {
     whisperModelDir?: string;
     piperVoicePath?: string;
     llama: { modelPath?: string; threads: number; contextSize: number; parallel: number; grammar: boolean };
+    /** Each agent provider is offered when its key or its URL is set. */
+    agents: {
+      openaiRealtime?: { url: string; model: string; apiKey?: string };
+      geminiLive?: { url: string; model: string; apiKey?: string };
+      retryAfterMs: number;
+      idleTimeoutMs: number;
+    };
   };
   endOfTurnSilenceMs: number;
   /** 0: the turn always ends after the full silence. */
@@ -344,6 +361,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         contextSize: e.LLAMA_CONTEXT_SIZE,
         parallel: e.LLAMA_PARALLEL,
         grammar: e.LLAMA_GRAMMAR,
+      },
+      agents: {
+        openaiRealtime:
+          e.OPENAI_API_KEY || e.OPENAI_REALTIME_URL
+            ? {
+                url: e.OPENAI_REALTIME_URL ?? 'wss://api.openai.com/v1/realtime',
+                model: e.OPENAI_REALTIME_MODEL,
+                apiKey: e.OPENAI_API_KEY,
+              }
+            : undefined,
+        geminiLive:
+          e.GEMINI_API_KEY || e.GEMINI_LIVE_URL
+            ? {
+                url:
+                  e.GEMINI_LIVE_URL ??
+                  'wss://generativelanguage.googleapis.com/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent',
+                model: e.GEMINI_LIVE_MODEL,
+                apiKey: e.GEMINI_API_KEY,
+              }
+            : undefined,
+        retryAfterMs: e.AGENT_RETRY_AFTER_MS,
+        idleTimeoutMs: e.AGENT_IDLE_TIMEOUT_MS,
       },
     },
     endOfTurnSilenceMs: e.END_OF_TURN_SILENCE_MS,

@@ -2,6 +2,9 @@
  * Which adapter each configured provider name means. `app.ts` builds the API from these and the standalone
  * Temporal worker uses the same choices, so memories are written and searched with the same model.
  */
+import { OpenAIRealtimeAgent } from './adapters/agent/openai-realtime';
+import type { AgentAdapter } from './adapters/agent/types';
+import type { ResamplerPool } from './adapters/audio/resampler';
 import { LocalOnnxEmbedding } from './adapters/embedding/local-onnx';
 import { OpenAIEmbedding } from './adapters/embedding/openai';
 import type { EmbeddingAdapter } from './adapters/embedding/types';
@@ -43,6 +46,16 @@ export function summarizerFor(config: Config): Summarizer {
   return createLlmSummarizer(
     new OpenAILlm({ model: config.providers.llmModel, apiKey: openai.apiKey, baseURL: openai.baseURL }),
   );
+}
+
+/** The speech-to-speech agents personas in agent mode may name: those whose key or URL is configured. */
+export function agentAdapters(config: Config, resamplers: ResamplerPool): Record<string, AgentAdapter> {
+  const { openaiRealtime, idleTimeoutMs } = config.providers.agents;
+  const agents: Record<string, AgentAdapter> = {};
+  if (openaiRealtime) {
+    agents['openai-realtime'] = new OpenAIRealtimeAgent({ ...openaiRealtime, resamplers, idleTimeoutMs });
+  }
+  return agents;
 }
 
 const FIRST_CHUNK_TIMEOUT_MS = { stt: 15_000, llm: 10_000, tts: 8_000 };

@@ -62,6 +62,10 @@ export const SessionEventsSubscription = graphql(`
       ... on ResponseDone { responseId text emotion actions moderated }
       ... on Interrupted { responseId heardText playedMs }
       ... on SessionError { code message retryable }
+      ... on ToolCall { responseId callId name status arguments result errorCode errorMessage }
+      ... on AvatarAction { responseId action }
+      ... on ConversationModeChanged { mode provider reason }
+      ... on PersonaChanged { personaId name }
       ... on SessionEnded { reason }
     }
   }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import { personaToolsRule } from './tools';
 
 /** Rig profiles the viseme service knows; decides which viseme names a client receives. */
 export const AVATAR_RIGS = ['arkit', 'oculus', 'azure'] as const;
+
+export const CONVERSATION_MODES = ['cascade', 'agent'] as const;
+export const AGENT_PROVIDERS = ['openai-realtime', 'gemini-live'] as const;
+export type AgentProviderName = (typeof AGENT_PROVIDERS)[number];
 
 export const PERSONA_CAPABILITIES = ['speech', 'visemes', 'blendshapes', 'gestures', 'memory'] as const;
 
@@ -25,4 +30,9 @@ export const personaFieldRules = {
   gestureLibrary: z.array(identifier).max(64),
   defaultEmotion: identifier,
   capabilities: z.array(z.enum(PERSONA_CAPABILITIES)),
+  conversationMode: z.enum(CONVERSATION_MODES),
+  agentProvider: z.enum(AGENT_PROVIDERS),
+  agentModel: z.string().min(1).max(120),
+  agentVoice: z.string().regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'not a voice name'),
+  tools: personaToolsRule,
 } as const;

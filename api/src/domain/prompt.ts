@@ -82,6 +82,48 @@ export function outputContract(persona: PromptPersona): string {
   ].join('\n');
 }
 
+const MEMORY_HEADER = '\n\nWhat you remember about the user (may be outdated):';
+
+/** The system text with as many memories as fit their share of the budget, most relevant first. */
+function withMemories(
+  base: string,
+  candidates: readonly string[],
+  opts: { budget: number; used: number; share: number },
+): { system: string; memories: string[]; tokens: number } {
+  const memoryBudget = Math.floor(opts.budget * opts.share);
+  const memories: string[] = [];
+  let tokens = estimateTokens(MEMORY_HEADER);
+  for (const memory of candidates) {
+    const cost = estimateTokens(`\n- ${memory}`);
+    if (tokens + cost > memoryBudget || opts.used + tokens + cost > opts.budget) break;
+    memories.push(memory);
+    tokens += cost;
+  }
+  if (memories.length === 0) return { system: base, memories, tokens: 0 };
+  return { system: `${base}${MEMORY_HEADER}${memories.map((m) => `\n- ${m}`).join('')}`, memories, tokens };
+}
+
+/**
+ * The instructions of a speech-to-speech agent: the persona, how to speak, and the memories recalled for the
+ * coming turn (the provider keeps the conversation itself). No JSON contract: the agent answers in audio.
+ */
+export function agentInstructions(
+  persona: PromptPersona,
+  memories: readonly string[],
+  tokenBudget?: number,
+): string {
+  const identity = [`You are ${persona.name}.`, persona.description?.trim()].filter(Boolean).join(' ');
+  const base = [
+    identity,
+    persona.systemPrompt.trim(),
+    'You speak out loud through an animated avatar: answer in plain spoken sentences (no markdown, lists or emoji), usually one to three.',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const budget = tokenBudget ?? DEFAULT_PROMPT_TOKEN_BUDGET;
+  return withMemories(base, memories, { budget, used: messageTokens(base), share: 0.5 }).system;
+}
+
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const budget = input.tokenBudget ?? DEFAULT_PROMPT_TOKEN_BUDGET;
   const { persona } = input;
@@ -94,21 +136,13 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   // The persona, the contract and the question itself are never dropped.
   let used = messageTokens(baseSystem) + messageTokens(user.content);
 
-  const memoryHeader = '\n\nWhat you remember about the user (may be outdated):';
-  const memoryBudget = Math.floor(budget * (input.memoryShare ?? 0.25));
-  const memories: string[] = [];
-  let memoryTokens = estimateTokens(memoryHeader);
-  for (const memory of input.memories) {
-    const cost = estimateTokens(`\n- ${memory}`);
-    if (memoryTokens + cost > memoryBudget || used + memoryTokens + cost > budget) break;
-    memories.push(memory);
-    memoryTokens += cost;
-  }
-  const system =
-    memories.length > 0
-      ? `${baseSystem}${memoryHeader}${memories.map((m) => `\n- ${m}`).join('')}`
-      : baseSystem;
-  if (memories.length > 0) used += memoryTokens;
+  const remembered = withMemories(baseSystem, input.memories, {
+    budget,
+    used,
+    share: input.memoryShare ?? 0.25,
+  });
+  const { system, memories } = remembered;
+  used += remembered.tokens;
 
   const window: PromptMessage[] = [];
   for (let i = input.history.length - 1; i >= 0; i--) {

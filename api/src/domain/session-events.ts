@@ -110,6 +110,30 @@ export type SessionEventPayload =
     }
   | { type: 'Interrupted'; responseId: string; heardText: string; playedMs: number }
   | { type: 'SessionError'; code: string; message: string; retryable: boolean }
+  | {
+      type: 'ToolCall';
+      responseId: string;
+      /** The model's id for the call; STARTED and its DONE or FAILED share it. */
+      callId: string;
+      name: string;
+      status: 'STARTED' | 'DONE' | 'FAILED';
+      /** The arguments as the model wrote them (JSON text). */
+      arguments: string;
+      /** DONE: the tool's answer (JSON text), as fed back to the model. */
+      result: string | null;
+      /** FAILED: why (UNKNOWN_TOOL, INVALID_ARGUMENTS, TIMEOUT, INVALID_RESPONSE, HTTP_ERROR, UNREACHABLE). */
+      errorCode: string | null;
+      errorMessage: string | null;
+    }
+  /** An action the answer asked the application to take (the answer contract's `actions`). */
+  | { type: 'AvatarAction'; responseId: string; action: string }
+  /**
+   * The session answers in another mode from now on: `CASCADE` when its speech-to-speech agent failed (it is
+   * tried again later), `AGENT` when the agent is back.
+   */
+  | { type: 'ConversationModeChanged'; mode: 'AGENT' | 'CASCADE'; provider: string | null; reason: string }
+  /** `setPersona` took effect: the next answer is the new persona's (voice, rig, prompt, tools). */
+  | { type: 'PersonaChanged'; personaId: string; name: string }
   | { type: 'SessionEnded'; reason: string };
 
 export type SessionEventType = SessionEventPayload['type'];

@@ -9,6 +9,7 @@
  * failure is softer: the sentences it completed before failing are still said.
  */
 import { randomUUID } from 'node:crypto';
+import type { AgentConnection, AgentTurnInput } from '../adapters/agent/types';
 import type { LLMAdapter, LlmRequest, LlmUsage } from '../adapters/llm/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import { type AnswerContract, answerSchema } from '../domain/answer-contract';
@@ -96,9 +97,18 @@ export interface LlmOutcome {
   warnings: string[];
 }
 
-/** Where an answer's words come from: a model, or a fixed line (greeting, fallback). */
+/** Where an answer's words come from: a model, a speech-to-speech agent, or a fixed line (greeting, fallback). */
 export type AnswerSource =
   | { kind: 'llm'; llm: LLMAdapter; request: Omit<LlmRequest, 'signal'> }
+  | {
+      kind: 'agent';
+      connection: AgentConnection;
+      input: AgentTurnInput;
+      /** The agent's transcript of the user's audio. */
+      onInputTranscript(text: string): void;
+      /** The agent failed: the cascade's source for the same turn (null when there is nothing to answer). */
+      failover(): Promise<AnswerSource | null>;
+    }
   | { kind: 'scripted'; text: string };
 
 /**
@@ -106,7 +116,7 @@ export type AnswerSource =
  * with the error that cut it short (sentences already pushed still go on). Never throws.
  */
 export async function runLlmStage(opts: {
-  source: AnswerSource;
+  source: Exclude<AnswerSource, { kind: 'agent' }>;
   answer: Answer;
   /** Stopped early (moderation replaced the answer) without that counting as a failure. */
   stopGeneration: AbortSignal;
@@ -221,7 +231,7 @@ export async function runModerationStage(opts: {
       const verdict = await opts.moderate(sentence.text);
       if (verdict.flagId) flagIds.push(verdict.flagId);
       if (answer.stopped) break;
-      opts.cleared.push({ ...sentence, text: verdict.text });
+      opts.cleared.push({ ...sentence, text: verdict.text, replaced: !verdict.allowed });
       opts.onCleared(verdict.text);
       if (!verdict.allowed) {
         replaced = true;

@@ -40,6 +40,11 @@ function live(overrides: { session?: Partial<LiveSession['session']>; persona?: 
       gestureLibrary: ['nod', 'wave'],
       defaultEmotion: 'neutral',
       capabilities: ['speech', 'visemes', 'blendshapes', 'gestures', 'memory'],
+      conversationMode: 'cascade',
+      agentProvider: null,
+      agentModel: null,
+      agentVoice: null,
+      tools: [],
       ...overrides.persona,
     },
   };

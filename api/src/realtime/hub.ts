@@ -1,3 +1,4 @@
+import type { AgentAdapter } from '../adapters/agent/types';
 import type { ResamplerPool } from '../adapters/audio/resampler';
 import {
   FailoverLlm,
@@ -12,6 +13,7 @@ import type { TTSAdapter } from '../adapters/tts/types';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { VisemeService } from '../adapters/visemes/types';
 import type { Logger } from '../logger';
+import { AgentLink } from './agent-link';
 import { MicrophoneInput } from './microphone-input';
 import type {
   ClientChannel,
@@ -23,6 +25,7 @@ import type {
   PlayedReport,
   SessionActivity,
   SpeechAligner,
+  ToolRunner,
   TurnLimits,
   TurnStore,
   TurnTracer,
@@ -54,6 +57,13 @@ export interface LivePersona extends Omit<RuntimePersona, 'voice' | 'greeting'> 
   visemeMap: unknown;
   /** Persona switches: speech, visemes, blendshapes, gestures, memory. */
   capabilities: readonly string[];
+  /** `agent`: a speech-to-speech agent answers (the cascade when it fails); else the cascade. */
+  conversationMode: string;
+  agentProvider: string | null;
+  agentModel: string | null;
+  agentVoice: string | null;
+  /** The stored tool list (validated on save). */
+  tools: unknown;
 }
 
 /** A session to bring live: read once by the caller, with its persona. */
@@ -103,6 +113,10 @@ export interface RealtimeHubDeps {
   endOfTurnFinishedMs?: number;
   /** Caps on memory recall and moderation in a turn. */
   timeouts?: { memoryRecallMs: number; moderationMs: number };
+  /** Speech-to-speech agents by provider name (`openai-realtime`, `gemini-live`), for personas in agent mode. */
+  agents?: { byName: Record<string, AgentAdapter>; retryAfterMs: number };
+  /** The persona's tools for a user's session. */
+  tools?(persona: LivePersona, userId: string): ToolRunner;
 }
 
 /** What a session's answers carry and show, from the persona's switches and the client's capabilities. */
@@ -207,6 +221,30 @@ export class RealtimeHub {
     return { sessionId: session.id, userId };
   }
 
+  /** A persona in agent mode talks through its agent; one whose agent is not configured stays on the cascade. */
+  private agentLink(persona: LivePersona, tools: ToolRunner | undefined, log: Logger): AgentLink | undefined {
+    if (persona.conversationMode !== 'agent') return undefined;
+    const name = persona.agentProvider ?? 'openai-realtime';
+    const adapter = this.deps.agents?.byName[name];
+    if (!adapter) {
+      log.warn(
+        { provider: name },
+        'persona asks for an agent that is not configured; answering with the cascade',
+      );
+      return undefined;
+    }
+    return new AgentLink({
+      adapter,
+      setup: {
+        voice: persona.agentVoice ?? undefined,
+        model: persona.agentModel ?? undefined,
+        tools: tools?.specs ?? [],
+      },
+      retryAfterMs: this.deps.agents?.retryAfterMs ?? 30_000,
+      clock: { now: () => performance.now() },
+    });
+  }
+
   private async start(live: LiveSession): Promise<SessionRuntime> {
     const { session, persona, writer, fence } = live;
     const { providers, logger } = this.deps;
@@ -220,6 +258,8 @@ export class RealtimeHub {
       blendshapes: features.blendshapes,
       gestureLibrary: features.gestures ? persona.gestureLibrary : [],
     };
+    const tools = this.deps.tools?.(persona, session.userId);
+    const agent = this.agentLink(persona, tools, log);
     const runtime = new SessionRuntime(
       {
         sessionId: session.id,
@@ -248,6 +288,8 @@ export class RealtimeHub {
         events: { emit: (sessionId, payload) => this.deps.events.emit(sessionId, payload, writer) },
         tracer: this.deps.tracer,
         aligner: this.deps.aligner,
+        agent,
+        tools,
         // The runtime puts the session's fields in each line itself, with the answer's and the trace's ids.
         log: logger,
       },

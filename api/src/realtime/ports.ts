@@ -8,6 +8,7 @@ import type { SttResult } from '../adapters/stt/types';
 import type { InputSampleRate } from '../domain/audio';
 import type { ConversationTurn } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
+import type { ToolSpec } from '../domain/tools';
 import type { TraceAttributes, TraceSpan } from '../domain/tracing';
 
 /** Milliseconds, monotonic. Injected so tests can play out barge-in timing without waiting. */
@@ -183,4 +184,15 @@ export interface MicrophoneSink {
   /** The client's own VAD opinion: a stop while the server's VAD already hears silence ends the turn early. */
   vadHint(speaking: boolean): void | Promise<void>;
   close(): void | Promise<void>;
+}
+
+export type ToolOutcome =
+  | { ok: true /** JSON text, as fed back to the model. */; output: string }
+  | { ok: false; code: string; message: string };
+
+/** The persona's tools: what the model is told, and running a call it made. */
+export interface ToolRunner {
+  readonly specs: readonly ToolSpec[];
+  /** Never rejects: an unknown tool, bad arguments, a timeout or a bad answer is a failed outcome. */
+  run(call: { name: string; arguments: string; signal: AbortSignal }): Promise<ToolOutcome>;
 }

@@ -12,16 +12,19 @@
  * deltas go out per sentence, after moderation, so no unmoderated text ever reaches a client.
  */
 import { randomUUID } from 'node:crypto';
-import type { LLMAdapter } from '../adapters/llm/types';
+import type { AgentConnection, AgentImage, AgentToolCall, AgentTurnInput } from '../adapters/agent/types';
+import type { ChatMessage, LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import { answerContract } from '../domain/answer-contract';
 import type { PcmAudio } from '../domain/audio';
-import { buildPrompt, type PromptPersona } from '../domain/prompt';
+import { agentInstructions, buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
 import { agreedPrefix } from '../domain/text';
 import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
+import type { AgentLink } from './agent-link';
+import { runAgentStage } from './agent-stage';
 import {
   Answer,
   type AnswerSource,
@@ -42,6 +45,7 @@ import type {
   PlayedReport,
   SessionActivity,
   SpeechAligner,
+  ToolRunner,
   TurnLimits,
   TurnOrigin,
   TurnStore,
@@ -112,6 +116,10 @@ export interface SessionRuntimeDeps {
   tracer?: TurnTracer;
   /** Aligns stored answers whose speech came without phoneme timings. */
   aligner?: SpeechAligner;
+  /** Agent mode: a speech-to-speech agent answers, the cascade (stt, llm, tts) takes over when it fails. */
+  agent?: AgentLink;
+  /** The persona's tools, for the model to call. */
+  tools?: ToolRunner;
   /** Turn failures (once each, with their code) and things that do not fail the turn (a model breaking the answer contract...). */
   log?: PipelineLog;
 }
@@ -137,7 +145,12 @@ interface AnswerState {
   /** Cut off by the user's speech, waiting for the client to say where its playback stopped. */
   awaitingPlayed: { timer: NodeJS.Timeout; estimateMs: number } | null;
   savedTurnId: string | null;
+  /** The agent whose audio this answer plays, and where that audio starts on the answer's timeline. */
+  agentAudio: { connection: AgentConnection; startMs: number } | null;
 }
+
+/** Images waiting for the next turn; more than this and the oldest is dropped. */
+const MAX_PENDING_IMAGES = 4;
 
 /**
  * How long a barge-in waits for the client's own played position before using the server's estimate. The client
@@ -173,6 +186,7 @@ export class SessionRuntime {
   private partial: { utteranceId: string; heard: string; shown: string } | null = null;
   /** A client of this session reports where its playback stopped when the user talks over the avatar. */
   private playbackReports = false;
+  private readonly pendingImages: AgentImage[] = [];
 
   constructor(
     private readonly config: SessionRuntimeConfig,
@@ -196,6 +210,19 @@ export class SessionRuntime {
   /** A finished utterance (after end-of-turn detection): transcribed, then answered. */
   userUtterance(audio: PcmAudio, utteranceId: string = randomUUID(), origin: TurnOrigin = {}): void {
     this.enqueue({ kind: 'audio', audio, utteranceId, origin, receivedAt: this.clock.now() });
+  }
+
+  /**
+   * An image for the model to see with the user's next turn (text or speech): image input for an agent, image
+   * parts for a chat model.
+   */
+  addImage(image: AgentImage): void {
+    this.pendingImages.push(image);
+    if (this.pendingImages.length > MAX_PENDING_IMAGES) this.pendingImages.shift();
+  }
+
+  private takeImages(): AgentImage[] {
+    return this.pendingImages.splice(0);
   }
 
   /** The persona's greeting, said like an answer to nothing (no user turn). */
@@ -329,6 +356,9 @@ export class SessionRuntime {
     const heardText = playback.heardAt(played);
     state.interruption = { heardText, playedMs: played };
     this.emit({ type: 'Interrupted', responseId: state.answer.id, heardText, playedMs: played });
+    // The agent's own memory of its answer is cut where the user stopped hearing it.
+    const agent = state.agentAudio;
+    if (agent) agent.connection.truncate(Math.max(0, played - agent.startMs));
     // An answer already stored is rewritten; one still in production is stored truncated when it ends.
     if (!state.producing) void this.persistTruncation(state);
   }
@@ -362,6 +392,7 @@ export class SessionRuntime {
     if (state?.awaitingPlayed) this.finishInterruption(state, state.awaitingPlayed.estimateMs);
     state?.answer.stop('session closed');
     await this.whenIdle();
+    this.deps.agent?.close();
   }
 
   private enqueue(input: Input): void {
@@ -391,6 +422,7 @@ export class SessionRuntime {
       untimedSpeech: false,
       awaitingPlayed: null,
       savedTurnId: null,
+      agentAudio: null,
     };
     this.current = state;
     try {
@@ -398,6 +430,7 @@ export class SessionRuntime {
         await this.respond(state, { kind: 'scripted', text: input.text }, Promise.resolve(true));
         return;
       }
+      if (this.deps.agent && (await this.answerWithAgent(state, input, this.deps.agent))) return;
       const userText =
         input.kind === 'text'
           ? this.echoTyped(input.text, input.utteranceId)
@@ -413,14 +446,11 @@ export class SessionRuntime {
       // Storing the user turn is off the critical path to the first audio; a failure is reported, not thrown.
       const userStored = this.storeUserTurn(userText, answer);
       if (answer.stopped) return void (await userStored);
-      const request = {
-        messages,
-        json: true,
-        contract: answerContract(this.config.persona),
-        maxTokens: this.config.maxResponseTokens,
-        model: this.config.persona.llmModel ?? undefined,
-      };
-      await this.respond(state, { kind: 'llm', llm: this.deps.llm, request }, userStored);
+      await this.respond(
+        state,
+        { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages) },
+        userStored,
+      );
     } catch (err) {
       this.reportError(err, answer);
       // A failure after ResponseStarted still closes the answer with what was actually said.
@@ -471,7 +501,8 @@ export class SessionRuntime {
   private async respond(
     state: AnswerState,
     source: AnswerSource,
-    userStored: Promise<boolean>,
+    /** Resolves true once the user's turn is stored (a getter when the agent's transcript brings it later). */
+    userStored: Promise<boolean> | (() => Promise<boolean>),
   ): Promise<void> {
     const { answer } = state;
     state.started = true;
@@ -487,6 +518,9 @@ export class SessionRuntime {
     let produced: Produced;
     try {
       produced = await this.produce(state, source, renderer);
+      if (produced.failure && source.kind === 'agent' && !answer.stopped) {
+        produced = await this.failOverToCascade(state, source, produced, renderer);
+      }
       if (produced.failure) {
         this.reportError(produced.failure, answer);
         produced.failed = await this.sayFailureLine(state, renderer);
@@ -501,7 +535,7 @@ export class SessionRuntime {
     if (produced.outcome.plainText && source.kind === 'llm') {
       this.warn(answer, 'the model did not answer in the JSON contract; its output was said as plain text');
     }
-    const questionStored = await userStored;
+    const questionStored = await (typeof userStored === 'function' ? userStored() : userStored);
     answer.timings.totalMs = this.since(answer);
     const heard = state.interruption?.heardText ?? answer.playback.spokenText;
     this.closeAnswer(state, {
@@ -540,6 +574,7 @@ export class SessionRuntime {
     source: AnswerSource,
     renderer: SpeechRenderer | undefined,
   ): Promise<Produced> {
+    if (source.kind === 'agent') return this.produceWithAgent(state, source, renderer);
     const { answer } = state;
     const sentences = new StageQueue<SpeechSentence>(answer.signal);
     const cleared = new StageQueue<SpeechSentence>(answer.signal);
@@ -550,34 +585,6 @@ export class SessionRuntime {
     let replaced = false;
     let modelOutcome: LlmOutcome | null = null;
     let gesturesTaken = false;
-    let textStarted = false;
-    const moderate =
-      source.kind === 'scripted'
-        ? async (text: string): Promise<ModerationVerdict> => ({ allowed: true, text })
-        : (text: string): Promise<ModerationVerdict> =>
-            traced(answer.trace, 'moderation', async (span) => {
-              const verdict = await withinTime(
-                this.deps.moderator.moderate({
-                  sessionId: this.config.sessionId,
-                  personaId: this.config.persona.id,
-                  text,
-                }),
-                this.config.timeouts?.moderationMs,
-                () => {
-                  span.set({ 'moderation.timed_out': true });
-                  this.warn(
-                    answer,
-                    'moderation took too long; the sentence was replaced by the safe fallback',
-                  );
-                },
-              );
-              span.set({
-                'moderation.allowed': verdict?.allowed,
-                'moderation.flagged': Boolean(verdict?.flagId),
-              });
-              // Unchecked text is never said: past the cap, the persona's safe fallback is.
-              return verdict ?? { allowed: false, text: this.config.persona.safeFallback ?? '…' };
-            });
     try {
       const [llm, moderation] = await Promise.all([
         runLlmStage({
@@ -597,17 +604,8 @@ export class SessionRuntime {
           answer,
           sentences,
           cleared,
-          moderate,
-          onCleared: (text) => {
-            if (!this.features.text || state.closed) return;
-            // Deltas concatenate to the full text: sentences after the first are joined with a space.
-            this.emit({
-              type: 'ResponseTextDelta',
-              responseId: answer.id,
-              delta: textStarted ? ` ${text}` : text,
-            });
-            textStarted = true;
-          },
+          moderate: this.moderation(answer, source.kind === 'scripted'),
+          onCleared: this.textDeltas(state),
           stopGeneration: () => {
             replaced = true;
             stopGeneration();
@@ -635,6 +633,185 @@ export class SessionRuntime {
     } finally {
       answer.signal.removeEventListener('abort', stopGeneration);
     }
+  }
+
+  /**
+   * An answer from the speech-to-speech agent: its audio goes out through the renderer as it comes, its
+   * transcript through moderation as text; a flagged sentence cuts the agent, and the persona's fallback is
+   * spoken by our TTS instead.
+   */
+  private async produceWithAgent(
+    state: AnswerState,
+    source: Extract<AnswerSource, { kind: 'agent' }>,
+    renderer: SpeechRenderer | undefined,
+  ): Promise<Produced> {
+    const { answer } = state;
+    const sentences = new StageQueue<SpeechSentence>(answer.signal);
+    const cleared = new StageQueue<SpeechSentence>(answer.signal);
+    const fallback = new StageQueue<SpeechSentence>(answer.signal);
+    const generation = new AbortController();
+    const stopGeneration = () => generation.abort(answer.signal.reason ?? new Stop('moderated'));
+    answer.signal.addEventListener('abort', stopGeneration, { once: true });
+    const segment = answer.playback.beginSentence('');
+    state.agentAudio = { connection: source.connection, startMs: segment.startMs };
+    try {
+      const [agent, moderation] = await Promise.all([
+        runAgentStage({
+          answer,
+          connection: source.connection,
+          input: source.input,
+          stopGeneration: generation.signal,
+          sentences,
+          segment,
+          renderer,
+          send: (events) => this.sendSpeech(state, events),
+          onInputTranscript: source.onInputTranscript,
+          runTool: (call) => this.runTool(call, answer),
+          onToken: () => {
+            answer.timings.llmFirstTokenMs ??= this.since(answer);
+          },
+        }),
+        runModerationStage({
+          answer,
+          sentences,
+          cleared,
+          moderate: this.moderation(answer, false),
+          onCleared: this.textDeltas(state),
+          stopGeneration,
+        }),
+        (async () => {
+          // What the agent said becomes its audio's text; a replaced sentence is spoken by our TTS instead.
+          for await (const sentence of cleared) {
+            if (sentence.replaced) fallback.push(sentence);
+            else segment.text = segment.text ? `${segment.text} ${sentence.text}` : sentence.text;
+          }
+          fallback.close();
+        })(),
+        runSpeechStage({
+          answer,
+          cleared: fallback,
+          speech: renderer ? { tts: this.deps.tts, voice: this.config.persona.voice, renderer } : undefined,
+          takeGesturePlan: () => null,
+          send: (events) => this.sendSpeech(state, events),
+        }),
+      ]);
+      // The agent remembers its answer only up to where moderation cut it.
+      if (moderation.replaced) source.connection.truncate(segment.endMs - segment.startMs);
+      return {
+        outcome: {
+          emotion: this.config.persona.defaultEmotion,
+          actions: [],
+          gesturePlan: [],
+          usage: agent.usage,
+          plainText: false,
+          warnings: [],
+        },
+        replaced: moderation.replaced,
+        flagIds: moderation.flagIds,
+        failure: answer.failure ?? agent.failure,
+      };
+    } finally {
+      answer.signal.removeEventListener('abort', stopGeneration);
+    }
+  }
+
+  /**
+   * The agent failed before or while answering: the session goes on in cascade mode (and says so), and the
+   * cascade answers the same turn, after whatever of the agent's answer was already said.
+   */
+  private async failOverToCascade(
+    state: AnswerState,
+    source: Extract<AnswerSource, { kind: 'agent' }>,
+    produced: Produced,
+    renderer: SpeechRenderer | undefined,
+  ): Promise<Produced> {
+    const { answer } = state;
+    const reason = produced.failure instanceof Error ? produced.failure.message : String(produced.failure);
+    this.deps.agent?.failed(produced.failure);
+    this.deps.log?.warn({ ...answer.logFields(), reason }, 'the agent failed; the cascade answers');
+    this.emit({ type: 'ConversationModeChanged', mode: 'CASCADE', provider: null, reason });
+    const cascade = await source.failover().catch((err: unknown) => {
+      this.reportError(err, answer);
+      return null;
+    });
+    if (!cascade || answer.stopped) return { ...produced, failure: null };
+    const more = await this.produce(state, cascade, renderer);
+    return {
+      ...more,
+      replaced: produced.replaced || more.replaced,
+      flagIds: [...produced.flagIds, ...more.flagIds],
+    };
+  }
+
+  /** Runs a tool the model called, telling clients it started and how it ended; the model gets the outcome. */
+  private async runTool(call: AgentToolCall, answer: Answer): Promise<string> {
+    const base = {
+      type: 'ToolCall' as const,
+      responseId: answer.id,
+      callId: call.callId,
+      name: call.name,
+      arguments: call.arguments,
+    };
+    this.emit({ ...base, status: 'STARTED', result: null, errorCode: null, errorMessage: null });
+    const outcome = this.deps.tools
+      ? await traced(answer.trace, 'tool', async (span) => {
+          span.set({ 'tool.name': call.name });
+          return this.deps.tools!.run({ ...call, signal: answer.signal });
+        })
+      : { ok: false as const, code: 'UNKNOWN_TOOL', message: `no tool named "${call.name}"` };
+    if (outcome.ok) {
+      this.emit({ ...base, status: 'DONE', result: outcome.output, errorCode: null, errorMessage: null });
+      return outcome.output;
+    }
+    this.warn(answer, `tool ${call.name} failed: ${outcome.code} ${outcome.message}`);
+    this.emit({
+      ...base,
+      status: 'FAILED',
+      result: null,
+      errorCode: outcome.code,
+      errorMessage: outcome.message,
+    });
+    return JSON.stringify({ error: { code: outcome.code, message: outcome.message } });
+  }
+
+  /** Text deltas of an answer's cleared sentences; they concatenate to its full text. */
+  private textDeltas(state: AnswerState): (text: string) => void {
+    let started = false;
+    return (text) => {
+      if (!this.features.text || state.closed) return;
+      this.emit({
+        type: 'ResponseTextDelta',
+        responseId: state.answer.id,
+        delta: started ? ` ${text}` : text,
+      });
+      started = true;
+    };
+  }
+
+  /** The pre-send check of each sentence, within the moderation cap (fixed lines are not checked). */
+  private moderation(answer: Answer, scripted: boolean): (text: string) => Promise<ModerationVerdict> {
+    if (scripted) return async (text) => ({ allowed: true, text });
+    return (text) =>
+      traced(answer.trace, 'moderation', async (span) => {
+        const verdict = await withinTime(
+          this.deps.moderator.moderate({
+            sessionId: this.config.sessionId,
+            personaId: this.config.persona.id,
+            text,
+          }),
+          this.config.timeouts?.moderationMs,
+          () => {
+            span.set({ 'moderation.timed_out': true });
+            this.warn(answer, 'moderation took too long; the sentence was replaced by the safe fallback');
+          },
+        );
+        span.set({
+          'moderation.allowed': verdict?.allowed,
+          'moderation.flagged': Boolean(verdict?.flagId),
+        });
+        // Unchecked text is never said: past the cap, the persona's safe fallback is.
+        return verdict ?? { allowed: false, text: this.config.persona.safeFallback ?? '…' };
+      });
   }
 
   private echoTyped(text: string, utteranceId: string): string {
@@ -694,25 +871,10 @@ export class SessionRuntime {
 
   /** The chat prompt: persona and contract, recalled memories, the recent conversation, the user's words. */
   private async prompt(userText: string, answer: Answer) {
-    const { sessionId, userId, persona } = this.config;
+    const { sessionId, persona } = this.config;
     const [recent, memories] = await Promise.all([
       this.deps.history.recent(sessionId),
-      this.features.memory
-        ? // Memories improve an answer but are not worth failing, or holding up, the turn for.
-          traced(answer.trace, 'memory_recall', (span) =>
-            withinTime(
-              this.deps.memory.recallTexts({ userId, personaId: persona.id, query: userText }),
-              this.config.timeouts?.memoryRecallMs,
-              () => {
-                span.set({ 'memory.timed_out': true });
-                this.warn(answer, 'memory recall took too long; answering without memories');
-              },
-            ).then((found) => {
-              span.set({ 'memory.recalled': found?.length ?? 0 });
-              return found ?? [];
-            }),
-          ).catch(() => [])
-        : [],
+      this.recall(userText, answer),
     ]);
     const span = answer.trace.child('prompt_build');
     const prompt = buildPrompt({
@@ -725,6 +887,134 @@ export class SessionRuntime {
     span.set({ 'prompt.messages': prompt.messages.length, 'prompt.memories': memories.length });
     span.end();
     return prompt.messages;
+  }
+
+  /** Memories that match `query`; they improve an answer but are not worth failing, or holding up, the turn for. */
+  private async recall(query: string, answer: Answer): Promise<string[]> {
+    const { userId, persona } = this.config;
+    if (!this.features.memory || !query) return [];
+    return traced(answer.trace, 'memory_recall', (span) =>
+      withinTime(
+        this.deps.memory.recallTexts({ userId, personaId: persona.id, query }),
+        this.config.timeouts?.memoryRecallMs,
+        () => {
+          span.set({ 'memory.timed_out': true });
+          this.warn(answer, 'memory recall took too long; answering without memories');
+        },
+      ).then((found) => {
+        span.set({ 'memory.recalled': found?.length ?? 0 });
+        return found ?? [];
+      }),
+    ).catch(() => []);
+  }
+
+  /**
+   * A turn answered by the speech-to-speech agent. Its instructions (persona and the memories for this turn)
+   * are refreshed first; the memories are looked up with the words when they are known (typed, or transcribed
+   * at the pause), else with the user's last turn. False when the agent is down: the cascade answers instead.
+   */
+  private async answerWithAgent(
+    state: AnswerState,
+    input: Extract<Input, { kind: 'text' | 'audio' }>,
+    agent: AgentLink,
+  ): Promise<boolean> {
+    const { answer } = state;
+    const typed = input.kind === 'text' ? input.text.trim() : null;
+    const query =
+      typed ?? (await input.origin.transcript)?.text ?? (await this.lastUserText().catch(() => ''));
+    const memories = await this.recall(query, answer);
+    const instructions = agentInstructions(this.config.persona, memories, this.config.promptTokenBudget);
+    const available = await agent.acquire(instructions, answer.signal);
+    if (!available.connection) {
+      if (available.justFailed) {
+        this.emit({
+          type: 'ConversationModeChanged',
+          mode: 'CASCADE',
+          provider: null,
+          reason: available.reason,
+        });
+      }
+      return false;
+    }
+    if (available.restored) {
+      this.emit({
+        type: 'ConversationModeChanged',
+        mode: 'AGENT',
+        provider: agent.label,
+        reason: 'the agent is back',
+      });
+    }
+    if (answer.stopped) return true;
+    if (typed !== null) this.echoTyped(typed, input.utteranceId);
+    await this.deps.limits?.consumeTurn(this.config.sessionId);
+    this.deps.activity?.userTurn(this.config.sessionId);
+    let userText = typed ?? '';
+    let userStored: Promise<boolean> | null = typed ? this.storeUserTurn(typed, answer) : null;
+    const images = this.takeImages();
+    const turn: AgentTurnInput = {
+      instructions,
+      ...(input.kind === 'audio' ? { audio: input.audio } : { text: typed ?? '' }),
+      ...(images.length > 0 ? { images } : {}),
+    };
+    const utteranceId = input.utteranceId;
+    await this.respond(
+      state,
+      {
+        kind: 'agent',
+        connection: available.connection,
+        input: turn,
+        onInputTranscript: (text) => {
+          if (userStored || !text.trim()) return;
+          userText = text.trim();
+          this.emit({
+            type: 'TranscriptFinal',
+            utteranceId,
+            text: userText,
+            confidence: 1,
+            alternatives: [],
+            words: [],
+          });
+          userStored = this.storeUserTurn(userText, answer);
+        },
+        failover: async () => {
+          // The agent's transcript of the user, else ours.
+          if (!userText && input.kind === 'audio') {
+            userText = await traced(answer.trace, 'stt', (span) =>
+              this.transcribe(input.audio, answer, utteranceId, span, input.origin.transcript),
+            );
+          }
+          if (!userText) return null;
+          const messages = await this.prompt(userText, answer);
+          userStored ??= this.storeUserTurn(userText, answer);
+          return { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages) };
+        },
+      },
+      // The agent may not have transcribed the user: then ours does, after the answer, so the turn is kept.
+      async () => {
+        if (!userStored && input.kind === 'audio') {
+          const text = await this.transcribe(input.audio, answer, utteranceId, UNTRACED).catch(() => '');
+          if (text) userStored = this.storeUserTurn(text, answer);
+        }
+        return userStored ?? false;
+      },
+    );
+    return true;
+  }
+
+  /** The chat model's request for an answer in the avatar's JSON contract. */
+  private llmRequest(messages: ChatMessage[]): Omit<LlmRequest, 'signal'> {
+    return {
+      messages,
+      json: true,
+      contract: answerContract(this.config.persona),
+      maxTokens: this.config.maxResponseTokens,
+      model: this.config.persona.llmModel ?? undefined,
+    };
+  }
+
+  private async lastUserText(): Promise<string> {
+    const recent = await this.deps.history.recent(this.config.sessionId);
+    return recent.findLast((turn) => turn.role === 'user')?.text ?? '';
   }
 
   /** Resolves true once the user turn is in the history and the store; false (reported) when it is not. */
@@ -796,6 +1086,10 @@ export class SessionRuntime {
   ): void {
     if (!state.started || state.closed) return;
     state.closed = true;
+    // The answer's actions are the application's to take: each is its own typed event, before the answer ends.
+    for (const action of result.actions) {
+      this.emit({ type: 'AvatarAction', responseId: state.answer.id, action });
+    }
     this.emit({
       type: 'ResponseDone',
       responseId: state.answer.id,

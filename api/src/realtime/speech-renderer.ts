@@ -20,6 +20,8 @@ export interface SpeechSentence {
   text: string;
   /** Index in the whole answer of this sentence's first word (gesture plans count words from 0). */
   firstWordIndex: number;
+  /** Moderation put the persona's fallback in place of what the model said. */
+  replaced?: boolean;
 }
 
 export type SpeechEventPayload = Extract<

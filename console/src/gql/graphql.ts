@@ -38,8 +38,12 @@ export type ModerationPolicyInput = {
 };
 
 export type PersonaCreateInput = {
+  agentModel?: string | null | undefined;
+  agentProvider?: string | null | undefined;
+  agentVoice?: string | null | undefined;
   avatarRig?: string | null | undefined;
   capabilities?: Array<string> | null | undefined;
+  conversationMode?: string | null | undefined;
   defaultEmotion?: string | null | undefined;
   description?: string | null | undefined;
   failureLine?: string | null | undefined;
@@ -51,14 +55,19 @@ export type PersonaCreateInput = {
   safeFallback?: string | null | undefined;
   sttProvider?: string | null | undefined;
   systemPrompt: string;
+  tools?: unknown;
   ttsProvider?: string | null | undefined;
   visemeMap?: unknown;
   voice?: string | null | undefined;
 };
 
 export type PersonaUpdateInput = {
+  agentModel?: string | null | undefined;
+  agentProvider?: string | null | undefined;
+  agentVoice?: string | null | undefined;
   avatarRig?: string | null | undefined;
   capabilities?: Array<string> | null | undefined;
+  conversationMode?: string | null | undefined;
   defaultEmotion?: string | null | undefined;
   description?: string | null | undefined;
   failureLine?: string | null | undefined;
@@ -70,6 +79,7 @@ export type PersonaUpdateInput = {
   safeFallback?: string | null | undefined;
   sttProvider?: string | null | undefined;
   systemPrompt?: string | null | undefined;
+  tools?: unknown;
   ttsProvider?: string | null | undefined;
   visemeMap?: unknown;
   voice?: string | null | undefined;
@@ -373,15 +383,19 @@ export type ConsoleSessionEventsSubscriptionVariables = Exact<{
 
 
 export type ConsoleSessionEventsSubscription = { sessionEvents:
+    | { __typename: 'AvatarAction', seq: number, at: string }
     | { __typename: 'BlendshapeFrames', seq: number, at: string, responseId: string, chunkSeq: number, fps: number, sampleRate: number, frames: Array<{ index: number, sampleStart: number, sampleEnd: number, weights: Array<number> }> }
+    | { __typename: 'ConversationModeChanged', seq: number, at: string }
     | { __typename: 'GestureEvent', seq: number, at: string, responseId: string, gesture: string, startMs: number, durationMs: number, intensity: number }
     | { __typename: 'Interrupted', seq: number, at: string, responseId: string, heardText: string, playedMs: number }
+    | { __typename: 'PersonaChanged', seq: number, at: string }
     | { __typename: 'ResponseDone', seq: number, at: string, responseId: string, text: string, emotion: string, actions: Array<string>, moderated: boolean }
     | { __typename: 'ResponseStarted', seq: number, at: string, responseId: string, startedFor: string | null }
     | { __typename: 'ResponseTextDelta', seq: number, at: string, responseId: string, delta: string }
     | { __typename: 'SessionEnded', seq: number, at: string, reason: string }
     | { __typename: 'SessionError', seq: number, at: string, code: string, message: string, retryable: boolean }
     | { __typename: 'SpeechChunk', seq: number, at: string, responseId: string, chunkSeq: number, audio: string, sampleRate: number, startMs: number, durationMs: number, text: string, phonemes: Array<{ phoneme: string, startMs: number, endMs: number }>, visemes: Array<{ viseme: string, startMs: number, endMs: number, weight: number }> }
+    | { __typename: 'ToolCall', seq: number, at: string }
     | { __typename: 'TranscriptFinal', seq: number, at: string, utteranceId: string, text: string, confidence: number }
     | { __typename: 'TranscriptPartial', seq: number, at: string, utteranceId: string, text: string }
    };

@@ -283,3 +283,19 @@ export class WindowAssembler {
     this.#filled = 0;
   }
 }
+
+/** A whole clip at another rate (a finished utterance handed to a provider that hears at its own rate). */
+export async function resampleClip(
+  pool: ResamplerPool,
+  samples: Int16Array,
+  inputRate: number,
+  outputRate: number,
+): Promise<Int16Array> {
+  if (inputRate === outputRate) return samples;
+  const resampler = await pool.acquire(inputRate, outputRate);
+  try {
+    return float32ToInt16(concatFloat32([resampler.push(samples), resampler.flush()]));
+  } finally {
+    pool.release(resampler);
+  }
+}

@@ -171,6 +171,38 @@ const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Recor
     description: 'A problem in the session the client should know about.',
     fields: { code: 'String', message: 'String', retryable: 'Boolean' },
   },
+  ToolCall: {
+    description:
+      'A tool the model called, run by the server: STARTED, then DONE or FAILED with the same callId.',
+    fields: {
+      responseId: 'String',
+      callId: 'String',
+      name: 'String',
+      status: { type: 'String', description: 'STARTED, DONE or FAILED.' },
+      arguments: { type: 'String', description: 'The arguments as the model wrote them (JSON).' },
+      result: { type: 'String', nullable: true, description: "DONE: the tool's answer (JSON)." },
+      errorCode: {
+        type: 'String',
+        nullable: true,
+        description:
+          'FAILED: UNKNOWN_TOOL, INVALID_ARGUMENTS, TIMEOUT, INVALID_RESPONSE, HTTP_ERROR or UNREACHABLE.',
+      },
+      errorMessage: { type: 'String', nullable: true },
+    },
+  },
+  AvatarAction: {
+    description: "An action the answer asks the application to take (the answer's `actions`).",
+    fields: { responseId: 'String', action: 'String' },
+  },
+  ConversationModeChanged: {
+    description:
+      'The session answers in another mode from now on: CASCADE when its speech-to-speech agent failed (tried again later), AGENT when it is back.',
+    fields: { mode: 'String', provider: { type: 'String', nullable: true }, reason: 'String' },
+  },
+  PersonaChanged: {
+    description: "setPersona took effect: answers from now on are the new persona's.",
+    fields: { personaId: { type: 'String', description: "The persona's global id." }, name: 'String' },
+  },
   SessionEnded: {
     description: 'The session ended; the subscription completes after this.',
     fields: {

@@ -1,4 +1,11 @@
 import { personaFieldRules as rules } from '../../domain/persona';
+import {
+  type PersonaTool,
+  parsePersonaTools,
+  SECRET_MASK,
+  toolNameOf,
+  withoutSecrets,
+} from '../../domain/tools';
 import { NotFoundError } from '../../errors';
 import { builder } from '../builder';
 
@@ -24,6 +31,21 @@ export const PersonaRef = builder.prismaNode('Persona', {
     gestureLibrary: t.exposeStringList('gestureLibrary'),
     defaultEmotion: t.exposeString('defaultEmotion'),
     capabilities: t.exposeStringList('capabilities'),
+    conversationMode: t.exposeString('conversationMode', {
+      description:
+        '`cascade` (STT, chat model, TTS) or `agent` (a speech-to-speech agent, the cascade as its fallback).',
+    }),
+    agentProvider: t.exposeString('agentProvider', {
+      nullable: true,
+      description: 'Agent mode: `openai-realtime` (default) or `gemini-live`.',
+    }),
+    agentModel: t.exposeString('agentModel', { nullable: true }),
+    agentVoice: t.exposeString('agentVoice', { nullable: true }),
+    tools: t.field({
+      type: 'JSON',
+      description: 'Tools the model may call (secrets are never returned: they read as "********").',
+      resolve: (persona) => withoutSecrets(parsePersonaTools(persona.tools)),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
@@ -50,6 +72,11 @@ const personaFields = <Creating extends boolean>(t: InputFieldBuilder, creating:
   gestureLibrary: t.stringList({ validate: rules.gestureLibrary }),
   defaultEmotion: t.string({ validate: rules.defaultEmotion }),
   capabilities: t.stringList({ validate: rules.capabilities }),
+  conversationMode: t.string({ validate: rules.conversationMode }),
+  agentProvider: t.string({ validate: rules.agentProvider }),
+  agentModel: t.string({ validate: rules.agentModel }),
+  agentVoice: t.string({ validate: rules.agentVoice }),
+  tools: t.field({ type: 'JSON', validate: rules.tools }),
 });
 
 const PersonaCreateInput = builder.inputType('PersonaCreateInput', { fields: (t) => personaFields(t, true) });
@@ -62,6 +89,16 @@ function definedFields<T extends Record<string, unknown>>(input: T) {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], null>;
   };
+}
+
+/** A tool sent back as read (its secret masked) keeps the secret it had. */
+function keepSecrets(tools: PersonaTool[], stored: PersonaTool[]): PersonaTool[] {
+  const secrets = new Map(
+    stored.flatMap((t) => ('secret' in t && t.secret ? [[toolNameOf(t), t.secret]] : [])),
+  );
+  return tools.map((tool) =>
+    'secret' in tool && tool.secret === SECRET_MASK ? { ...tool, secret: secrets.get(tool.name) } : tool,
+  );
 }
 
 builder.queryFields((t) => ({
@@ -106,6 +143,7 @@ builder.mutationFields((t) => ({
           name: input.name,
           systemPrompt: input.systemPrompt,
           visemeMap: (input.visemeMap ?? {}) as object,
+          tools: (input.tools ?? []) as object[],
         },
       }),
   }),
@@ -120,11 +158,17 @@ builder.mutationFields((t) => ({
       const prisma = ctx.services.db.prisma;
       const existing = await prisma.persona.findUnique({ where: { id: id.id } });
       if (!existing) throw new NotFoundError('Persona', id.id);
-      const { visemeMap, ...rest } = definedFields(input);
+      const { visemeMap, tools, ...rest } = definedFields(input);
       return prisma.persona.update({
         ...query,
         where: { id: existing.id },
-        data: { ...rest, ...(visemeMap !== undefined ? { visemeMap: visemeMap as object } : {}) },
+        data: {
+          ...rest,
+          ...(visemeMap !== undefined ? { visemeMap: visemeMap as object } : {}),
+          ...(tools !== undefined
+            ? { tools: keepSecrets(tools as PersonaTool[], parsePersonaTools(existing.tools)) as object[] }
+            : {}),
+        },
       });
     },
   }),

@@ -1,0 +1,318 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVoiceClient } from '../examples/voice-client';
+import { type FakeAgentServer, startFakeRealtime } from '../test-support/fake-agent-servers';
+import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
+import {
+  CreatePersonaMutation,
+  CreateSessionMutation,
+  SendTextMutation,
+  SessionEventsSubscription,
+  SessionQuery,
+} from '../test-support/operations';
+
+type Received = Awaited<ReturnType<typeof askText>>['received'];
+const ANSWER = 'I am Echo, a voice that came over the wire. It is nice to hear from you today.';
+
+/** A local HTTP tool endpoint: records calls, answers per path (JSON, invalid JSON, or too late). */
+async function startToolServer() {
+  const calls: { path: string; headers: Record<string, unknown>; body: unknown }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      calls.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(body || '{}') });
+      if (req.url === '/weather') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ city: 'Oslo', celsius: 4 }));
+      } else if (req.url === '/broken') res.end('<html>not json');
+      else if (req.url === '/slow') setTimeout(() => res.end('{}'), 3000);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function askText(t: TestApp, token: string, sessionId: string, text: string, sessionToken: string) {
+  const events = collect(
+    t.wsClient(sessionToken),
+    SessionEventsSubscription,
+    { sessionId, afterSeq: 0 },
+    (r) => {
+      const e = r.data?.sessionEvents;
+      return e?.__typename === 'ResponseDone' && !seen.has(e.responseId);
+    },
+    30_000,
+  );
+  await t.gql(SendTextMutation, { sessionId, text }, token);
+  const received = (await events).map((r) => r.data!.sessionEvents);
+  for (const e of received) if (e.__typename === 'ResponseDone') seen.add(e.responseId);
+  return { received };
+}
+const seen = new Set<string>();
+
+const ofType = <T extends Received[number]['__typename']>(received: Received, type: T) =>
+  received.filter((e): e is Extract<Received[number], { __typename: T }> => e.__typename === type);
+
+/** A persona in agent mode on OpenAI Realtime (a protocol-faithful fake), with the local cascade as fallback. */
+describe('agent mode: OpenAI Realtime', () => {
+  let fake: FakeAgentServer;
+  let tools: Awaited<ReturnType<typeof startToolServer>>;
+  let t: TestApp;
+  let admin: string;
+  let personaId: string;
+
+  beforeAll(async () => {
+    fake = await startFakeRealtime({ turns: [{ inputTranscript: 'Who are you?', answer: ANSWER }] });
+    tools = await startToolServer();
+    t = await startTestApp({
+      env: { OPENAI_REALTIME_URL: fake.url, AGENT_RETRY_AFTER_MS: '1500', AGENT_IDLE_TIMEOUT_MS: '1500' },
+    });
+    admin = await t.token('admin');
+    const created = await t.gql(
+      CreatePersonaMutation,
+      {
+        input: {
+          name: 'Echo',
+          systemPrompt: 'You are Echo, a calm voice.',
+          conversationMode: 'agent',
+          agentVoice: 'verse',
+          tools: [
+            { builtin: 'current_time' },
+            {
+              name: 'weather',
+              description: 'The weather in a city.',
+              parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+              url: `${tools.url}/weather`,
+              secretHeader: 'X-Tool-Secret',
+              secret: 's3cret',
+            },
+            {
+              name: 'broken',
+              description: 'Answers badly.',
+              parameters: { type: 'object' },
+              url: `${tools.url}/broken`,
+            },
+            {
+              name: 'slow',
+              description: 'Too slow.',
+              parameters: { type: 'object' },
+              url: `${tools.url}/slow`,
+              timeoutMs: 300,
+            },
+          ],
+        },
+      },
+      admin,
+    );
+    expect(created.errors).toBeUndefined();
+    personaId = created.data!.createPersona.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+    await tools?.close();
+  });
+
+  async function session() {
+    const res = await t.gql(CreateSessionMutation, { input: { personaId } }, admin);
+    return res.data!.createSession;
+  }
+
+  it('answers a spoken question with the agent: transcripts, chunks with visemes, 30 fps frames tiled over its audio', async () => {
+    fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
+    const before = fake.received.length;
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Echo',
+      question: 'Who are you?',
+    });
+    const events = result.timeline.map((e) => e.event);
+    const types = events.map((e) => e.__typename);
+    expect(types).toContain('ResponseStarted');
+    expect(types.at(-1)).toBe('ResponseDone');
+    const transcript = events.find((e) => e.__typename === 'TranscriptFinal');
+    expect(transcript).toMatchObject({ text: 'Who are you?', utteranceId: 'question' });
+    const chunks = events.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+    expect(chunks.length).toBeGreaterThan(3);
+    // Visemes read from the agent's audio, for the persona's rig.
+    expect(chunks.filter((c) => c.visemes.length > 0).length).toBeGreaterThan(chunks.length / 2);
+    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
+    expect(chunks[0]!.sampleRate).toBe(24_000);
+    const frames = events.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+    expect(frames.length).toBe(Math.ceil((samples / 24_000) * 30));
+    for (const [i, frame] of frames.entries()) {
+      expect(frame.index).toBe(i);
+      expect(frame.sampleStart).toBe(i === 0 ? 0 : frames[i - 1]!.sampleEnd);
+    }
+    expect(frames.at(-1)!.sampleEnd).toBe(samples);
+    const text = events.flatMap((e) => (e.__typename === 'ResponseTextDelta' ? [e.delta] : [])).join('');
+    expect(text).toBe(ANSWER);
+    expect(events.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: ANSWER });
+    expect(result.turns.map((turn) => [turn.role, turn.text])).toEqual([
+      ['USER', 'Who are you?'],
+      ['ASSISTANT', ANSWER],
+    ]);
+    // What the agent received: the persona in its instructions, our audio at 24 kHz, committed by our turn end.
+    const sent = fake.received.slice(before).map((r) => r.message);
+    const update = sent.find((m) => m.type === 'session.update')!.session as Record<string, unknown>;
+    expect(update).toMatchObject({ voice: 'verse', turn_detection: null, input_audio_format: 'pcm16' });
+    expect(String(update.instructions)).toContain('You are Echo, a calm voice.');
+    expect((update.tools as { name: string }[]).map((tool) => tool.name)).toEqual([
+      'current_time',
+      'weather',
+      'broken',
+      'slow',
+    ]);
+    const appended = sent
+      .filter((m) => m.type === 'input_audio_buffer.append')
+      .reduce((n, m) => n + Buffer.from(String(m.audio), 'base64').length / 2, 0);
+    expect(appended).toBeGreaterThan(24_000 * 0.5);
+    expect(sent.map((m) => m.type)).toEqual(
+      expect.arrayContaining(['input_audio_buffer.commit', 'response.create']),
+    );
+  });
+
+  it('cuts the agent at a barge-in and truncates its item to the played milliseconds', async () => {
+    fake.setTurns([
+      { inputTranscript: 'Tell me a story.', answer: `${ANSWER} ${ANSWER} ${ANSWER}`, deltaDelayMs: 60 },
+      { inputTranscript: 'Stop.', answer: 'Sure.' },
+    ]);
+    const before = fake.received.length;
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Echo',
+      question: 'Tell me a story please',
+      bargeIn: 'Stop, stop, wait a moment.',
+    });
+    const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
+    if (interrupted?.__typename !== 'Interrupted') throw new Error('not interrupted');
+    const sent = fake.received.slice(before).map((r) => r.message);
+    expect(sent.map((m) => m.type)).toContain('response.cancel');
+    await expect
+      .poll(() => fake.received.slice(before).some((r) => r.message.type === 'conversation.item.truncate'))
+      .toBe(true);
+    const truncate = fake.received
+      .slice(before)
+      .find((r) => r.message.type === 'conversation.item.truncate')!.message;
+    expect(truncate.audio_end_ms).toBe(Math.round(interrupted.playedMs));
+    expect(interrupted.heardText.length).toBeLessThan(ANSWER.length * 3);
+    const assistant = result.turns.find((turn) => turn.role === 'ASSISTANT' && turn.interrupted);
+    expect(assistant?.text).toBe(interrupted.heardText);
+  });
+
+  it('runs the tools the agent calls and feeds their results back; each call is an event', async () => {
+    const created = await session();
+    const sessionId = created.session.id;
+    const ask = (text: string) => askText(t, admin, sessionId, text, created.sessionToken);
+    fake.setTurns([
+      { answer: 'It is four degrees in Oslo.', toolCall: { name: 'weather', arguments: { city: 'Oslo' } } },
+    ]);
+    const { received } = await ask('What is the weather in Oslo?');
+    const calls = ofType(received, 'ToolCall');
+    expect(calls.map((c) => c.status)).toEqual(['STARTED', 'DONE']);
+    expect(calls[1]).toMatchObject({ name: 'weather', result: JSON.stringify({ city: 'Oslo', celsius: 4 }) });
+    const hit = tools.calls.at(-1)!;
+    expect(hit.body).toEqual({ city: 'Oslo' });
+    expect(hit.headers['x-tool-secret']).toBe('s3cret');
+    expect(fake.toolOutputs().at(-1)).toBe(JSON.stringify({ city: 'Oslo', celsius: 4 }));
+    expect(ofType(received, 'ResponseDone').at(-1)?.text).toBe('It is four degrees in Oslo.');
+
+    // The built-in clock.
+    fake.setTurns([{ answer: 'It is late.', toolCall: { name: 'current_time', arguments: {} } }]);
+    const clock = ofType((await ask('What time is it?')).received, 'ToolCall').at(-1)!;
+    expect(clock.status).toBe('DONE');
+    expect(Date.parse(JSON.parse(clock.result!).iso)).toBeGreaterThan(Date.now() - 60_000);
+
+    // Bad tools: each a FAILED event with its code, fed back to the model as an error; the answer goes on.
+    for (const [name, args, code] of [
+      ['teleport', {}, 'UNKNOWN_TOOL'],
+      ['weather', { town: 'Oslo' }, 'INVALID_ARGUMENTS'],
+      ['weather', '{"city": ', 'INVALID_ARGUMENTS'],
+      ['broken', {}, 'INVALID_RESPONSE'],
+      ['slow', {}, 'TIMEOUT'],
+    ] as const) {
+      fake.setTurns([{ answer: 'That did not work.', toolCall: { name, arguments: args } }]);
+      const { received: events } = await ask(`Use ${name}`);
+      const failed = ofType(events, 'ToolCall').at(-1)!;
+      expect([failed.name, failed.status, failed.errorCode]).toEqual([name, 'FAILED', code]);
+      expect(JSON.parse(String(fake.toolOutputs().at(-1))).error.code).toBe(code);
+      expect(ofType(events, 'ResponseDone').at(-1)?.text).toBe('That did not work.');
+    }
+  });
+
+  it('fails over to the cascade when the agent drops, sends malformed events or goes quiet, and comes back later', async () => {
+    for (const fail of ['drop', 'malformed', 'stall'] as const) {
+      const created = await session();
+      const sessionId = created.session.id;
+      fake.setTurns([{ answer: ANSWER, fail, failAfterDeltas: 3 }]);
+      const { received } = await askText(t, admin, sessionId, 'What is your name?', created.sessionToken);
+      const changed = ofType(received, 'ConversationModeChanged');
+      expect(changed).toHaveLength(1);
+      expect(changed[0]).toMatchObject({ mode: 'CASCADE' });
+      // The cascade (the local responder) answered the same question, after the agent's first audio.
+      const done = ofType(received, 'ResponseDone').at(-1)!;
+      expect(done.text).toContain('Echo');
+      expect(ofType(received, 'ResponseStarted')).toHaveLength(1);
+      // Within the retry window the cascade answers; then the agent is tried again, and is back.
+      fake.setTurns([{ answer: 'Back again.' }]);
+      const next = await askText(t, admin, sessionId, 'Are you there?', created.sessionToken);
+      expect(ofType(next.received, 'ResponseDone').at(-1)?.text).not.toBe('Back again.');
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      const later = await askText(t, admin, sessionId, 'And now?', created.sessionToken);
+      expect(ofType(later.received, 'ConversationModeChanged').at(-1)).toMatchObject({ mode: 'AGENT' });
+      expect(ofType(later.received, 'ResponseDone').at(-1)?.text).toBe('Back again.');
+      const stored = await t.gql(SessionQuery, { id: sessionId }, admin);
+      expect(stored.data!.session.turns.edges.map((e) => e.node.role)).toEqual([
+        'USER',
+        'ASSISTANT',
+        'USER',
+        'ASSISTANT',
+        'USER',
+        'ASSISTANT',
+      ]);
+    }
+  });
+
+  it('answers with the cascade when the agent refuses the connection, and says so once', async () => {
+    fake.setRefuse(true);
+    try {
+      const created = await session();
+      const first = await askText(t, admin, created.session.id, 'Hello?', created.sessionToken);
+      expect(ofType(first.received, 'ConversationModeChanged')).toMatchObject([{ mode: 'CASCADE' }]);
+      expect(ofType(first.received, 'ResponseDone').at(-1)?.text.length).toBeGreaterThan(0);
+    } finally {
+      fake.setRefuse(false);
+    }
+  });
+
+  it('refuses bad agent settings and tools with typed errors, changing nothing', async () => {
+    const bad = [
+      { conversationMode: 'telepathy' },
+      { agentProvider: 'skynet' },
+      { tools: [{ builtin: 'self_destruct' }] },
+      { tools: [{ name: 'x', description: 'd', parameters: { type: 'string' }, url: 'http://h/' }] },
+      { tools: [{ name: 'x', description: 'd', parameters: { type: 'object' }, url: 'ftp://h/' }] },
+      {
+        tools: [
+          { name: 'x', description: 'd', parameters: { type: 'object' }, url: 'http://h/', secret: 'only' },
+        ],
+      },
+      { tools: [{ builtin: 'current_time' }, { builtin: 'current_time' }] },
+    ];
+    for (const input of bad) {
+      const res = await t.gql(
+        CreatePersonaMutation,
+        { input: { name: 'Bad', systemPrompt: 'x', ...input } },
+        admin,
+      );
+      expect(res.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_INPUT');
+    }
+  });
+});
