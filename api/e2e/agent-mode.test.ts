@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVoiceClient } from '../examples/voice-client';
-import { type FakeAgentServer, startFakeRealtime } from '../test-support/fake-agent-servers';
+import {
+  type FakeAgentServer,
+  startFakeGeminiLive,
+  startFakeRealtime,
+} from '../test-support/fake-agent-servers';
 import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   CreatePersonaMutation,
@@ -314,5 +318,88 @@ describe('agent mode: OpenAI Realtime', () => {
       );
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_INPUT');
     }
+  });
+});
+
+/** The same persona on Gemini Live: the same event stream for clients, Gemini's protocol underneath. */
+describe('agent mode: Gemini Live', () => {
+  let fake: FakeAgentServer;
+  let t: TestApp;
+  let admin: string;
+  let personaId: string;
+
+  beforeAll(async () => {
+    fake = await startFakeGeminiLive({ turns: [{ inputTranscript: 'Who are you?', answer: ANSWER }] });
+    t = await startTestApp({
+      env: { GEMINI_LIVE_URL: fake.url, GEMINI_API_KEY: 'test-key', AGENT_IDLE_TIMEOUT_MS: '1500' },
+    });
+    admin = await t.token('admin');
+    const created = await t.gql(
+      CreatePersonaMutation,
+      {
+        input: {
+          name: 'Gem',
+          systemPrompt: 'You are Gem, a bright voice.',
+          conversationMode: 'agent',
+          agentProvider: 'gemini-live',
+          agentVoice: 'Puck',
+          tools: [{ builtin: 'current_time' }],
+        },
+      },
+      admin,
+    );
+    personaId = created.data!.createPersona.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+  });
+
+  it('answers a spoken question: transcripts both ways, chunks with visemes and frames tiled over the audio', async () => {
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Gem',
+      question: 'Who are you?',
+    });
+    const events = result.timeline.map((e) => e.event);
+    expect(events.find((e) => e.__typename === 'TranscriptFinal')).toMatchObject({ text: 'Who are you?' });
+    const chunks = events.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
+    const frames = events.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+    expect(frames.length).toBe(Math.ceil((samples / 24_000) * 30));
+    expect(frames.at(-1)!.sampleEnd).toBe(samples);
+    expect(chunks.filter((c) => c.visemes.length > 0).length).toBeGreaterThan(chunks.length / 2);
+    expect(events.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: ANSWER });
+    expect(result.turns.map((turn) => turn.text)).toEqual(['Who are you?', ANSWER]);
+    const sent = fake.received.map((r) => r.message);
+    expect(sent[0]!.setup).toMatchObject({
+      model: 'models/gemini-2.0-flash-live-001',
+      generationConfig: { speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Puck' } } } },
+      realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+      tools: [{ functionDeclarations: [expect.objectContaining({ name: 'current_time' })] }],
+    });
+    expect(JSON.stringify(sent[0]!.setup)).toContain('You are Gem, a bright voice.');
+    const inputs = sent.flatMap((m) => (m.realtimeInput ? [m.realtimeInput] : []));
+    expect(inputs[0]).toEqual({ activityStart: {} });
+    expect(inputs.at(-1)).toEqual({ activityEnd: {} });
+    expect(inputs[1]).toMatchObject({ audio: { mimeType: 'audio/pcm;rate=16000' } });
+    expect(fake.upgrades[0]!.url).toContain('key=test-key');
+  });
+
+  it('runs a tool call through toolResponse, and fails over to the cascade when Gemini drops', async () => {
+    const created = await (await t.gql(CreateSessionMutation, { input: { personaId } }, admin)).data!
+      .createSession;
+    const sessionId = created.session.id;
+    fake.setTurns([{ answer: 'It is noon.', toolCall: { name: 'current_time', arguments: {} } }]);
+    const { received } = await askText(t, admin, sessionId, 'What time is it?', created.sessionToken);
+    expect(ofType(received, 'ToolCall').map((c) => c.status)).toEqual(['STARTED', 'DONE']);
+    expect(JSON.parse(JSON.stringify(fake.toolOutputs().at(-1)))).toHaveProperty('iso');
+    expect(ofType(received, 'ResponseDone').at(-1)?.text).toBe('It is noon.');
+
+    fake.setTurns([{ answer: ANSWER, fail: 'drop', failAfterDeltas: 2 }]);
+    const dropped = await askText(t, admin, sessionId, 'What is your name?', created.sessionToken);
+    expect(ofType(dropped.received, 'ConversationModeChanged')).toMatchObject([{ mode: 'CASCADE' }]);
+    expect(ofType(dropped.received, 'ResponseDone').at(-1)?.text).toContain('Gem');
   });
 });

@@ -2,6 +2,7 @@
  * Which adapter each configured provider name means. `app.ts` builds the API from these and the standalone
  * Temporal worker uses the same choices, so memories are written and searched with the same model.
  */
+import { GeminiLiveAgent } from './adapters/agent/gemini-live';
 import { OpenAIRealtimeAgent } from './adapters/agent/openai-realtime';
 import type { AgentAdapter } from './adapters/agent/types';
 import type { ResamplerPool } from './adapters/audio/resampler';
@@ -50,11 +51,12 @@ export function summarizerFor(config: Config): Summarizer {
 
 /** The speech-to-speech agents personas in agent mode may name: those whose key or URL is configured. */
 export function agentAdapters(config: Config, resamplers: ResamplerPool): Record<string, AgentAdapter> {
-  const { openaiRealtime, idleTimeoutMs } = config.providers.agents;
+  const { openaiRealtime, geminiLive, idleTimeoutMs } = config.providers.agents;
   const agents: Record<string, AgentAdapter> = {};
   if (openaiRealtime) {
     agents['openai-realtime'] = new OpenAIRealtimeAgent({ ...openaiRealtime, resamplers, idleTimeoutMs });
   }
+  if (geminiLive) agents['gemini-live'] = new GeminiLiveAgent({ ...geminiLive, resamplers, idleTimeoutMs });
   return agents;
 }
 

@@ -135,3 +135,15 @@ export class JsonSocket {
     this.waiter = null;
   }
 }
+
+/** A string field the protocol requires: its absence makes the event malformed (a ProviderError). */
+export function stringField(message: JsonMessage, field: string, label: string): string {
+  const value = message[field];
+  if (typeof value !== 'string') {
+    throw new ProviderError(
+      label,
+      `the agent sent a malformed ${String(message.type ?? 'event')} (no ${field})`,
+    );
+  }
+  return value;
+}

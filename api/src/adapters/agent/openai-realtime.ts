@@ -11,7 +11,7 @@
 import { ProviderError } from '../../errors';
 import { int16FromBytes, pcm16ToBase64 } from '../audio/pcm';
 import { type ResamplerPool, resampleClip } from '../audio/resampler';
-import { type JsonMessage, JsonSocket } from './json-socket';
+import { type JsonMessage, JsonSocket, stringField } from './json-socket';
 import type {
   AgentAdapter,
   AgentConnection,
@@ -169,26 +169,26 @@ class OpenAIRealtimeConnection implements AgentConnection {
         }
         switch (message.type) {
           case 'input_audio_buffer.committed':
-            inputItem = text(message, 'item_id', this.label);
+            inputItem = stringField(message, 'item_id', this.label);
             break;
           case 'conversation.item.input_audio_transcription.completed':
           case 'conversation.item.input_audio_transcription.failed':
             if (message.item_id !== inputItem) break;
             transcriptDue = false;
             if (message.type.endsWith('completed')) {
-              yield { type: 'input_transcript', text: text(message, 'transcript', this.label) };
+              yield { type: 'input_transcript', text: stringField(message, 'transcript', this.label) };
             }
             if (!responding) return;
             break;
           case 'response.output_item.added': {
             const item = message.item as JsonMessage | undefined;
             if (item?.type === 'message')
-              this.items.push({ id: text(item, 'id', this.label), startMs: audioMs, endMs: audioMs });
+              this.items.push({ id: stringField(item, 'id', this.label), startMs: audioMs, endMs: audioMs });
             break;
           }
           case 'response.audio.delta':
           case 'response.output_audio.delta': {
-            const samples = int16FromBytes(Buffer.from(text(message, 'delta', this.label), 'base64'));
+            const samples = int16FromBytes(Buffer.from(stringField(message, 'delta', this.label), 'base64'));
             audioMs += (samples.length * 1000) / RATE;
             const item = this.items.at(-1);
             if (item) item.endMs = audioMs;
@@ -197,13 +197,13 @@ class OpenAIRealtimeConnection implements AgentConnection {
           }
           case 'response.audio_transcript.delta':
           case 'response.output_audio_transcript.delta':
-            yield { type: 'transcript', delta: text(message, 'delta', this.label) };
+            yield { type: 'transcript', delta: stringField(message, 'delta', this.label) };
             break;
           case 'response.function_call_arguments.done':
             calls.push({
-              callId: text(message, 'call_id', this.label),
-              name: text(message, 'name', this.label),
-              arguments: text(message, 'arguments', this.label),
+              callId: stringField(message, 'call_id', this.label),
+              name: stringField(message, 'name', this.label),
+              arguments: stringField(message, 'arguments', this.label),
             });
             break;
           case 'response.done': {
@@ -300,13 +300,4 @@ async function expectEvent(
       throw new ProviderError(socket.label, error.message ?? `the agent refused the session`);
     }
   }
-}
-
-/** A string field the protocol requires: its absence is a malformed event. */
-function text(message: JsonMessage, field: string, label: string): string {
-  const value = message[field];
-  if (typeof value !== 'string') {
-    throw new ProviderError(label, `the agent sent a malformed ${String(message.type)} event (no ${field})`);
-  }
-  return value;
 }
