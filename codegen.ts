@@ -7,7 +7,7 @@ const clientPreset = {
   config: {
     useTypeImports: true,
     enumsAsTypes: true,
-    scalars: { DateTime: 'string', JSON: 'unknown' },
+    scalars: { DateTime: 'string', JSON: 'unknown', File: 'File' },
   },
 };
 

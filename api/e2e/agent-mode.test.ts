@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVoiceClient } from '../examples/voice-client';
 import {
@@ -9,11 +10,14 @@ import {
 } from '../test-support/fake-agent-servers';
 import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
+  ArchivePersonaMutation,
   CreatePersonaMutation,
   CreateSessionMutation,
+  SendImageMutation,
   SendTextMutation,
   SessionEventsSubscription,
   SessionQuery,
+  SetPersonaMutation,
 } from '../test-support/operations';
 
 type Received = Awaited<ReturnType<typeof askText>>['received'];
@@ -58,6 +62,36 @@ async function askText(t: TestApp, token: string, sessionId: string, text: strin
   return { received };
 }
 const seen = new Set<string>();
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** `sendImage` as a GraphQL multipart request, the way upload-capable clients send files. */
+async function sendImage(t: TestApp, token: string, sessionId: string, bytes: Uint8Array, type: string) {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({ query: print(SendImageMutation), variables: { sessionId, image: null } }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.image'] }));
+  form.append('0', new Blob([Uint8Array.from(bytes)], { type }), 'picture');
+  const res = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      data?: { sendImage: { mimeType: string } };
+      errors?: { extensions?: { code?: string } }[];
+      error?: { code?: string };
+    },
+  };
+}
 
 const ofType = <T extends Received[number]['__typename']>(received: Received, type: T) =>
   received.filter((e): e is Extract<Received[number], { __typename: T }> => e.__typename === type);
@@ -294,6 +328,75 @@ describe('agent mode: OpenAI Realtime', () => {
     } finally {
       fake.setRefuse(false);
     }
+  });
+
+  it('sends an image to the agent with the next turn; refuses files that are not images or too large', async () => {
+    const created = await session();
+    const sessionId = created.session.id;
+    const sent = await sendImage(t, admin, sessionId, PNG, 'image/png');
+    expect(sent.body.data?.sendImage.mimeType).toBe('image/png');
+    // The declared type is not trusted: a text file called image/png is refused, and so is one too large.
+    const text = await sendImage(t, admin, sessionId, Buffer.from('hello, not an image'), 'image/png');
+    expect(text.body.errors?.[0]?.extensions?.code).toBe('BAD_INPUT');
+    const big = Buffer.concat([PNG, Buffer.alloc(600 * 1024)]);
+    const large = await sendImage(t, admin, sessionId, big, 'image/png');
+    expect(large.body.errors?.[0]?.extensions?.code).toBe('TOO_LARGE');
+    const huge = await sendImage(t, admin, sessionId, Buffer.concat([big, big]), 'image/png');
+    expect([huge.status, huge.body.error?.code]).toEqual([413, 'TOO_LARGE']);
+
+    const before = fake.received.length;
+    fake.setTurns([{ answer: 'A tiny picture.' }]);
+    await askText(t, admin, sessionId, 'What do you see?', created.sessionToken);
+    const item = fake.received
+      .slice(before)
+      .map((r) => r.message)
+      .find((m) => m.type === 'conversation.item.create')!.item as {
+      content: { type: string; image_url?: string; text?: string }[];
+    };
+    expect(item.content).toEqual([
+      { type: 'input_image', image_url: `data:image/png;base64,${PNG.toString('base64')}` },
+      { type: 'input_text', text: 'What do you see?' },
+    ]);
+  });
+
+  it('switches persona mid-session at the next turn: agent to cascade, with an event; refuses personas the user may not use', async () => {
+    const plain = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Plain', systemPrompt: 'Be plain.' } },
+      admin,
+    );
+    const plainId = plain.data!.createPersona.id;
+    const created = await session();
+    const sessionId = created.session.id;
+    fake.setTurns([{ answer: 'Echo here.' }]);
+    const first = await askText(t, admin, sessionId, 'Hi?', created.sessionToken);
+    expect(ofType(first.received, 'ResponseDone').at(-1)?.text).toBe('Echo here.');
+    const switched = await t.gql(SetPersonaMutation, { sessionId, personaId: plainId }, admin);
+    expect(switched.data?.setPersona.persona.name).toBe('Plain');
+    const second = await askText(t, admin, sessionId, 'What is your name?', created.sessionToken);
+    expect(ofType(second.received, 'PersonaChanged').at(-1)).toMatchObject({
+      personaId: plainId,
+      name: 'Plain',
+    });
+    // The cascade's local responder now answers as Plain.
+    expect(ofType(second.received, 'ResponseDone').at(-1)?.text).toContain('Plain');
+
+    const archived = await t.gql(
+      CreatePersonaMutation,
+      { input: { name: 'Gone', systemPrompt: 'x' } },
+      admin,
+    );
+    await t.gql(ArchivePersonaMutation, { id: archived.data!.createPersona.id }, admin);
+    const refused = await t.gql(
+      SetPersonaMutation,
+      { sessionId, personaId: archived.data!.createPersona.id },
+      admin,
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // Another user's session cannot be switched either.
+    const bob = await t.token('bob');
+    const foreign = await t.gql(SetPersonaMutation, { sessionId, personaId: plainId }, bob);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('refuses bad agent settings and tools with typed errors, changing nothing', async () => {

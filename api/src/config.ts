@@ -127,6 +127,12 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Largest image `sendImage` takes (the whole request must also fit HTTP_MAX_BODY_BYTES). */
+  IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(512 * 1024),
   WS_MAX_MESSAGE_BYTES: z.coerce
     .number()
     .int()
@@ -243,6 +249,7 @@ export interface Config {
   privacy: { exportMaxBytes: number; concurrentExportsPerUser: number };
   /** Caps on the critical path of a turn: past them the turn goes on without (recall) or safely (moderation). */
   timeouts: { memoryRecallMs: number; moderationMs: number };
+  imageMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -412,5 +419,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentExportsPerUser: e.MAX_CONCURRENT_EXPORTS_PER_USER,
     },
     timeouts: { memoryRecallMs: e.MEMORY_RECALL_TIMEOUT_MS, moderationMs: e.MODERATION_TIMEOUT_MS },
+    imageMaxBytes: e.IMAGE_MAX_BYTES,
   };
 }

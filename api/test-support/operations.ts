@@ -162,3 +162,21 @@ export const PlatformActivityQuery = graphql(`
     platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }
   }
 `);
+
+export const SendImageMutation = graphql(`
+  mutation SendImage($sessionId: ID!, $image: File!) {
+    sendImage(sessionId: $sessionId, image: $image) { accepted mimeType bytes }
+  }
+`);
+
+export const SetPersonaMutation = graphql(`
+  mutation SetPersona($sessionId: ID!, $personaId: ID!) {
+    setPersona(sessionId: $sessionId, personaId: $personaId) { accepted persona { id name } }
+  }
+`);
+
+export const ArchivePersonaMutation = graphql(`
+  mutation ArchivePersona($id: ID!) {
+    archivePersona(id: $id) { id archivedAt }
+  }
+`);

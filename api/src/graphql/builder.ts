@@ -17,6 +17,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: JsonValue; Output: unknown };
+    /** A file of a GraphQL multipart request (graphql-yoga parses it into a Fetch API File). */
+    File: { Input: File; Output: never };
   };
   AuthScopes: {
     /** Any signed-in caller with a full API token. */
@@ -72,6 +74,13 @@ builder.scalarType('DateTime', {
     if (typeof value !== 'string' || Number.isNaN(date.getTime()))
       throw new BadInputError('Invalid DateTime');
     return date;
+  },
+});
+
+builder.scalarType('File', {
+  description: 'A file sent as a GraphQL multipart request (graphql-multipart-request-spec); input only.',
+  serialize: () => {
+    throw new Error('File is an input type only');
   },
 });
 

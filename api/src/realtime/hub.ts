@@ -1,4 +1,4 @@
-import type { AgentAdapter } from '../adapters/agent/types';
+import type { AgentAdapter, AgentImage } from '../adapters/agent/types';
 import type { ResamplerPool } from '../adapters/audio/resampler';
 import {
   FailoverLlm,
@@ -30,7 +30,13 @@ import type {
   TurnStore,
   TurnTracer,
 } from './ports';
-import { type AnswerFeatures, type RuntimePersona, SessionRuntime } from './session-runtime';
+import {
+  type AnswerFeatures,
+  type RuntimePersona,
+  SessionRuntime,
+  type SessionRuntimeConfig,
+  type SessionRuntimeDeps,
+} from './session-runtime';
 import type { AvatarLook, SpeechRenderer } from './speech-renderer';
 
 /** A capability's providers in the configured order, and the adapter label behind each configured name. */
@@ -161,6 +167,11 @@ export class RealtimeHub {
     return { utteranceId: runtime.userText(text, { traceparent }) };
   }
 
+  /** An image for the model, with the user's next turn. */
+  async sendImage(live: LiveSession, image: AgentImage): Promise<void> {
+    (await this.runtime(live)).addImage(image);
+  }
+
   /** Says the persona's greeting, e.g. when a client opens the session. */
   async greet(live: LiveSession): Promise<void> {
     (await this.runtime(live)).greet();
@@ -175,6 +186,24 @@ export class RealtimeHub {
     if (!runtime || !(runtime.speaking || (played && runtime.awaitingPlayedReport))) return false;
     runtime.interrupt(played);
     return true;
+  }
+
+  /**
+   * The session's persona changed: a live runtime takes the new one at its next turn boundary (and says so);
+   * a session not live here starts with it.
+   */
+  async setPersona(live: LiveSession): Promise<void> {
+    const changed = {
+      type: 'PersonaChanged' as const,
+      personaId: live.persona.id,
+      name: live.persona.name,
+    };
+    const runtime = await this.live.get(live.session.id)?.catch(() => undefined);
+    if (!runtime) {
+      this.deps.events.emit(live.session.id, changed, live.writer);
+      return;
+    }
+    runtime.switchTo(this.runtimeParts(live), changed);
   }
 
   /** A client's microphone stream for the session. */
@@ -246,9 +275,17 @@ export class RealtimeHub {
   }
 
   private async start(live: LiveSession): Promise<SessionRuntime> {
+    await this.deps.activity.markActive(live.session.id);
+    const { config, deps } = this.runtimeParts(live);
+    const runtime = new SessionRuntime(config, deps);
+    this.deps.logger.child(config.logFields ?? {}).info({ persona: live.persona.name }, 'session live');
+    return runtime;
+  }
+
+  /** What a session's runtime is made of, from its persona (the providers it prefers, its look, tools, agent). */
+  private runtimeParts(live: LiveSession): { config: SessionRuntimeConfig; deps: SessionRuntimeDeps } {
     const { session, persona, writer, fence } = live;
     const { providers, logger } = this.deps;
-    await this.deps.activity.markActive(session.id);
     const logFields = this.logFields(live);
     const log = logger.child(logFields);
     const features = answerFeatures(persona.capabilities, session.capabilities);
@@ -260,8 +297,8 @@ export class RealtimeHub {
     };
     const tools = this.deps.tools?.(persona, session.userId);
     const agent = this.agentLink(persona, tools, log);
-    const runtime = new SessionRuntime(
-      {
+    return {
+      config: {
         sessionId: session.id,
         userId: session.userId,
         persona,
@@ -270,7 +307,7 @@ export class RealtimeHub {
         logFields,
         traceId: session.traceId,
       },
-      {
+      deps: {
         stt: new FailoverStt(preferred(providers.stt, persona.sttProvider, log)),
         llm: new FailoverLlm(preferred(providers.llm, persona.llmProvider, log)),
         tts: new FailoverTts(preferred(providers.tts, persona.ttsProvider, log)),
@@ -293,9 +330,7 @@ export class RealtimeHub {
         // The runtime puts the session's fields in each line itself, with the answer's and the trace's ids.
         log: logger,
       },
-    );
-    log.info({ persona: persona.name }, 'session live');
-    return runtime;
+    };
   }
 }
 

@@ -171,8 +171,9 @@ const ALL_FEATURES: AnswerFeatures = { speech: true, text: true, memory: true };
 
 export class SessionRuntime {
   private readonly clock: Clock;
-  private readonly features: AnswerFeatures;
-  private readonly createRenderer: (responseId: string) => SpeechRenderer;
+  /** The persona's (and its providers'): replaced together by `switchTo` between turns. */
+  private features: AnswerFeatures;
+  private createRenderer: (responseId: string) => SpeechRenderer;
   /** Bumped by each interruption: queued inputs from an older generation are dropped. */
   private generation = 0;
   private tail: Promise<void> = Promise.resolve();
@@ -189,8 +190,8 @@ export class SessionRuntime {
   private readonly pendingImages: AgentImage[] = [];
 
   constructor(
-    private readonly config: SessionRuntimeConfig,
-    private readonly deps: SessionRuntimeDeps,
+    private config: SessionRuntimeConfig,
+    private deps: SessionRuntimeDeps,
   ) {
     this.clock = deps.clock ?? { now: () => performance.now() };
     this.features = { ...ALL_FEATURES, ...config.features };
@@ -223,6 +224,26 @@ export class SessionRuntime {
 
   private takeImages(): AgentImage[] {
     return this.pendingImages.splice(0);
+  }
+
+  /**
+   * Another persona (its voice, rig, prompt, tools, providers and mode) from the next turn boundary on: after
+   * the answer being given and the inputs already queued, in order; `announce` goes out when it takes effect.
+   */
+  switchTo(
+    next: { config: SessionRuntimeConfig; deps: SessionRuntimeDeps },
+    announce: SessionEventPayload,
+  ): void {
+    if (this.closed) return;
+    this.tail = this.tail.then(() => {
+      if (this.closed) return;
+      if (this.deps.agent !== next.deps.agent) this.deps.agent?.close();
+      this.config = next.config;
+      this.deps = { ...next.deps, clock: this.deps.clock };
+      this.features = { ...ALL_FEATURES, ...next.config.features };
+      this.createRenderer = next.deps.createSpeechRenderer ?? createBasicSpeechRenderer;
+      this.emit(announce);
+    });
   }
 
   /** The persona's greeting, said like an answer to nothing (no user turn). */
@@ -870,7 +891,12 @@ export class SessionRuntime {
   }
 
   /** The chat prompt: persona and contract, recalled memories, the recent conversation, the user's words. */
-  private async prompt(userText: string, answer: Answer) {
+  /** `images`: what the user sent since the last turn, attached to their words. */
+  private async prompt(
+    userText: string,
+    answer: Answer,
+    images: readonly AgentImage[] = this.takeImages(),
+  ): Promise<ChatMessage[]> {
     const { sessionId, persona } = this.config;
     const [recent, memories] = await Promise.all([
       this.deps.history.recent(sessionId),
@@ -886,7 +912,10 @@ export class SessionRuntime {
     });
     span.set({ 'prompt.messages': prompt.messages.length, 'prompt.memories': memories.length });
     span.end();
-    return prompt.messages;
+    const messages: ChatMessage[] = prompt.messages;
+    const last = messages.at(-1);
+    if (last && images.length > 0) messages[messages.length - 1] = { ...last, images };
+    return messages;
   }
 
   /** Memories that match `query`; they improve an answer but are not worth failing, or holding up, the turn for. */
@@ -984,7 +1013,7 @@ export class SessionRuntime {
             );
           }
           if (!userText) return null;
-          const messages = await this.prompt(userText, answer);
+          const messages = await this.prompt(userText, answer, images);
           userStored ??= this.storeUserTurn(userText, answer);
           return { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages) };
         },

@@ -44,6 +44,8 @@ describe('conversation service', () => {
         sendText: async () => ({ utteranceId: 'u' }),
         greet: async () => {},
         interrupt: async () => false,
+        setPersona: async () => {},
+        sendImage: async () => {},
         openMicrophone: async () => {
           throw new Error('not used here');
         },

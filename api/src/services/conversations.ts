@@ -34,7 +34,10 @@ export class ConversationService {
 
   constructor(
     private readonly deps: {
-      hub: Pick<RealtimeHub, 'sendText' | 'greet' | 'interrupt' | 'openMicrophone' | 'close'>;
+      hub: Pick<
+        RealtimeHub,
+        'sendText' | 'sendImage' | 'greet' | 'interrupt' | 'setPersona' | 'openMicrophone' | 'close'
+      >;
       sessions: SessionService;
       tokens: TokenService;
       history: ConversationHistory;
@@ -117,6 +120,24 @@ export class ConversationService {
     await this.onOwner(live.session.id, { kind: 'greet', live });
   }
 
+  /** An image the model sees with the user's next turn. */
+  async sendImage(
+    viewer: Viewer | null,
+    sessionId: string,
+    image: { mimeType: string; data: Buffer },
+  ): Promise<void> {
+    const live = await this.deps.sessions.getLive(viewer, sessionId);
+    // Commands to another node travel as JSON: the image as base64.
+    const encoded = { mimeType: image.mimeType, base64: image.data.toString('base64') };
+    await this.onOwner(live.session.id, { kind: 'sendImage', live, image: encoded });
+  }
+
+  /** Another persona from the next turn on (the session's own record changes now). */
+  async setPersona(viewer: Viewer | null, sessionId: string, personaId: string): Promise<void> {
+    const live = await this.deps.sessions.switchPersona(viewer, sessionId, personaId);
+    await this.onOwner(live.session.id, { kind: 'setPersona', live });
+  }
+
   /** Stops the avatar mid-answer; false when it was not speaking. */
   async interrupt(viewer: Viewer | null, sessionId: string, played?: PlayedReport): Promise<boolean> {
     const { session } = await this.deps.sessions.getLive(viewer, sessionId);
@@ -161,6 +182,13 @@ export class ConversationService {
         return this.deps.hub.sendText(this.asOwner(command.live, owner), command.text, command.traceparent);
       case 'greet':
         return this.deps.hub.greet(this.asOwner(command.live, owner));
+      case 'setPersona':
+        return this.deps.hub.setPersona(this.asOwner(command.live, owner));
+      case 'sendImage':
+        return this.deps.hub.sendImage(this.asOwner(command.live, owner), {
+          mimeType: command.image.mimeType,
+          data: Buffer.from(command.image.base64, 'base64'),
+        });
       case 'interrupt':
         return this.deps.hub.interrupt(sessionId, command.played);
     }

@@ -9,6 +9,8 @@ import type { PlayedReport } from '../realtime/ports';
 export type NodeCommand =
   | { kind: 'sendText'; live: LiveSession; text: string; traceparent?: string }
   | { kind: 'greet'; live: LiveSession }
+  | { kind: 'setPersona'; live: LiveSession }
+  | { kind: 'sendImage'; live: LiveSession; image: { mimeType: string; base64: string } }
   | { kind: 'interrupt'; sessionId: string; played?: PlayedReport }
   /** Give the session up: its client's audio socket connected to another node. */
   | { kind: 'release'; sessionId: string }

@@ -46,6 +46,25 @@ export class SessionService {
     return { session, persona };
   }
 
+  /**
+   * Moves an open session to another persona the user may use (one that exists and is not archived; anything
+   * else is NOT_FOUND, as for a new session). Returns the session as it now goes live.
+   */
+  async switchPersona(
+    viewer: Viewer | null,
+    id: string,
+    personaId: string,
+  ): Promise<{ session: Session; persona: Persona }> {
+    const { session } = await this.getLive(viewer, id);
+    const persona = await this.deps.db.prisma.persona.findUnique({ where: { id: personaId } });
+    if (!persona || persona.archivedAt) throw new NotFoundError('Persona', personaId);
+    const updated = await this.deps.db.prisma.session.update({
+      where: { id: session.id },
+      data: { personaId },
+    });
+    return { session: updated, persona };
+  }
+
   async create(
     viewer: Viewer,
     input: { personaId: string; capabilities: string[] },

@@ -33,6 +33,9 @@ type Documents = {
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": typeof types.RequestDataDeletionDocument,
     "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": typeof types.PrivacyRequestDocument,
     "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": typeof types.PlatformActivityDocument,
+    "\n  mutation SendImage($sessionId: ID!, $image: File!) {\n    sendImage(sessionId: $sessionId, image: $image) { accepted mimeType bytes }\n  }\n": typeof types.SendImageDocument,
+    "\n  mutation SetPersona($sessionId: ID!, $personaId: ID!) {\n    setPersona(sessionId: $sessionId, personaId: $personaId) { accepted persona { id name } }\n  }\n": typeof types.SetPersonaDocument,
+    "\n  mutation ArchivePersona($id: ID!) {\n    archivePersona(id: $id) { id archivedAt }\n  }\n": typeof types.ArchivePersonaDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me { id username role }\n  }\n": types.MeDocument,
@@ -54,6 +57,9 @@ const documents: Documents = {
     "\n  mutation RequestDataDeletion($userId: ID) {\n    requestDataDeletion(userId: $userId) { id status }\n  }\n": types.RequestDataDeletionDocument,
     "\n  query PrivacyRequest($id: ID!) {\n    privacyRequest(id: $id) { id kind status result error download { url expiresAt } }\n  }\n": types.PrivacyRequestDocument,
     "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n": types.PlatformActivityDocument,
+    "\n  mutation SendImage($sessionId: ID!, $image: File!) {\n    sendImage(sessionId: $sessionId, image: $image) { accepted mimeType bytes }\n  }\n": types.SendImageDocument,
+    "\n  mutation SetPersona($sessionId: ID!, $personaId: ID!) {\n    setPersona(sessionId: $sessionId, personaId: $personaId) { accepted persona { id name } }\n  }\n": types.SetPersonaDocument,
+    "\n  mutation ArchivePersona($id: ID!) {\n    archivePersona(id: $id) { id archivedAt }\n  }\n": types.ArchivePersonaDocument,
 };
 
 /**
@@ -146,6 +152,18 @@ export function graphql(source: "\n  query PrivacyRequest($id: ID!) {\n    priva
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"): (typeof documents)["\n  query PlatformActivity {\n    platformActivity { liveSessions turnsPerMinute firstAudioP95Ms answersInWindow windowMinutes }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendImage($sessionId: ID!, $image: File!) {\n    sendImage(sessionId: $sessionId, image: $image) { accepted mimeType bytes }\n  }\n"): (typeof documents)["\n  mutation SendImage($sessionId: ID!, $image: File!) {\n    sendImage(sessionId: $sessionId, image: $image) { accepted mimeType bytes }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetPersona($sessionId: ID!, $personaId: ID!) {\n    setPersona(sessionId: $sessionId, personaId: $personaId) { accepted persona { id name } }\n  }\n"): (typeof documents)["\n  mutation SetPersona($sessionId: ID!, $personaId: ID!) {\n    setPersona(sessionId: $sessionId, personaId: $personaId) { accepted persona { id name } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ArchivePersona($id: ID!) {\n    archivePersona(id: $id) { id archivedAt }\n  }\n"): (typeof documents)["\n  mutation ArchivePersona($id: ID!) {\n    archivePersona(id: $id) { id archivedAt }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { ProviderError } from '../../errors';
 import { toProviderError } from '../openai-errors';
-import type { LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
+import type { ChatMessage, LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
 
 export interface OpenAILlmOptions {
   model: string;
@@ -58,7 +58,7 @@ export class OpenAILlm implements LLMAdapter {
       const stream = await this.client.chat.completions.create(
         {
           model: req.model ?? this.options.model,
-          messages: req.messages,
+          messages: req.messages.map(toOpenAIMessage),
           stream: true,
           stream_options: { include_usage: true },
           max_tokens: req.maxTokens,
@@ -105,6 +105,21 @@ export class OpenAILlm implements LLMAdapter {
       cause,
     });
   }
+}
+
+/** A message with images becomes OpenAI's content parts: the text, then each image as a data URL. */
+function toOpenAIMessage({ role, content, images }: ChatMessage): OpenAI.ChatCompletionMessageParam {
+  if (role !== 'user' || !images?.length) return { role, content };
+  return {
+    role,
+    content: [
+      { type: 'text', text: content },
+      ...images.map((image) => ({
+        type: 'image_url' as const,
+        image_url: { url: `data:${image.mimeType};base64,${image.data.toString('base64')}` },
+      })),
+    ],
+  };
 }
 
 function abortReason(signal: AbortSignal): unknown {

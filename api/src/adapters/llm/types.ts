@@ -4,6 +4,8 @@ import type { CallContext } from '../../domain/tracing';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** Images the user sent with this message, for a vision-capable model (others see the text only). */
+  images?: readonly { mimeType: string; data: Buffer }[];
 }
 
 export interface LlmRequest {

@@ -95,7 +95,15 @@ type Item =
   | typeof GestureRef
   | typeof BlendshapeFrameRef;
 /** A field of an event type: its GraphQL type (a list in brackets), nullability and description. */
-type Field = Scalar | { type: Scalar | [Scalar] | [Item]; nullable?: boolean; description?: string };
+type Field =
+  | Scalar
+  | {
+      type: Scalar | [Scalar] | [Item];
+      nullable?: boolean;
+      description?: string;
+      /** The payload holds a row id: clients get that type's global ID. */
+      globalIdOf?: string;
+    };
 
 /** Every session event type: the union's members, each with the fields of its payload. */
 const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Record<string, Field> }> = {
@@ -201,7 +209,7 @@ const EVENT_TYPES: Record<SessionEventType, { description: string; fields: Recor
   },
   PersonaChanged: {
     description: "setPersona took effect: answers from now on are the new persona's.",
-    fields: { personaId: { type: 'String', description: "The persona's global id." }, name: 'String' },
+    fields: { personaId: { type: 'String', globalIdOf: 'Persona' }, name: 'String' },
   },
   SessionEnded: {
     description: 'The session ended; the subscription completes after this.',
@@ -223,7 +231,17 @@ const members = Object.entries(EVENT_TYPES).map(([name, spec]) =>
     fields: (t) =>
       Object.fromEntries(
         Object.entries(spec.fields).map(([field, shape]) => {
-          const { type, nullable, description } = typeof shape === 'string' ? { type: shape } : shape;
+          const { type, nullable, description, globalIdOf } =
+            typeof shape === 'string' ? { type: shape, globalIdOf: undefined } : shape;
+          if (globalIdOf) {
+            return [
+              field,
+              t.id({
+                resolve: (e) =>
+                  encodeGlobalID(globalIdOf, String((e as unknown as Record<string, unknown>)[field])),
+              }),
+            ];
+          }
           // The table is typed by hand above; Pothos cannot check field names chosen at run time.
           return [field, t.expose(field as never, { type, nullable, description } as never)];
         }),

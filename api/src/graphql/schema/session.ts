@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { rigMetadata } from '../../adapters/visemes/rigs';
 import { canAccessSession } from '../../domain/access';
+import { sniffImageType } from '../../domain/images';
+import { AppError, BadInputError } from '../../errors';
 import { builder } from '../builder';
 import { PersonaRef } from './persona';
 import { UserRef } from './user';
@@ -171,6 +173,29 @@ const SessionAccessPayload = builder.objectRef<SessionAccessShape>('SessionAcces
   }),
 });
 
+const SendImagePayload = builder
+  .objectRef<{ accepted: boolean; mimeType: string; bytes: number }>('SendImagePayload')
+  .implement({
+    fields: (t) => ({
+      accepted: t.exposeBoolean('accepted'),
+      mimeType: t.exposeString('mimeType', { description: 'The type read from the image itself.' }),
+      bytes: t.exposeInt('bytes'),
+    }),
+  });
+
+const SetPersonaPayload = builder
+  .objectRef<{ accepted: boolean; personaId: string }>('SetPersonaPayload')
+  .implement({
+    fields: (t) => ({
+      accepted: t.exposeBoolean('accepted'),
+      persona: t.prismaField({
+        type: 'Persona',
+        resolve: (query, payload, _args, ctx) =>
+          ctx.services.db.prisma.persona.findUniqueOrThrow({ ...query, where: { id: payload.personaId } }),
+      }),
+    }),
+  });
+
 const SendTextPayload = builder
   .objectRef<{ accepted: boolean; utteranceId: string }>('SendTextPayload')
   .implement({
@@ -238,6 +263,42 @@ builder.mutationFields((t) => ({
         ctx.traceparent,
       );
       return { accepted: true, utteranceId };
+    },
+  }),
+  sendImage: t.field({
+    type: SendImagePayload,
+    description:
+      'An image for the model to see with your next turn (typed or spoken), sent as a GraphQL multipart request: PNG, JPEG, WebP or GIF, up to IMAGE_MAX_BYTES.',
+    args: {
+      sessionId: t.arg.globalID({ required: true, for: SessionRef }),
+      image: t.arg({ type: 'File', required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const max = ctx.services.config.imageMaxBytes;
+      if (args.image.size > max) {
+        throw new AppError('TOO_LARGE', `Images are limited to ${max} bytes`, {
+          details: { field: 'image', max },
+        });
+      }
+      const data = Buffer.from(await args.image.arrayBuffer());
+      const mimeType = sniffImageType(data);
+      if (!mimeType)
+        throw new BadInputError('The file is not a PNG, JPEG, WebP or GIF image', { field: 'image' });
+      await ctx.services.conversations.sendImage(ctx.viewer, args.sessionId.id, { mimeType, data });
+      return { accepted: true, mimeType, bytes: data.length };
+    },
+  }),
+  setPersona: t.field({
+    type: SetPersonaPayload,
+    description:
+      "Changes the live session's persona (voice, rig, prompt, tools, mode) at the next turn boundary: the answer being given finishes as it is. A `PersonaChanged` event says when it took effect.",
+    args: {
+      sessionId: t.arg.globalID({ required: true, for: SessionRef }),
+      personaId: t.arg.globalID({ required: true, for: PersonaRef }),
+    },
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.conversations.setPersona(ctx.viewer, args.sessionId.id, args.personaId.id);
+      return { accepted: true, personaId: args.personaId.id };
     },
   }),
   interrupt: t.field({
