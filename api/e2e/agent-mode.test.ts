@@ -96,6 +96,41 @@ async function sendImage(t: TestApp, token: string, sessionId: string, bytes: Ui
 const ofType = <T extends Received[number]['__typename']>(received: Received, type: T) =>
   received.filter((e): e is Extract<Received[number], { __typename: T }> => e.__typename === type);
 
+/**
+ * Asks the persona "Who are you?" aloud through the audio socket and checks what any client sees of the agent's
+ * answer: its transcript of the question, chunks with visemes read from its 24 kHz audio, 30 fps frames tiled
+ * exactly over that audio, moderated text deltas, and the stored turns.
+ */
+async function askAloud(t: TestApp, persona: string) {
+  const result = await runVoiceClient({ url: t.url, ...TEST_USERS.admin, persona, question: 'Who are you?' });
+  const events = result.timeline.map((e) => e.event);
+  const types = events.map((e) => e.__typename);
+  expect(types).toContain('ResponseStarted');
+  expect(types.at(-1)).toBe('ResponseDone');
+  const transcript = events.find((e) => e.__typename === 'TranscriptFinal');
+  expect(transcript).toMatchObject({ text: 'Who are you?', utteranceId: 'question' });
+  const chunks = events.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
+  expect(chunks.length).toBeGreaterThan(3);
+  // Visemes read from the agent's audio, for the persona's rig.
+  expect(chunks.filter((c) => c.visemes.length > 0).length).toBeGreaterThan(chunks.length / 2);
+  const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
+  expect(chunks[0]!.sampleRate).toBe(24_000);
+  const frames = events.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
+  expect(frames.length).toBe(Math.ceil((samples / 24_000) * 30));
+  for (const [i, frame] of frames.entries()) {
+    expect(frame.index).toBe(i);
+    expect(frame.sampleStart).toBe(i === 0 ? 0 : frames[i - 1]!.sampleEnd);
+  }
+  expect(frames.at(-1)!.sampleEnd).toBe(samples);
+  const text = events.flatMap((e) => (e.__typename === 'ResponseTextDelta' ? [e.delta] : [])).join('');
+  expect(text).toBe(ANSWER);
+  expect(events.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: ANSWER });
+  expect(result.turns.map((turn) => [turn.role, turn.text])).toEqual([
+    ['USER', 'Who are you?'],
+    ['ASSISTANT', ANSWER],
+  ]);
+}
+
 /** A persona in agent mode on OpenAI Realtime (a protocol-faithful fake), with the local cascade as fallback. */
 describe('agent mode: OpenAI Realtime', () => {
   let fake: FakeAgentServer;
@@ -164,38 +199,7 @@ describe('agent mode: OpenAI Realtime', () => {
   it('answers a spoken question with the agent: transcripts, chunks with visemes, 30 fps frames tiled over its audio', async () => {
     fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
     const before = fake.received.length;
-    const result = await runVoiceClient({
-      url: t.url,
-      ...TEST_USERS.admin,
-      persona: 'Echo',
-      question: 'Who are you?',
-    });
-    const events = result.timeline.map((e) => e.event);
-    const types = events.map((e) => e.__typename);
-    expect(types).toContain('ResponseStarted');
-    expect(types.at(-1)).toBe('ResponseDone');
-    const transcript = events.find((e) => e.__typename === 'TranscriptFinal');
-    expect(transcript).toMatchObject({ text: 'Who are you?', utteranceId: 'question' });
-    const chunks = events.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
-    expect(chunks.length).toBeGreaterThan(3);
-    // Visemes read from the agent's audio, for the persona's rig.
-    expect(chunks.filter((c) => c.visemes.length > 0).length).toBeGreaterThan(chunks.length / 2);
-    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
-    expect(chunks[0]!.sampleRate).toBe(24_000);
-    const frames = events.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
-    expect(frames.length).toBe(Math.ceil((samples / 24_000) * 30));
-    for (const [i, frame] of frames.entries()) {
-      expect(frame.index).toBe(i);
-      expect(frame.sampleStart).toBe(i === 0 ? 0 : frames[i - 1]!.sampleEnd);
-    }
-    expect(frames.at(-1)!.sampleEnd).toBe(samples);
-    const text = events.flatMap((e) => (e.__typename === 'ResponseTextDelta' ? [e.delta] : [])).join('');
-    expect(text).toBe(ANSWER);
-    expect(events.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: ANSWER });
-    expect(result.turns.map((turn) => [turn.role, turn.text])).toEqual([
-      ['USER', 'Who are you?'],
-      ['ASSISTANT', ANSWER],
-    ]);
+    await askAloud(t, 'Echo');
     // What the agent received: the persona in its instructions, our audio at 24 kHz, committed by our turn end.
     const sent = fake.received.slice(before).map((r) => r.message);
     const update = sent.find((m) => m.type === 'session.update')!.session as Record<string, unknown>;
@@ -459,22 +463,7 @@ describe('agent mode: Gemini Live', () => {
   });
 
   it('answers a spoken question: transcripts both ways, chunks with visemes and frames tiled over the audio', async () => {
-    const result = await runVoiceClient({
-      url: t.url,
-      ...TEST_USERS.admin,
-      persona: 'Gem',
-      question: 'Who are you?',
-    });
-    const events = result.timeline.map((e) => e.event);
-    expect(events.find((e) => e.__typename === 'TranscriptFinal')).toMatchObject({ text: 'Who are you?' });
-    const chunks = events.flatMap((e) => (e.__typename === 'SpeechChunk' ? [e] : []));
-    const samples = chunks.reduce((n, c) => n + Buffer.from(c.audio, 'base64').length / 2, 0);
-    const frames = events.flatMap((e) => (e.__typename === 'BlendshapeFrames' ? e.frames : []));
-    expect(frames.length).toBe(Math.ceil((samples / 24_000) * 30));
-    expect(frames.at(-1)!.sampleEnd).toBe(samples);
-    expect(chunks.filter((c) => c.visemes.length > 0).length).toBeGreaterThan(chunks.length / 2);
-    expect(events.at(-1)).toMatchObject({ __typename: 'ResponseDone', text: ANSWER });
-    expect(result.turns.map((turn) => turn.text)).toEqual(['Who are you?', ANSWER]);
+    await askAloud(t, 'Gem');
     const sent = fake.received.map((r) => r.message);
     expect(sent[0]!.setup).toMatchObject({
       model: 'models/gemini-2.0-flash-live-001',

@@ -19,7 +19,7 @@ import { AvatarResponseParser, SentenceSplitter } from './avatar-response-parser
 import { countWords, PlaybackLedger } from './playback';
 import type { ModerationVerdict } from './ports';
 import type { SpeechEventPayload, SpeechRenderer, SpeechSentence } from './speech-renderer';
-import type { StageQueue } from './stage-queue';
+import { StageQueue } from './stage-queue';
 
 /** Abort reason of our own making (barge-in, moderation, session closed): unwinding from it is not an error. */
 export class Stop extends Error {}
@@ -81,6 +81,34 @@ export class Answer {
     if (this.stopped) return;
     this.failure = err;
     this.controller.abort(err);
+  }
+}
+
+/**
+ * Runs one production of an answer with the queues between its stages and the model's own stop signal, which
+ * fires with the answer's and also when moderation replaces a sentence (not a failure of the answer).
+ */
+export async function withStageQueues<T>(
+  answer: Answer,
+  run: (stages: {
+    sentences: StageQueue<SpeechSentence>;
+    cleared: StageQueue<SpeechSentence>;
+    generation: AbortSignal;
+    stopGeneration(): void;
+  }) => Promise<T>,
+): Promise<T> {
+  const generation = new AbortController();
+  const stopGeneration = () => generation.abort(answer.signal.reason ?? new Stop('moderated'));
+  answer.signal.addEventListener('abort', stopGeneration, { once: true });
+  try {
+    return await run({
+      sentences: new StageQueue(answer.signal),
+      cleared: new StageQueue(answer.signal),
+      generation: generation.signal,
+      stopGeneration,
+    });
+  } finally {
+    answer.signal.removeEventListener('abort', stopGeneration);
   }
 }
 

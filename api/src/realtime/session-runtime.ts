@@ -33,6 +33,7 @@ import {
   runModerationStage,
   runSpeechStage,
   Stop,
+  withStageQueues,
 } from './answer-stages';
 import type {
   Clock,
@@ -597,21 +598,15 @@ export class SessionRuntime {
   ): Promise<Produced> {
     if (source.kind === 'agent') return this.produceWithAgent(state, source, renderer);
     const { answer } = state;
-    const sentences = new StageQueue<SpeechSentence>(answer.signal);
-    const cleared = new StageQueue<SpeechSentence>(answer.signal);
-    // The model also stops when moderation replaces a sentence, which is not a failure of the answer.
-    const generation = new AbortController();
-    const stopGeneration = () => generation.abort(answer.signal.reason ?? new Stop('moderated'));
-    answer.signal.addEventListener('abort', stopGeneration, { once: true });
     let replaced = false;
     let modelOutcome: LlmOutcome | null = null;
     let gesturesTaken = false;
-    try {
+    return withStageQueues(answer, async ({ sentences, cleared, generation, stopGeneration }) => {
       const [llm, moderation] = await Promise.all([
         runLlmStage({
           source,
           answer,
-          stopGeneration: generation.signal,
+          stopGeneration: generation,
           defaultEmotion: this.config.persona.defaultEmotion,
           sentences,
           onToken: () => {
@@ -651,9 +646,7 @@ export class SessionRuntime {
         flagIds: moderation.flagIds,
         failure: answer.failure ?? llm.failure,
       };
-    } finally {
-      answer.signal.removeEventListener('abort', stopGeneration);
-    }
+    });
   }
 
   /**
@@ -667,21 +660,16 @@ export class SessionRuntime {
     renderer: SpeechRenderer | undefined,
   ): Promise<Produced> {
     const { answer } = state;
-    const sentences = new StageQueue<SpeechSentence>(answer.signal);
-    const cleared = new StageQueue<SpeechSentence>(answer.signal);
     const fallback = new StageQueue<SpeechSentence>(answer.signal);
-    const generation = new AbortController();
-    const stopGeneration = () => generation.abort(answer.signal.reason ?? new Stop('moderated'));
-    answer.signal.addEventListener('abort', stopGeneration, { once: true });
     const segment = answer.playback.beginSentence('');
     state.agentAudio = { connection: source.connection, startMs: segment.startMs };
-    try {
+    return withStageQueues(answer, async ({ sentences, cleared, generation, stopGeneration }) => {
       const [agent, moderation] = await Promise.all([
         runAgentStage({
           answer,
           connection: source.connection,
           input: source.input,
-          stopGeneration: generation.signal,
+          stopGeneration: generation,
           sentences,
           segment,
           renderer,
@@ -731,9 +719,7 @@ export class SessionRuntime {
         flagIds: moderation.flagIds,
         failure: answer.failure ?? agent.failure,
       };
-    } finally {
-      answer.signal.removeEventListener('abort', stopGeneration);
-    }
+    });
   }
 
   /**
@@ -774,10 +760,11 @@ export class SessionRuntime {
       arguments: call.arguments,
     };
     this.emit({ ...base, status: 'STARTED', result: null, errorCode: null, errorMessage: null });
-    const outcome = this.deps.tools
+    const { tools } = this.deps;
+    const outcome = tools
       ? await traced(answer.trace, 'tool', async (span) => {
           span.set({ 'tool.name': call.name });
-          return this.deps.tools!.run({ ...call, signal: answer.signal });
+          return tools.run({ ...call, signal: answer.signal });
         })
       : { ok: false as const, code: 'UNKNOWN_TOOL', message: `no tool named "${call.name}"` };
     if (outcome.ok) {
