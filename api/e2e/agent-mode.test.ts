@@ -11,8 +11,10 @@ import {
 import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   ArchivePersonaMutation,
+  CreateModerationPolicyMutation,
   CreatePersonaMutation,
   CreateSessionMutation,
+  ModerationFlagsQuery,
   SendImageMutation,
   SendTextMutation,
   SessionEventsSubscription,
@@ -332,6 +334,40 @@ describe('agent mode: OpenAI Realtime', () => {
     } finally {
       fake.setRefuse(false);
     }
+  });
+
+  it("moderates the agent's transcript: a flagged sentence cuts the agent, the fallback is spoken, the flag is queued", async () => {
+    await t.gql(
+      CreateModerationPolicyMutation,
+      { input: { name: 'no-plutonium', blockTerms: ['plutonium'], action: 'REPLACE', personaId } },
+      admin,
+    );
+    const created = await session();
+    const before = fake.received.length;
+    const said =
+      'I can help with that. The plutonium is in the basement. Then we will talk about it at length, friend.';
+    fake.setTurns([{ answer: said, deltaDelayMs: 40 }]);
+    const { received } = await askText(t, admin, created.session.id, 'Where is it?', created.sessionToken);
+    const shown = ofType(received, 'ResponseTextDelta')
+      .map((e) => e.delta)
+      .join('');
+    expect(shown).toBe("I can help with that. Let's talk about something else.");
+    expect(ofType(received, 'ResponseDone').at(-1)).toMatchObject({
+      moderated: true,
+      text: "I can help with that. Let's talk about something else.",
+    });
+    // The fallback is our TTS's (espeak-ng: chunks with phoneme timings), after the agent's audio.
+    const chunks = ofType(received, 'SpeechChunk');
+    expect(chunks[0]!.phonemes).toEqual([]);
+    expect(chunks.at(-1)!.phonemes.length).toBeGreaterThan(0);
+    // The agent was stopped and its item cut where its audio stopped.
+    const sent = fake.received.slice(before).map((r) => r.message.type);
+    expect(sent).toEqual(expect.arrayContaining(['response.cancel', 'conversation.item.truncate']));
+    const flags = await t.gql(ModerationFlagsQuery, { status: 'PENDING' }, admin);
+    const flag = flags.data!.moderationFlags.edges.find((e) => e.node.text.includes('plutonium'))?.node;
+    expect(flag?.turnId).toBeTruthy();
+    const stored = await t.gql(SessionQuery, { id: created.session.id }, admin);
+    expect(stored.data!.session.turns.edges.map((e) => e.node.text).join(' ')).not.toContain('plutonium');
   });
 
   it('sends an image to the agent with the next turn; refuses files that are not images or too large', async () => {
