@@ -47,23 +47,23 @@ async function startToolServer() {
   return { url, calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** Sends `text` and returns the session's events from the last exchange's end up to this answer's ResponseDone. */
 async function askText(t: TestApp, token: string, sessionId: string, text: string, sessionToken: string) {
   const events = collect(
     t.wsClient(sessionToken),
     SessionEventsSubscription,
-    { sessionId, afterSeq: 0 },
-    (r) => {
-      const e = r.data?.sessionEvents;
-      return e?.__typename === 'ResponseDone' && !seen.has(e.responseId);
-    },
+    { sessionId, afterSeq: lastSeq.get(sessionId) ?? 0 },
+    (r) => r.data?.sessionEvents.__typename === 'ResponseDone',
     30_000,
   );
   await t.gql(SendTextMutation, { sessionId, text }, token);
   const received = (await events).map((r) => r.data!.sessionEvents);
-  for (const e of received) if (e.__typename === 'ResponseDone') seen.add(e.responseId);
+  const seqs = received.flatMap((e) => ('seq' in e ? [e.seq] : []));
+  lastSeq.set(sessionId, Math.max(lastSeq.get(sessionId) ?? 0, ...seqs));
   return { received };
 }
-const seen = new Set<string>();
+/** The last event seen of each session: each exchange reads only its own events. */
+const lastSeq = new Map<string, number>();
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -208,6 +208,7 @@ describe('agent mode: OpenAI Realtime', () => {
     expect(update).toMatchObject({ voice: 'verse', turn_detection: null, input_audio_format: 'pcm16' });
     expect(String(update.instructions)).toContain('You are Echo, a calm voice.');
     expect((update.tools as { name: string }[]).map((tool) => tool.name)).toEqual([
+      'express',
       'current_time',
       'weather',
       'broken',
@@ -267,6 +268,22 @@ describe('agent mode: OpenAI Realtime', () => {
     expect(hit.headers['x-tool-secret']).toBe('s3cret');
     expect(fake.toolOutputs().at(-1)).toBe(JSON.stringify({ city: 'Oslo', celsius: 4 }));
     expect(ofType(received, 'ResponseDone').at(-1)?.text).toBe('It is four degrees in Oslo.');
+
+    // The agent's own side channel: emotion and gestures (from the persona's library), not a tool call for clients.
+    fake.setTurns([
+      {
+        answer: 'Hello there!',
+        toolCall: { name: 'express', arguments: { emotion: 'happy', gestures: ['wave', 'moonwalk'] } },
+      },
+    ]);
+    const expressed = (await ask('Hi!')).received;
+    expect(ofType(expressed, 'ToolCall')).toEqual([]);
+    expect(ofType(expressed, 'GestureEvent').map((g) => [g.gesture, g.startMs])).toEqual([['wave', 0]]);
+    expect(ofType(expressed, 'ResponseDone').at(-1)).toMatchObject({
+      emotion: 'happy',
+      text: 'Hello there!',
+    });
+    expect(JSON.parse(String(fake.toolOutputs().at(-1)))).toEqual({ ok: true, dropped: ['moonwalk'] });
 
     // The built-in clock.
     fake.setTurns([{ answer: 'It is late.', toolCall: { name: 'current_time', arguments: {} } }]);
@@ -452,6 +469,7 @@ describe('agent mode: OpenAI Realtime', () => {
         ],
       },
       { tools: [{ builtin: 'current_time' }, { builtin: 'current_time' }] },
+      { tools: [{ name: 'express', description: 'd', parameters: { type: 'object' }, url: 'http://h/' }] },
     ];
     for (const input of bad) {
       const res = await t.gql(
@@ -505,7 +523,14 @@ describe('agent mode: Gemini Live', () => {
       model: 'models/gemini-2.0-flash-live-001',
       generationConfig: { speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Puck' } } } },
       realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
-      tools: [{ functionDeclarations: [expect.objectContaining({ name: 'current_time' })] }],
+      tools: [
+        {
+          functionDeclarations: [
+            expect.objectContaining({ name: 'express' }),
+            expect.objectContaining({ name: 'current_time' }),
+          ],
+        },
+      ],
     });
     expect(JSON.stringify(sent[0]!.setup)).toContain('You are Gem, a bright voice.');
     const inputs = sent.flatMap((m) => (m.realtimeInput ? [m.realtimeInput] : []));

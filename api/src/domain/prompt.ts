@@ -117,6 +117,7 @@ export function agentInstructions(
     identity,
     persona.systemPrompt.trim(),
     'You speak out loud through an animated avatar: answer in plain spoken sentences (no markdown, lists or emoji), usually one to three.',
+    'To show how you feel or to gesture while you speak, call the express function (it does not interrupt you).',
   ]
     .filter(Boolean)
     .join('\n\n');

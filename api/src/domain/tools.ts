@@ -3,6 +3,7 @@
  * HTTP endpoint of the integrator's: the server POSTs the arguments as JSON and feeds the JSON answer back.
  */
 import { z } from 'zod';
+import type { AnswerContract } from './answer-contract';
 
 /** Tools the server answers itself. */
 export const BUILTIN_TOOLS = {
@@ -30,6 +31,12 @@ export interface ToolSpec {
   /** JSON Schema of the arguments object. */
   parameters: Record<string, unknown>;
 }
+
+/**
+ * A speech-to-speech agent's side channel for what the answer contract carries in cascade mode: it calls this
+ * while it speaks, and the server turns it into the answer's emotion and gestures (never an HTTP call).
+ */
+export const EXPRESS_TOOL = 'express';
 
 const toolName = z
   .string()
@@ -71,7 +78,30 @@ export const personaToolsRule = z
   .max(32)
   .refine((tools) => new Set(tools.map(toolNameOf)).size === tools.length, {
     message: 'two tools have the same name',
+  })
+  .refine((tools) => !tools.some((tool) => toolNameOf(tool) === EXPRESS_TOOL), {
+    message: `"${EXPRESS_TOOL}" is the agent's own tool for emotion and gestures`,
   });
+
+export function expressTool(contract: AnswerContract): ToolSpec {
+  return {
+    name: EXPRESS_TOOL,
+    description:
+      'Shows how you feel and gestures while you speak. Call it at the moment the gesture fits, without waiting for the result.',
+    parameters: {
+      type: 'object',
+      properties: {
+        emotion: { type: 'string', enum: [...contract.emotions] },
+        gestures: {
+          type: 'array',
+          items: { type: 'string', enum: [...contract.gestures] },
+          maxItems: contract.maxGestures,
+        },
+      },
+      additionalProperties: false,
+    },
+  };
+}
 
 export type PersonaTool = z.infer<typeof personaToolRule>;
 export type HttpTool = Extract<PersonaTool, { url: string }>;

@@ -12,6 +12,8 @@ import type { STTAdapter } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import type { VoiceActivityDetector } from '../adapters/vad/types';
 import type { VisemeService } from '../adapters/visemes/types';
+import { answerContract } from '../domain/answer-contract';
+import { expressTool } from '../domain/tools';
 import type { Logger } from '../logger';
 import { AgentLink } from './agent-link';
 import { MicrophoneInput } from './microphone-input';
@@ -267,7 +269,7 @@ export class RealtimeHub {
       setup: {
         voice: persona.agentVoice ?? undefined,
         model: persona.agentModel ?? undefined,
-        tools: tools?.specs ?? [],
+        tools: [expressTool(answerContract(persona)), ...(tools?.specs ?? [])],
       },
       retryAfterMs: this.deps.agents?.retryAfterMs ?? 30_000,
       clock: { now: () => performance.now() },

@@ -18,9 +18,11 @@ import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
 import { answerContract } from '../domain/answer-contract';
 import type { PcmAudio } from '../domain/audio';
+import { DEFAULT_GESTURE_MS, DEFAULT_INTENSITY } from '../domain/gesture-plan';
 import { agentInstructions, buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
 import { agreedPrefix } from '../domain/text';
+import { EXPRESS_TOOL } from '../domain/tools';
 import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
 import type { AgentLink } from './agent-link';
@@ -81,6 +83,8 @@ export interface AnswerFeatures {
   text: boolean;
   /** Long-term memories recalled into the prompt. */
   memory: boolean;
+  /** `GestureEvent`s (persona `gestures` on and a client that renders them). */
+  gestures: boolean;
 }
 
 export interface SessionRuntimeConfig {
@@ -168,7 +172,7 @@ interface Produced {
   failed?: boolean;
 }
 
-const ALL_FEATURES: AnswerFeatures = { speech: true, text: true, memory: true };
+const ALL_FEATURES: AnswerFeatures = { speech: true, text: true, memory: true, gestures: true };
 
 export class SessionRuntime {
   private readonly clock: Clock;
@@ -663,6 +667,7 @@ export class SessionRuntime {
     const fallback = new StageQueue<SpeechSentence>(answer.signal);
     const segment = answer.playback.beginSentence('');
     state.agentAudio = { connection: source.connection, startMs: segment.startMs };
+    let emotion = this.config.persona.defaultEmotion;
     return withStageQueues(answer, async ({ sentences, cleared, generation, stopGeneration }) => {
       const [agent, moderation] = await Promise.all([
         runAgentStage({
@@ -675,7 +680,12 @@ export class SessionRuntime {
           renderer,
           send: (events) => this.sendSpeech(state, events),
           onInputTranscript: source.onInputTranscript,
-          runTool: (call) => this.runTool(call, answer),
+          runTool: async (call) => {
+            if (call.name !== EXPRESS_TOOL) return this.runTool(call, answer);
+            const expressed = this.express(call, state, segment.endMs);
+            emotion = expressed.emotion ?? emotion;
+            return expressed.reply;
+          },
           onToken: () => {
             answer.timings.llmFirstTokenMs ??= this.since(answer);
           },
@@ -708,7 +718,7 @@ export class SessionRuntime {
       if (moderation.replaced) source.connection.truncate(segment.endMs - segment.startMs);
       return {
         outcome: {
-          emotion: this.config.persona.defaultEmotion,
+          emotion,
           actions: [],
           gesturePlan: [],
           usage: agent.usage,
@@ -748,6 +758,44 @@ export class SessionRuntime {
       replaced: produced.replaced || more.replaced,
       flagIds: [...produced.flagIds, ...more.flagIds],
     };
+  }
+
+  /**
+   * The agent's `express` call: the answer's emotion, and its gestures from where the agent's audio is now
+   * (`atMs` on the answer's timeline). Names outside the persona's contract are dropped and said so to the agent.
+   */
+  private express(
+    call: AgentToolCall,
+    state: AnswerState,
+    atMs: number,
+  ): { emotion?: string; reply: string } {
+    const contract = answerContract(this.config.persona);
+    let args: { emotion?: unknown; gestures?: unknown };
+    try {
+      args = JSON.parse(call.arguments || '{}') as typeof args;
+    } catch {
+      return { reply: JSON.stringify({ error: { code: 'INVALID_ARGUMENTS', message: 'not JSON' } }) };
+    }
+    const emotion =
+      typeof args.emotion === 'string' && contract.emotions.includes(args.emotion) ? args.emotion : undefined;
+    const asked = Array.isArray(args.gestures) ? args.gestures.filter((g) => typeof g === 'string') : [];
+    const gestures = asked.filter((g) => contract.gestures.includes(g)).slice(0, contract.maxGestures);
+    if (this.features.gestures) {
+      this.sendSpeech(
+        state,
+        gestures.map((gesture) => ({
+          type: 'GestureEvent',
+          responseId: state.answer.id,
+          gesture,
+          startMs: atMs,
+          durationMs: DEFAULT_GESTURE_MS,
+          intensity: DEFAULT_INTENSITY,
+          wordIndex: null,
+        })),
+      );
+    }
+    const dropped = asked.filter((g) => !gestures.includes(g));
+    return { emotion, reply: JSON.stringify({ ok: true, ...(dropped.length ? { dropped } : {}) }) };
   }
 
   /** Runs a tool the model called, telling clients it started and how it ended; the model gets the outcome. */
