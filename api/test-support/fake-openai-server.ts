@@ -15,7 +15,8 @@
  *   `chat.completion` JSON. Behaviour per request comes from `script.chat` (a list is consumed one entry
  *   per request, the last entry repeating): `content` (any string: valid JSON, malformed JSON, plain
  *   text), `chunks` (explicit token split), `tokenDelayMs`, `error` (HTTP status with OpenAI's error body
- *   and `Retry-After` for 429), `dropAfterChunks` (destroys the socket mid-stream). Without a script it
+ *   and `Retry-After` for 429), `dropAfterChunks` (destroys the socket mid-stream), `toolCalls` (streamed
+ *   `tool_calls` instead of content, when the request offers tools). Without a script it
  *   answers avatar JSON that echoes the last user message.
  * - POST /audio/speech: `response_format: 'pcm'` gives raw 24 kHz PCM16 LE; anything else a WAV file.
  *   The audio is a sine tone (default, ~60 ms per character) or real espeak-ng speech (`speech: 'espeak'`).
@@ -41,6 +42,11 @@ export interface FakeChatBehaviour {
   error?: { status: number; message?: string; retryAfterSeconds?: number };
   /** Destroy the connection after this many content chunks were sent (stream only). */
   dropAfterChunks?: number;
+  /**
+   * Call these tools instead of answering (when the request offers tools): streamed as `tool_calls` deltas (id
+   * and name first, the arguments in two parts) ending with `finish_reason: "tool_calls"`.
+   */
+  toolCalls?: { name: string; arguments: string }[];
 }
 
 export interface FakeOpenAIScript {
@@ -179,6 +185,11 @@ function lastUserMessage(body: Record<string, unknown>): string {
     ? (body.messages as { role?: string; content?: unknown }[])
     : [];
   const last = messages.filter((m) => m.role === 'user').at(-1);
+  if (Array.isArray(last?.content)) {
+    return (last.content as { type: string; text?: string }[])
+      .flatMap((p) => (p.type === 'text' ? [p.text] : []))
+      .join(' ');
+  }
   return typeof last?.content === 'string' ? last.content : '';
 }
 
@@ -281,6 +292,24 @@ async function chatCompletions(
   });
 
   send([choice({ role: 'assistant', content: '', refusal: null })]);
+  if (behaviour.toolCalls && Array.isArray(body.tools)) {
+    for (const [index, call] of behaviour.toolCalls.entries()) {
+      const half = Math.ceil(call.arguments.length / 2);
+      const id = `call_${index}_${Date.now().toString(36)}`;
+      send([
+        choice({
+          tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: '' } }],
+        }),
+      ]);
+      for (const part of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+        send([choice({ tool_calls: [{ index, function: { arguments: part } }] })]);
+      }
+    }
+    send([choice({}, 'tool_calls')]);
+    if (includeUsage) send([], { usage });
+    res.end('data: [DONE]\n\n');
+    return;
+  }
   for (const [i, token] of chunks.entries()) {
     if (behaviour.dropAfterChunks !== undefined && i >= behaviour.dropAfterChunks) {
       // Let the chunks already written reach the client first, as a real mid-stream drop would.

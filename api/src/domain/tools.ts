@@ -24,6 +24,14 @@ export const BUILTIN_TOOLS = {
 
 export type BuiltinToolName = keyof typeof BUILTIN_TOOLS;
 
+/** A tool call a model made. */
+export interface ModelToolCall {
+  callId: string;
+  name: string;
+  /** The arguments as the model wrote them (a JSON text, possibly malformed). */
+  arguments: string;
+}
+
 /** What the model is told about a tool. */
 export interface ToolSpec {
   name: string;

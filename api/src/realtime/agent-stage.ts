@@ -9,8 +9,9 @@
  * answer within the sentence, and no unmoderated text is ever shown or stored. Like the LLM stage, a provider
  * failure is handed back rather than stopping the answer, so the cascade can take over the turn.
  */
-import type { AgentConnection, AgentToolCall, AgentTurnInput } from '../adapters/agent/types';
+import type { AgentConnection, AgentTurnInput } from '../adapters/agent/types';
 import type { LlmUsage } from '../adapters/llm/types';
+import type { ModelToolCall } from '../domain/tools';
 import type { Answer } from './answer-stages';
 import { SentenceSplitter } from './avatar-response-parser';
 import { countWords, type SpokenSegment } from './playback';
@@ -42,7 +43,7 @@ export async function runAgentStage(opts: {
   renderer?: SpeechRenderer;
   send(events: SpeechEventPayload[]): void;
   onInputTranscript(text: string): void;
-  runTool(call: AgentToolCall): Promise<string>;
+  runTool(call: ModelToolCall): Promise<string>;
   onToken(): void;
 }): Promise<AgentStageResult> {
   const { answer, sentences, renderer, stopGeneration } = opts;

@@ -12,7 +12,7 @@
  * deltas go out per sentence, after moderation, so no unmoderated text ever reaches a client.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentConnection, AgentImage, AgentToolCall, AgentTurnInput } from '../adapters/agent/types';
+import type { AgentConnection, AgentImage, AgentTurnInput } from '../adapters/agent/types';
 import type { ChatMessage, LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
@@ -22,7 +22,7 @@ import { DEFAULT_GESTURE_MS, DEFAULT_INTENSITY } from '../domain/gesture-plan';
 import { agentInstructions, buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
 import { agreedPrefix } from '../domain/text';
-import { EXPRESS_TOOL } from '../domain/tools';
+import { EXPRESS_TOOL, type ModelToolCall } from '../domain/tools';
 import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
 import type { AgentLink } from './agent-link';
@@ -474,7 +474,7 @@ export class SessionRuntime {
       if (answer.stopped) return void (await userStored);
       await this.respond(
         state,
-        { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages) },
+        { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages, answer) },
         userStored,
       );
     } catch (err) {
@@ -765,7 +765,7 @@ export class SessionRuntime {
    * (`atMs` on the answer's timeline). Names outside the persona's contract are dropped and said so to the agent.
    */
   private express(
-    call: AgentToolCall,
+    call: ModelToolCall,
     state: AnswerState,
     atMs: number,
   ): { emotion?: string; reply: string } {
@@ -799,7 +799,7 @@ export class SessionRuntime {
   }
 
   /** Runs a tool the model called, telling clients it started and how it ended; the model gets the outcome. */
-  private async runTool(call: AgentToolCall, answer: Answer): Promise<string> {
+  private async runTool(call: ModelToolCall, answer: Answer): Promise<string> {
     const base = {
       type: 'ToolCall' as const,
       responseId: answer.id,
@@ -1050,7 +1050,7 @@ export class SessionRuntime {
           if (!userText) return null;
           const messages = await this.prompt(userText, answer, images);
           userStored ??= this.storeUserTurn(userText, answer);
-          return { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages) };
+          return { kind: 'llm', llm: this.deps.llm, request: this.llmRequest(messages, answer) };
         },
       },
       // The agent may not have transcribed the user: then ours does, after the answer, so the turn is kept.
@@ -1065,14 +1065,16 @@ export class SessionRuntime {
     return true;
   }
 
-  /** The chat model's request for an answer in the avatar's JSON contract. */
-  private llmRequest(messages: ChatMessage[]): Omit<LlmRequest, 'signal'> {
+  /** The chat model's request for an answer in the avatar's JSON contract, with the persona's tools. */
+  private llmRequest(messages: ChatMessage[], answer: Answer): Omit<LlmRequest, 'signal'> {
+    const tools = this.deps.tools?.specs ?? [];
     return {
       messages,
       json: true,
       contract: answerContract(this.config.persona),
       maxTokens: this.config.maxResponseTokens,
       model: this.config.persona.llmModel ?? undefined,
+      ...(tools.length > 0 ? { tools, runTool: (call: ModelToolCall) => this.runTool(call, answer) } : {}),
     };
   }
 

@@ -8,6 +8,7 @@
  * Audio is PCM16 mono at 24 kHz both ways.
  */
 
+import type { ModelToolCall } from '../../domain/tools';
 import { ProviderError } from '../../errors';
 import { int16FromBytes, pcm16ToBase64 } from '../audio/pcm';
 import { type ResamplerPool, resampleClip } from '../audio/resampler';
@@ -17,7 +18,6 @@ import type {
   AgentConnection,
   AgentEvent,
   AgentSetup,
-  AgentToolCall,
   AgentTurnInput,
   AgentTurnOptions,
 } from './types';
@@ -151,7 +151,7 @@ class OpenAIRealtimeConnection implements AgentConnection {
     /** The user's spoken item, whose transcript we wait for (it may come after the answer). */
     let inputItem: string | null = null;
     let transcriptDue = Boolean(input.audio);
-    const calls: AgentToolCall[] = [];
+    const calls: ModelToolCall[] = [];
     const cancel = () => {
       if (responding) this.socket.send({ type: 'response.cancel' });
       this.unsettled = responding;

@@ -4,7 +4,7 @@
  * moderation, memory and barge-in stay ours (realtime/agent-turn.ts).
  */
 import type { PcmAudio } from '../../domain/audio';
-import type { ToolSpec } from '../../domain/tools';
+import type { ModelToolCall, ToolSpec } from '../../domain/tools';
 import type { LlmUsage } from '../llm/types';
 
 export type TurnDetection = 'ours' | 'provider';
@@ -42,20 +42,13 @@ export type AgentEvent =
   | { type: 'transcript'; delta: string }
   | { type: 'usage'; usage: LlmUsage };
 
-export interface AgentToolCall {
-  callId: string;
-  name: string;
-  /** The arguments as the model wrote them (a JSON text, possibly malformed). */
-  arguments: string;
-}
-
 export interface AgentTurnOptions {
   signal: AbortSignal;
   /**
    * Runs a tool the model called and returns what to feed back to it (a JSON text); never rejects: a failed
    * call is fed back as an error object so the model can say so.
    */
-  runTool(call: AgentToolCall): Promise<string>;
+  runTool(call: ModelToolCall): Promise<string>;
 }
 
 export interface AgentConnection {

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import type { ModelToolCall, ToolSpec } from '../../domain/tools';
 import { ProviderError } from '../../errors';
 import { toProviderError } from '../openai-errors';
 import type { ChatMessage, LLMAdapter, LlmCapabilities, LlmChunk, LlmRequest } from './types';
@@ -53,39 +54,83 @@ export class OpenAILlm implements LLMAdapter {
       }, this.idleTimeoutMs);
     };
 
+    const messages = req.messages.map(toOpenAIMessage);
+    const runTool = req.runTool;
+    const tools = runTool && req.tools?.length ? req.tools.map(toOpenAITool) : undefined;
     try {
-      armWatchdog();
-      const stream = await this.client.chat.completions.create(
-        {
-          model: req.model ?? this.options.model,
-          messages: req.messages.map(toOpenAIMessage),
-          stream: true,
-          stream_options: { include_usage: true },
-          max_tokens: req.maxTokens,
-          temperature: this.options.temperature,
-          ...(req.json && this.capabilities.jsonMode
-            ? { response_format: { type: 'json_object' as const } }
-            : {}),
-        },
-        { signal: controller.signal },
-      );
-      for await (const chunk of stream) {
-        const text = chunk.choices[0]?.delta?.content;
-        const usage = chunk.usage;
-        // The consumer's time between pulls is not the provider's stall.
-        clearTimeout(watchdog);
-        if (text) yield { type: 'content', text };
-        if (usage) {
-          yield {
-            type: 'usage',
-            usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
-          };
-        }
+      // Each round is one request; a round that ends in tool calls runs them and asks again with their results.
+      for (let round = 1; ; round++) {
         armWatchdog();
+        const stream = await this.client.chat.completions.create(
+          {
+            model: req.model ?? this.options.model,
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            max_tokens: req.maxTokens,
+            temperature: this.options.temperature,
+            ...(tools ? { tools } : {}),
+            ...(req.json && this.capabilities.jsonMode
+              ? { response_format: { type: 'json_object' as const } }
+              : {}),
+          },
+          { signal: controller.signal },
+        );
+        const calls: ModelToolCall[] = [];
+        let said = '';
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta;
+          const text = delta?.content;
+          const usage = chunk.usage;
+          // The consumer's time between pulls is not the provider's stall.
+          clearTimeout(watchdog);
+          if (text) {
+            said += text;
+            yield { type: 'content', text };
+          }
+          // Tool calls stream in pieces, keyed by their index: the id and name first, the arguments in parts.
+          for (const part of delta?.tool_calls ?? []) {
+            const call = (calls[part.index] ??= { callId: '', name: '', arguments: '' });
+            call.callId = part.id ?? call.callId;
+            call.name += part.function?.name ?? '';
+            call.arguments += part.function?.arguments ?? '';
+          }
+          if (usage) {
+            yield {
+              type: 'usage',
+              usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
+            };
+          }
+          armWatchdog();
+        }
+        // The SDK ends an aborted stream quietly; a caller's abort or our watchdog must still surface.
+        if (stalled) throw this.stallError();
+        if (req.signal.aborted) throw abortReason(req.signal);
+        if (calls.length === 0 || !runTool) return;
+        if (round === MAX_TOOL_ROUNDS) {
+          throw new ProviderError(
+            this.label,
+            `the model still called tools after ${MAX_TOOL_ROUNDS} rounds`,
+            {
+              retryable: false,
+            },
+          );
+        }
+        // Tools run within their own timeouts, not the provider's.
+        clearTimeout(watchdog);
+        messages.push({
+          role: 'assistant',
+          content: said || null,
+          tool_calls: calls.map((call) => ({
+            id: call.callId,
+            type: 'function' as const,
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        });
+        for (const call of calls) {
+          messages.push({ role: 'tool', tool_call_id: call.callId, content: await runTool(call) });
+        }
       }
-      // The SDK ends an aborted stream quietly; a caller's abort or our watchdog must still surface.
-      if (stalled) throw this.stallError();
-      if (req.signal.aborted) throw abortReason(req.signal);
     } catch (err) {
       if (req.signal.aborted) throw abortReason(req.signal);
       if (stalled) throw this.stallError(err);
@@ -105,6 +150,16 @@ export class OpenAILlm implements LLMAdapter {
       cause,
     });
   }
+}
+
+/** Rounds of tool calls one answer may take before it must answer (a model calling tools forever is cut off). */
+const MAX_TOOL_ROUNDS = 4;
+
+function toOpenAITool(tool: ToolSpec): OpenAI.ChatCompletionTool {
+  return {
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  };
 }
 
 /** A message with images becomes OpenAI's content parts: the text, then each image as a data URL. */

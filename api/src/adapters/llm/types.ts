@@ -1,4 +1,5 @@
 import type { AnswerContract } from '../../domain/answer-contract';
+import type { ModelToolCall, ToolSpec } from '../../domain/tools';
 import type { CallContext } from '../../domain/tracing';
 
 export interface ChatMessage {
@@ -20,6 +21,12 @@ export interface LlmRequest {
   model?: string;
   /** The turn this call answers: its provider spans and failover log lines hang there. */
   context?: CallContext;
+  /**
+   * Tools the model may call, and how to run a call (never rejects; its JSON result is fed back). Providers that
+   * cannot call tools answer without them.
+   */
+  tools?: readonly ToolSpec[];
+  runTool?(call: ModelToolCall): Promise<string>;
 }
 
 export interface LlmCapabilities {

@@ -8,6 +8,7 @@ import {
   startFakeGeminiLive,
   startFakeRealtime,
 } from '../test-support/fake-agent-servers';
+import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
 import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   ArchivePersonaMutation,
@@ -554,5 +555,140 @@ describe('agent mode: Gemini Live', () => {
     const dropped = await askText(t, admin, sessionId, 'What is your name?', created.sessionToken);
     expect(ofType(dropped.received, 'ConversationModeChanged')).toMatchObject([{ mode: 'CASCADE' }]);
     expect(ofType(dropped.received, 'ResponseDone').at(-1)?.text).toContain('Gem');
+  });
+});
+
+/** Tools, images and actions in cascade mode, through an OpenAI-compatible chat model (a protocol-faithful fake). */
+describe('cascade mode: tools, images and actions with a chat model', () => {
+  let fake: FakeOpenAI;
+  let tools: Awaited<ReturnType<typeof startToolServer>>;
+  let t: TestApp;
+  let admin: string;
+  let personaId: string;
+  const answer = (text: string, actions: string[] = []) =>
+    JSON.stringify({ text, gesture_plan: [], emotion: 'neutral', actions });
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    tools = await startToolServer();
+    t = await startTestApp({
+      env: { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', LLM_PROVIDERS: 'openai,local' },
+    });
+    admin = await t.token('admin');
+    const created = await t.gql(
+      CreatePersonaMutation,
+      {
+        input: {
+          name: 'Casey',
+          systemPrompt: 'You are Casey.',
+          tools: [
+            { builtin: 'current_time' },
+            {
+              name: 'weather',
+              description: 'The weather in a city.',
+              parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+              url: `${tools.url}/weather`,
+            },
+            {
+              name: 'slow',
+              description: 'Too slow.',
+              parameters: { type: 'object' },
+              url: `${tools.url}/slow`,
+              timeoutMs: 300,
+            },
+          ],
+        },
+      },
+      admin,
+    );
+    personaId = created.data!.createPersona.id;
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await fake?.close();
+    await tools?.close();
+  });
+
+  async function session() {
+    return (await t.gql(CreateSessionMutation, { input: { personaId } }, admin)).data!.createSession;
+  }
+  const chatRequests = () => fake.requests.filter((r) => r.path === '/chat/completions');
+
+  it('runs the tools the chat model calls and answers with their results; a failing tool is an event and the answer goes on', async () => {
+    const created = await session();
+    const ask = (text: string) => askText(t, admin, created.session.id, text, created.sessionToken);
+    fake.setScript({
+      chat: [
+        { toolCalls: [{ name: 'weather', arguments: '{"city":"Oslo"}' }] },
+        { content: answer('It is four degrees.') },
+      ],
+    });
+    const before = chatRequests().length;
+    const { received } = await ask('What is the weather in Oslo?');
+    expect(ofType(received, 'ToolCall').map((c) => [c.name, c.status])).toEqual([
+      ['weather', 'STARTED'],
+      ['weather', 'DONE'],
+    ]);
+    expect(ofType(received, 'ResponseDone').at(-1)?.text).toBe('It is four degrees.');
+    const [first, second] = chatRequests()
+      .slice(before)
+      .map((r) => r.body);
+    expect((first!.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual([
+      'current_time',
+      'weather',
+      'slow',
+    ]);
+    const followUp = second!.messages as { role: string; content: unknown; tool_calls?: unknown[] }[];
+    expect(followUp.at(-2)).toMatchObject({
+      role: 'assistant',
+      tool_calls: [expect.objectContaining({ type: 'function' })],
+    });
+    expect(followUp.at(-1)).toMatchObject({
+      role: 'tool',
+      content: JSON.stringify({ city: 'Oslo', celsius: 4 }),
+    });
+
+    fake.setScript({
+      chat: [{ toolCalls: [{ name: 'slow', arguments: '{}' }] }, { content: answer('It took too long.') }],
+    });
+    const slow = await ask('Try the slow one.');
+    expect(ofType(slow.received, 'ToolCall').at(-1)).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'TIMEOUT',
+    });
+    expect(ofType(slow.received, 'ResponseDone').at(-1)?.text).toBe('It took too long.');
+  });
+
+  it("sends an image to the chat model as an image part of the user's next message", async () => {
+    const created = await session();
+    expect(
+      (await sendImage(t, admin, created.session.id, PNG, 'image/png')).body.data?.sendImage.mimeType,
+    ).toBe('image/png');
+    fake.setScript({ chat: { content: answer('A tiny picture.') } });
+    const before = chatRequests().length;
+    await askText(t, admin, created.session.id, 'What do you see?', created.sessionToken);
+    const messages = chatRequests()[before]!.body.messages as { role: string; content: unknown }[];
+    expect(messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What do you see?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` } },
+      ],
+    });
+  });
+
+  it("delivers the answer's actions as typed events before it ends", async () => {
+    const created = await session();
+    fake.setScript({ chat: { content: answer('Opening the map.', ['open_map']) } });
+    const { received } = await askText(
+      t,
+      admin,
+      created.session.id,
+      'Show me the map.',
+      created.sessionToken,
+    );
+    const types = received.map((e) => e.__typename);
+    expect(ofType(received, 'AvatarAction').map((a) => a.action)).toEqual(['open_map']);
+    expect(types.indexOf('AvatarAction')).toBeLessThan(types.indexOf('ResponseDone'));
   });
 });
