@@ -90,7 +90,8 @@ export class OpenAILlm implements LLMAdapter {
           }
           // Tool calls stream in pieces, keyed by their index: the id and name first, the arguments in parts.
           for (const part of delta?.tool_calls ?? []) {
-            const call = (calls[part.index] ??= { callId: '', name: '', arguments: '' });
+            calls[part.index] ??= { callId: '', name: '', arguments: '' };
+            const call = calls[part.index]!;
             call.callId = part.id ?? call.callId;
             call.name += part.function?.name ?? '';
             call.arguments += part.function?.arguments ?? '';
