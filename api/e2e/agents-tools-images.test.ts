@@ -457,6 +457,53 @@ describe('agent mode: OpenAI Realtime', () => {
     expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it("lets the provider's VAD end the turns: the audio streams to the agent, which answers and is cut by speech", async () => {
+    await t.gql(
+      CreatePersonaMutation,
+      {
+        input: {
+          name: 'Vad',
+          systemPrompt: 'You are Vad.',
+          conversationMode: 'agent',
+          turnDetection: 'provider',
+        },
+      },
+      admin,
+    );
+    fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
+    const before = fake.received.length;
+    await askAloud(t, 'Vad');
+    const sent = fake.received.slice(before).map((r) => r.message);
+    const update = sent.find((m) => m.type === 'session.update')!.session as Record<string, unknown>;
+    expect(update.turn_detection).toMatchObject({ type: 'server_vad' });
+    // The provider decided the turn and answered on its own: we neither committed nor asked for a response.
+    expect(sent.map((m) => m.type)).not.toContain('input_audio_buffer.commit');
+    expect(sent.map((m) => m.type)).not.toContain('response.create');
+    expect(sent.filter((m) => m.type === 'input_audio_buffer.append').length).toBeGreaterThan(10);
+
+    // Talking over the answer: the provider's VAD (and ours) cut it, and its item is truncated to what played.
+    fake.setTurns([
+      { inputTranscript: 'Tell me a story.', answer: `${ANSWER} ${ANSWER} ${ANSWER}`, deltaDelayMs: 60 },
+      { inputTranscript: 'Stop.', answer: 'Sure.' },
+    ]);
+    const mark = fake.received.length;
+    const result = await runVoiceClient({
+      url: t.url,
+      ...TEST_USERS.admin,
+      persona: 'Vad',
+      question: 'Tell me a story please',
+      bargeIn: 'Stop, stop, wait a moment.',
+    });
+    const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
+    if (interrupted?.__typename !== 'Interrupted') throw new Error('not interrupted');
+    await expect
+      .poll(() => fake.received.slice(mark).some((r) => r.message.type === 'conversation.item.truncate'))
+      .toBe(true);
+    const truncate = fake.received.slice(mark).find((r) => r.message.type === 'conversation.item.truncate')!;
+    expect(truncate.message.audio_end_ms).toBe(Math.round(interrupted.playedMs));
+    expect(result.turns.find((turn) => turn.interrupted)?.text).toBe(interrupted.heardText);
+  });
+
   it('refuses bad agent settings and tools with typed errors, changing nothing', async () => {
     const bad = [
       { conversationMode: 'telepathy' },
@@ -471,6 +518,7 @@ describe('agent mode: OpenAI Realtime', () => {
       },
       { tools: [{ builtin: 'current_time' }, { builtin: 'current_time' }] },
       { tools: [{ name: 'express', description: 'd', parameters: { type: 'object' }, url: 'http://h/' }] },
+      { turnDetection: 'telepathic' },
     ];
     for (const input of bad) {
       const res = await t.gql(
@@ -539,6 +587,30 @@ describe('agent mode: Gemini Live', () => {
     expect(inputs.at(-1)).toEqual({ activityEnd: {} });
     expect(inputs[1]).toMatchObject({ audio: { mimeType: 'audio/pcm;rate=16000' } });
     expect(fake.upgrades[0]!.url).toContain('key=test-key');
+  });
+
+  it("lets Gemini's activity detection end the turns when the persona asks for it", async () => {
+    await t.gql(
+      CreatePersonaMutation,
+      {
+        input: {
+          name: 'GemVad',
+          systemPrompt: 'You are Gem.',
+          conversationMode: 'agent',
+          agentProvider: 'gemini-live',
+          turnDetection: 'provider',
+        },
+      },
+      admin,
+    );
+    fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
+    const before = fake.received.length;
+    await askAloud(t, 'GemVad');
+    const sent = fake.received.slice(before).map((r) => r.message);
+    expect(sent.find((m) => m.setup)!.setup).not.toHaveProperty('realtimeInputConfig');
+    const inputs = sent.flatMap((m) => (m.realtimeInput ? [m.realtimeInput as Record<string, unknown>] : []));
+    expect(inputs.some((i) => 'activityStart' in i || 'activityEnd' in i)).toBe(false);
+    expect(inputs.length).toBeGreaterThan(10);
   });
 
   it('runs a tool call through toolResponse, and fails over to the cascade when Gemini drops', async () => {

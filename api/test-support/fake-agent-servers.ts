@@ -16,7 +16,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { pcm16ToBase64 } from '../src/adapters/audio/pcm';
+import { int16FromBytes, pcm16ToBase64 } from '../src/adapters/audio/pcm';
 import { synthesizeSpeech } from './speech';
 
 export interface FakeAgentTurn {
@@ -139,6 +139,35 @@ async function playAnswer(
   return true;
 }
 
+/**
+ * The fakes' stand-in for a provider's server VAD: a chunk louder than a whisper starts speech, 500 ms of quiet
+ * ends it. Enough for espeak speech padded with digital silence.
+ */
+class EnergyVad {
+  private speaking = false;
+  private quietMs = 0;
+
+  constructor(private readonly sampleRate: number) {}
+
+  push(samples: Int16Array): 'start' | 'end' | null {
+    if (samples.length === 0) return null;
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    const loud = Math.sqrt(sum / samples.length) > 300;
+    if (loud) {
+      this.quietMs = 0;
+      if (this.speaking) return null;
+      this.speaking = true;
+      return 'start';
+    }
+    if (!this.speaking) return null;
+    this.quietMs += (samples.length * 1000) / this.sampleRate;
+    if (this.quietMs < 500) return null;
+    this.speaking = false;
+    return 'end';
+  }
+}
+
 const argumentsText = (args: FakeAgentTurn['toolCall'] & object) =>
   typeof args.arguments === 'string' ? args.arguments : JSON.stringify(args.arguments);
 
@@ -153,32 +182,109 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
     let toolPending = false;
     let state = { cancelled: false };
     let responding = false;
+    /** The user's audio so far is a turn: committed, transcribed a little later, the next scripted turn taken. */
+    const commit = () => {
+      turn = fake.nextTurn();
+      const itemId = id('item');
+      send({ type: 'input_audio_buffer.committed', item_id: itemId });
+      const transcript = turn.inputTranscript ?? '';
+      // The transcription finishes a little later, as the real one does.
+      setTimeout(
+        () =>
+          send({
+            type: 'conversation.item.input_audio_transcription.completed',
+            item_id: itemId,
+            content_index: 0,
+            transcript,
+          }),
+        30,
+      );
+    };
+    /** One response: a tool call first when the turn has one pending, else the spoken answer. */
+    const createResponse = async () => {
+      if (!turn) return;
+      const responseId = id('resp');
+      state = { cancelled: false };
+      responding = true;
+      send({ type: 'response.created', response: { id: responseId, status: 'in_progress' } });
+      if (turn.toolCall && !toolPending && !outputs.length) {
+        toolPending = true;
+        const callId = id('call');
+        send({
+          type: 'response.output_item.added',
+          response_id: responseId,
+          item: { id: id('item'), type: 'function_call', call_id: callId, name: turn.toolCall.name },
+        });
+        send({
+          type: 'response.function_call_arguments.done',
+          response_id: responseId,
+          call_id: callId,
+          name: turn.toolCall.name,
+          arguments: argumentsText(turn.toolCall),
+        });
+        send({ type: 'response.done', response: { id: responseId, status: 'completed' } });
+        responding = false;
+        return;
+      }
+      outputs.length = 0;
+      const itemId = id('item');
+      send({
+        type: 'response.output_item.added',
+        response_id: responseId,
+        item: { id: itemId, type: 'message', role: 'assistant' },
+      });
+      const finished = await playAnswer(ws, turn, state, {
+        transcript: (delta) =>
+          send({
+            type: 'response.audio_transcript.delta',
+            response_id: responseId,
+            item_id: itemId,
+            delta,
+          }),
+        audio: (delta) =>
+          send({ type: 'response.audio.delta', response_id: responseId, item_id: itemId, delta }),
+      });
+      if (!finished && !state.cancelled) return;
+      responding = false;
+      send({
+        type: 'response.done',
+        response: {
+          id: responseId,
+          status: finished ? 'completed' : 'cancelled',
+          usage: { input_tokens: 100, output_tokens: turn.answer.length },
+        },
+      });
+    };
+    /** Server VAD (`turn_detection: server_vad`): speech starts and ends by the appended audio's energy. */
+    let serverVad = false;
+    const vad = new EnergyVad(RATE);
+    const hearForVad = (bytes: Buffer) => {
+      const heard = vad.push(int16FromBytes(bytes));
+      if (heard === 'start') {
+        send({ type: 'input_audio_buffer.speech_started', item_id: id('item') });
+        // interrupt_response: the answer being given stops.
+        if (responding) state.cancelled = true;
+      }
+      if (heard === 'end') {
+        send({ type: 'input_audio_buffer.speech_stopped' });
+        commit();
+        void createResponse();
+      }
+    };
     send({ type: 'session.created', event_id: id('event'), session: { id: id('sess') } });
     ws.on('message', async (data) => {
       const message = JSON.parse(String(data)) as Record<string, unknown>;
       record(message);
       switch (message.type) {
-        case 'session.update':
+        case 'session.update': {
+          const detection = (message.session as { turn_detection?: { type?: string } | null }).turn_detection;
+          if (detection !== undefined) serverVad = detection?.type === 'server_vad';
           send({ type: 'session.updated', session: message.session });
           break;
-        case 'input_audio_buffer.commit': {
-          turn = fake.nextTurn();
-          const itemId = id('item');
-          send({ type: 'input_audio_buffer.committed', item_id: itemId });
-          const transcript = turn.inputTranscript ?? '';
-          // The transcription finishes a little later, as the real one does.
-          setTimeout(
-            () =>
-              send({
-                type: 'conversation.item.input_audio_transcription.completed',
-                item_id: itemId,
-                content_index: 0,
-                transcript,
-              }),
-            30,
-          );
-          break;
         }
+        case 'input_audio_buffer.commit':
+          commit();
+          break;
         case 'conversation.item.create': {
           const item = message.item as { type: string; output?: string };
           if (item.type === 'function_call_output') {
@@ -207,61 +313,12 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
             audio_end_ms: message.audio_end_ms,
           });
           break;
-        case 'response.create': {
-          if (!turn) break;
-          const responseId = id('resp');
-          state = { cancelled: false };
-          responding = true;
-          send({ type: 'response.created', response: { id: responseId, status: 'in_progress' } });
-          if (turn.toolCall && !toolPending && !outputs.length) {
-            toolPending = true;
-            const callId = id('call');
-            send({
-              type: 'response.output_item.added',
-              response_id: responseId,
-              item: { id: id('item'), type: 'function_call', call_id: callId, name: turn.toolCall.name },
-            });
-            send({
-              type: 'response.function_call_arguments.done',
-              response_id: responseId,
-              call_id: callId,
-              name: turn.toolCall.name,
-              arguments: argumentsText(turn.toolCall),
-            });
-            send({ type: 'response.done', response: { id: responseId, status: 'completed' } });
-            responding = false;
-            break;
-          }
-          outputs.length = 0;
-          const itemId = id('item');
-          send({
-            type: 'response.output_item.added',
-            response_id: responseId,
-            item: { id: itemId, type: 'message', role: 'assistant' },
-          });
-          const finished = await playAnswer(ws, turn, state, {
-            transcript: (delta) =>
-              send({
-                type: 'response.audio_transcript.delta',
-                response_id: responseId,
-                item_id: itemId,
-                delta,
-              }),
-            audio: (delta) =>
-              send({ type: 'response.audio.delta', response_id: responseId, item_id: itemId, delta }),
-          });
-          if (!finished && !state.cancelled) break;
-          responding = false;
-          send({
-            type: 'response.done',
-            response: {
-              id: responseId,
-              status: finished ? 'completed' : 'cancelled',
-              usage: { input_tokens: 100, output_tokens: turn.answer.length },
-            },
-          });
+        case 'response.create':
+          await createResponse();
           break;
-        }
+        case 'input_audio_buffer.append':
+          if (serverVad) hearForVad(Buffer.from(String(message.audio), 'base64'));
+          break;
       }
     });
   });
@@ -288,6 +345,9 @@ export async function startFakeGeminiLive(opts: FakeAgentOptions): Promise<FakeA
     let generating = false;
     let turn: FakeAgentTurn | null = null;
     let calls = 0;
+    /** Automatic activity detection (on unless the setup disables it): turns by the audio's energy. */
+    let autoVad = false;
+    const vad = new EnergyVad(16_000);
     const answer = async (current: FakeAgentTurn) => {
       if (current.toolCall && calls === 0) {
         calls++;
@@ -332,6 +392,10 @@ export async function startFakeGeminiLive(opts: FakeAgentOptions): Promise<FakeA
       if (!setUp) {
         if (!message.setup) return ws.close(1007, 'setup must come first');
         setUp = true;
+        const config = message.setup as {
+          realtimeInputConfig?: { automaticActivityDetection?: { disabled?: boolean } };
+        };
+        autoVad = config.realtimeInputConfig?.automaticActivityDetection?.disabled !== true;
         send({ setupComplete: {} });
         return;
       }
@@ -339,6 +403,20 @@ export async function startFakeGeminiLive(opts: FakeAgentOptions): Promise<FakeA
       if (input?.activityStart && generating) {
         state.cancelled = true;
         send({ serverContent: { interrupted: true } });
+      }
+      const audio = input?.audio as { data?: string } | undefined;
+      const heard =
+        autoVad && audio?.data ? vad.push(int16FromBytes(Buffer.from(audio.data, 'base64'))) : null;
+      if (heard === 'start' && generating) {
+        state.cancelled = true;
+        send({ serverContent: { interrupted: true } });
+      }
+      if (heard === 'end') {
+        turn = fake.nextTurn();
+        calls = 0;
+        if (turn.inputTranscript)
+          send({ serverContent: { inputTranscription: { text: turn.inputTranscript } } });
+        void answer(turn);
       }
       const content = message.clientContent as { turnComplete?: boolean } | undefined;
       if (input?.activityEnd || content?.turnComplete) {

@@ -6,6 +6,7 @@ export const AVATAR_RIGS = ['arkit', 'oculus', 'azure'] as const;
 
 export const CONVERSATION_MODES = ['cascade', 'agent'] as const;
 export const AGENT_PROVIDERS = ['openai-realtime', 'gemini-live'] as const;
+export const TURN_DETECTIONS = ['ours', 'provider'] as const;
 export type AgentProviderName = (typeof AGENT_PROVIDERS)[number];
 
 export const PERSONA_CAPABILITIES = ['speech', 'visemes', 'blendshapes', 'gestures', 'memory'] as const;
@@ -34,5 +35,6 @@ export const personaFieldRules = {
   agentProvider: z.enum(AGENT_PROVIDERS),
   agentModel: z.string().min(1).max(120),
   agentVoice: z.string().regex(/^[A-Za-z0-9_+.-]{1,64}$/, 'not a voice name'),
+  turnDetection: z.enum(TURN_DETECTIONS),
   tools: personaToolsRule,
 } as const;

@@ -28,6 +28,20 @@ export class AgentLink {
     return this.opts.adapter.label;
   }
 
+  get turnDetection(): AgentSetup['turnDetection'] {
+    return this.opts.setup.turnDetection;
+  }
+
+  /** The open connection, if there is one. */
+  get current(): AgentConnection | null {
+    return this.connection && !this.connection.closed ? this.connection : null;
+  }
+
+  /** The agent failed lately and is let rest: the cascade answers until then. */
+  get resting(): boolean {
+    return this.opts.clock.now() < this.downUntil;
+  }
+
   /** The connection to answer this turn with, or why the cascade answers instead. */
   async acquire(instructions: string, signal: AbortSignal): Promise<AgentAvailability> {
     if (this.connection && !this.connection.closed) return { connection: this.connection, restored: false };

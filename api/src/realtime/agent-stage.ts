@@ -43,6 +43,8 @@ export async function runAgentStage(opts: {
   renderer?: SpeechRenderer;
   send(events: SpeechEventPayload[]): void;
   onInputTranscript(text: string): void;
+  /** The agent's VAD heard the user talk over the answer. */
+  onUserSpeech(): void;
   runTool(call: ModelToolCall): Promise<string>;
   onToken(): void;
 }): Promise<AgentStageResult> {
@@ -67,6 +69,9 @@ export async function runAgentStage(opts: {
       switch (event.type) {
         case 'input_transcript':
           opts.onInputTranscript(event.text);
+          break;
+        case 'speech_started':
+          opts.onUserSpeech();
           break;
         case 'transcript':
           opts.onToken();

@@ -44,6 +44,7 @@ function live(overrides: { session?: Partial<LiveSession['session']>; persona?: 
       agentProvider: null,
       agentModel: null,
       agentVoice: null,
+      turnDetection: 'ours',
       tools: [],
       ...overrides.persona,
     },

@@ -70,6 +70,8 @@ export interface LivePersona extends Omit<RuntimePersona, 'voice' | 'greeting'> 
   agentProvider: string | null;
   agentModel: string | null;
   agentVoice: string | null;
+  /** Agent mode: `ours` or `provider` turn detection. */
+  turnDetection: string;
   /** The stored tool list (validated on save). */
   tools: unknown;
 }
@@ -270,6 +272,7 @@ export class RealtimeHub {
         voice: persona.agentVoice ?? undefined,
         model: persona.agentModel ?? undefined,
         tools: [expressTool(answerContract(persona)), ...(tools?.specs ?? [])],
+        turnDetection: persona.turnDetection === 'provider' ? 'provider' : 'ours',
       },
       retryAfterMs: this.deps.agents?.retryAfterMs ?? 30_000,
       clock: { now: () => performance.now() },

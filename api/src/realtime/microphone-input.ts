@@ -19,6 +19,11 @@ export interface ConversationInput {
   partialTranscript?(audio: PcmAudio, utteranceId: string, signal: AbortSignal): Promise<void>;
   userSpeechStarted(): void;
   interrupt(played?: PlayedReport): void;
+  /**
+   * Every piece of the microphone's audio, at the VAD's 16 kHz, with the utterance id the client named (an agent
+   * with its own turn detection hears it).
+   */
+  hear?(samples: Float32Array, utteranceId: string): void;
   /** The client streaming now counts its own playback and reports it at a barge-in. */
   expectPlaybackReports?(on: boolean): void;
 }
@@ -119,7 +124,9 @@ export class MicrophoneInput implements MicrophoneSink {
    */
   audio(pcm: Int16Array): void | Promise<void> {
     if (!this.resampler) return;
-    const windows = this.windows.push(this.resampler.push(pcm));
+    const samples = this.resampler.push(pcm);
+    this.opts.conversation.hear?.(samples, this.utteranceId);
+    const windows = this.windows.push(samples);
     if (windows.length > 0) return this.classify(windows);
   }
 

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentConnection, AgentImage, AgentTurnInput } from '../adapters/agent/types';
+import { float32ToInt16 } from '../adapters/audio/resampler';
 import type { ChatMessage, LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
@@ -134,6 +135,8 @@ type Input = { origin: TurnOrigin; receivedAt: number } & (
   | { kind: 'text'; text: string; utteranceId: string }
   | { kind: 'audio'; audio: PcmAudio; utteranceId: string }
   | { kind: 'greeting'; text: string }
+  /** A turn the agent's own VAD detected in the streamed audio (provider turn detection). */
+  | { kind: 'detected'; utteranceId: string }
 );
 
 /** An answer's state beyond its stages: whether it was announced, closed, cut off and stored. */
@@ -153,6 +156,9 @@ interface AnswerState {
   /** The agent whose audio this answer plays, and where that audio starts on the answer's timeline. */
   agentAudio: { connection: AgentConnection; startMs: number } | null;
 }
+
+/** Microphone chunks kept for an agent still connecting (20 ms each from our clients: about 5 s). */
+const MAX_AUDIO_WHILE_CONNECTING = 250;
 
 /** Images waiting for the next turn; more than this and the oldest is dropped. */
 const MAX_PENDING_IMAGES = 4;
@@ -193,6 +199,11 @@ export class SessionRuntime {
   /** A client of this session reports where its playback stopped when the user talks over the avatar. */
   private playbackReports = false;
   private readonly pendingImages: AgentImage[] = [];
+  /** Provider turn detection: listening to the agent between answers, and the audio heard while connecting. */
+  private listening: AbortController | null = null;
+  private heardWhileConnecting: Int16Array[] = [];
+  /** The utterance id the client named for the audio the agent hears: its detected turns carry it. */
+  private heardUtterance: string | null = null;
 
   constructor(
     private config: SessionRuntimeConfig,
@@ -215,6 +226,8 @@ export class SessionRuntime {
 
   /** A finished utterance (after end-of-turn detection): transcribed, then answered. */
   userUtterance(audio: PcmAudio, utteranceId: string = randomUUID(), origin: TurnOrigin = {}): void {
+    // The agent's own VAD heard it too, and answers it; ours only counts while the agent is down.
+    if (this.agentHearsTurns) return;
     this.enqueue({ kind: 'audio', audio, utteranceId, origin, receivedAt: this.clock.now() });
   }
 
@@ -242,13 +255,102 @@ export class SessionRuntime {
     if (this.closed) return;
     this.tail = this.tail.then(() => {
       if (this.closed) return;
-      if (this.deps.agent !== next.deps.agent) this.deps.agent?.close();
+      if (this.deps.agent !== next.deps.agent) {
+        this.stopListening();
+        this.deps.agent?.close();
+      }
       this.config = next.config;
       this.deps = { ...next.deps, clock: this.deps.clock };
       this.features = { ...ALL_FEATURES, ...next.config.features };
       this.createRenderer = next.deps.createSpeechRenderer ?? createBasicSpeechRenderer;
       this.emit(announce);
     });
+  }
+
+  /**
+   * The microphone's audio as it comes (16 kHz, after resampling). With provider turn detection it streams to the
+   * agent, whose VAD decides the turns; a connection is opened for it when there is none (and the agent is not
+   * resting after a failure: then our VAD's turns go to the cascade).
+   */
+  hear(samples: Float32Array, utteranceId: string): void {
+    const agent = this.deps.agent;
+    if (this.closed || agent?.turnDetection !== 'provider' || agent.resting) return;
+    this.heardUtterance = utteranceId;
+    const pcm = float32ToInt16(samples);
+    const connection = agent.current;
+    if (connection && this.listening) {
+      connection.appendAudio(pcm);
+      return;
+    }
+    this.heardWhileConnecting.push(pcm);
+    // What the agent has not heard within a few seconds of connecting is not worth sending late.
+    if (this.heardWhileConnecting.length > MAX_AUDIO_WHILE_CONNECTING) this.heardWhileConnecting.shift();
+    if (!this.listening) this.listen(agent);
+  }
+
+  /** The agent hears the microphone itself and answers the turns its VAD detects. */
+  private get agentHearsTurns(): boolean {
+    const agent = this.deps.agent;
+    return agent?.turnDetection === 'provider' && agent.current !== null && this.listening !== null;
+  }
+
+  /**
+   * Provider turn detection: connects, then between answers waits for the agent to hear the user: talking over
+   * the avatar interrupts it, a detected turn is answered like any other. A failure sends the session to the
+   * cascade (our VAD's turns) until the agent is tried again.
+   */
+  private listen(agent: AgentLink): void {
+    const controller = new AbortController();
+    this.listening = controller;
+    const { signal } = controller;
+    let connection: AgentConnection | null = null;
+    const run = async () => {
+      const available = await agent.acquire(await this.agentInstructions(undefined), signal);
+      if (!available.connection) {
+        this.heardWhileConnecting = [];
+        if (available.justFailed) this.modeChanged('CASCADE', null, available.reason);
+        return;
+      }
+      connection = available.connection;
+      if (available.restored) this.modeChanged('AGENT', agent.label, 'the agent is back');
+      for (const pcm of this.heardWhileConnecting.splice(0)) connection.appendAudio(pcm);
+      for (;;) {
+        const heard = await connection.awaitUserTurn(signal);
+        if (heard === 'speech') {
+          this.userSpeechStarted();
+          continue;
+        }
+        this.enqueue({
+          kind: 'detected',
+          utteranceId: this.heardUtterance ?? randomUUID(),
+          origin: {},
+          receivedAt: this.clock.now(),
+        });
+        await this.whenIdle();
+      }
+    };
+    run()
+      .catch((err: unknown) => {
+        if (signal.aborted || this.closed) return;
+        // A turn's own failure already failed the agent over; a drop between answers is reported here.
+        if (connection && agent.current === connection) {
+          agent.failed(err);
+          this.modeChanged('CASCADE', null, err instanceof Error ? err.message : String(err));
+        }
+      })
+      .finally(() => {
+        if (this.listening === controller) this.listening = null;
+      });
+  }
+
+  private stopListening(): void {
+    this.listening?.abort();
+    this.listening = null;
+    this.heardWhileConnecting = [];
+  }
+
+  private modeChanged(mode: 'AGENT' | 'CASCADE', provider: string | null, reason: string): void {
+    this.emit({ type: 'ConversationModeChanged', mode, provider, reason });
   }
 
   /** The persona's greeting, said like an answer to nothing (no user turn). */
@@ -263,7 +365,7 @@ export class SessionRuntime {
    * a paid service (it would bill the utterance twice if the user went on).
    */
   async previewTranscript(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null> {
-    if (!this.deps.stt.local) return null;
+    if (!this.deps.stt.local || this.agentHearsTurns) return null;
     const startedAt = this.clock.now();
     try {
       let final: SttResult | null = null;
@@ -417,6 +519,7 @@ export class SessionRuntime {
     const state = this.current;
     if (state?.awaitingPlayed) this.finishInterruption(state, state.awaitingPlayed.estimateMs);
     state?.answer.stop('session closed');
+    this.stopListening();
     await this.whenIdle();
     this.deps.agent?.close();
   }
@@ -457,6 +560,8 @@ export class SessionRuntime {
         return;
       }
       if (this.deps.agent && (await this.answerWithAgent(state, input, this.deps.agent))) return;
+      // A turn only the agent heard: with the agent gone, our VAD's own turn is the cascade's to answer.
+      if (input.kind === 'detected') return;
       const userText =
         input.kind === 'text'
           ? this.echoTyped(input.text, input.utteranceId)
@@ -680,6 +785,7 @@ export class SessionRuntime {
           renderer,
           send: (events) => this.sendSpeech(state, events),
           onInputTranscript: source.onInputTranscript,
+          onUserSpeech: () => this.userSpeechStarted(),
           runTool: async (call) => {
             if (call.name !== EXPRESS_TOOL) return this.runTool(call, answer);
             const expressed = this.express(call, state, segment.endMs);
@@ -746,7 +852,7 @@ export class SessionRuntime {
     const reason = produced.failure instanceof Error ? produced.failure.message : String(produced.failure);
     this.deps.agent?.failed(produced.failure);
     this.deps.log?.warn({ ...answer.logFields(), reason }, 'the agent failed; the cascade answers');
-    this.emit({ type: 'ConversationModeChanged', mode: 'CASCADE', provider: null, reason });
+    this.modeChanged('CASCADE', null, reason);
     const cascade = await source.failover().catch((err: unknown) => {
       this.reportError(err, answer);
       return null;
@@ -954,10 +1060,10 @@ export class SessionRuntime {
   }
 
   /** Memories that match `query`; they improve an answer but are not worth failing, or holding up, the turn for. */
-  private async recall(query: string, answer: Answer): Promise<string[]> {
+  private async recall(query: string, answer?: Answer): Promise<string[]> {
     const { userId, persona } = this.config;
     if (!this.features.memory || !query) return [];
-    return traced(answer.trace, 'memory_recall', (span) =>
+    return traced(answer?.trace ?? UNTRACED, 'memory_recall', (span) =>
       withinTime(
         this.deps.memory.recallTexts({ userId, personaId: persona.id, query }),
         this.config.timeouts?.memoryRecallMs,
@@ -979,35 +1085,19 @@ export class SessionRuntime {
    */
   private async answerWithAgent(
     state: AnswerState,
-    input: Extract<Input, { kind: 'text' | 'audio' }>,
+    input: Extract<Input, { kind: 'text' | 'audio' | 'detected' }>,
     agent: AgentLink,
   ): Promise<boolean> {
     const { answer } = state;
     const typed = input.kind === 'text' ? input.text.trim() : null;
-    const query =
-      typed ?? (await input.origin.transcript)?.text ?? (await this.lastUserText().catch(() => ''));
-    const memories = await this.recall(query, answer);
-    const instructions = agentInstructions(this.config.persona, memories, this.config.promptTokenBudget);
+    const spoken = input.kind === 'audio' ? (await input.origin.transcript)?.text : undefined;
+    const instructions = await this.agentInstructions(typed ?? spoken, answer);
     const available = await agent.acquire(instructions, answer.signal);
     if (!available.connection) {
-      if (available.justFailed) {
-        this.emit({
-          type: 'ConversationModeChanged',
-          mode: 'CASCADE',
-          provider: null,
-          reason: available.reason,
-        });
-      }
+      if (available.justFailed) this.modeChanged('CASCADE', null, available.reason);
       return false;
     }
-    if (available.restored) {
-      this.emit({
-        type: 'ConversationModeChanged',
-        mode: 'AGENT',
-        provider: agent.label,
-        reason: 'the agent is back',
-      });
-    }
+    if (available.restored) this.modeChanged('AGENT', agent.label, 'the agent is back');
     if (answer.stopped) return true;
     if (typed !== null) this.echoTyped(typed, input.utteranceId);
     await this.deps.limits?.consumeTurn(this.config.sessionId);
@@ -1017,7 +1107,11 @@ export class SessionRuntime {
     const images = this.takeImages();
     const turn: AgentTurnInput = {
       instructions,
-      ...(input.kind === 'audio' ? { audio: input.audio } : { text: typed ?? '' }),
+      ...(input.kind === 'audio'
+        ? { audio: input.audio }
+        : input.kind === 'detected'
+          ? { providerTurn: true }
+          : { text: typed ?? '' }),
       ...(images.length > 0 ? { images } : {}),
     };
     const utteranceId = input.utteranceId;
@@ -1076,6 +1170,15 @@ export class SessionRuntime {
       model: this.config.persona.llmModel ?? undefined,
       ...(tools.length > 0 ? { tools, runTool: (call: ModelToolCall) => this.runTool(call, answer) } : {}),
     };
+  }
+
+  /**
+   * The agent's instructions for the coming turn: the persona and the memories that match what the user said
+   * (`query`, when known), else their last turn.
+   */
+  private async agentInstructions(query: string | undefined, answer?: Answer): Promise<string> {
+    const memories = await this.recall(query ?? (await this.lastUserText().catch(() => '')), answer);
+    return agentInstructions(this.config.persona, memories, this.config.promptTokenBudget);
   }
 
   private async lastUserText(): Promise<string> {
@@ -1187,8 +1290,9 @@ export class SessionRuntime {
     span.end();
   }
 
-  private warn(answer: Answer, message: string): void {
-    this.deps.log?.warn(answer.logFields(), message);
+  /** `answer`: the answer the warning is about, when there is one. */
+  private warn(answer: Answer | undefined, message: string): void {
+    this.deps.log?.warn(answer?.logFields() ?? { ...this.config.logFields }, message);
   }
 
   private since(answer: Answer): number {

@@ -57,6 +57,7 @@ export type PersonaCreateInput = {
   systemPrompt: string;
   tools?: unknown;
   ttsProvider?: string | null | undefined;
+  turnDetection?: string | null | undefined;
   visemeMap?: unknown;
   voice?: string | null | undefined;
 };
@@ -81,6 +82,7 @@ export type PersonaUpdateInput = {
   systemPrompt?: string | null | undefined;
   tools?: unknown;
   ttsProvider?: string | null | undefined;
+  turnDetection?: string | null | undefined;
   visemeMap?: unknown;
   voice?: string | null | undefined;
 };

@@ -21,6 +21,8 @@ import type {
 } from './types';
 
 const INPUT_RATE = 16_000;
+/** Waiting for the user between answers: silence there is normal, not the provider's stall. */
+const LISTEN_IDLE_MS = 3_600_000;
 /** Audio per `realtimeInput` message. */
 const CHUNK_SAMPLES = INPUT_RATE / 5;
 
@@ -58,7 +60,10 @@ export class GeminiLiveAgent implements AgentAdapter {
         },
         systemInstruction: { parts: [{ text: setup.instructions }] },
         ...(setup.tools.length > 0 ? { tools: [{ functionDeclarations: setup.tools }] } : {}),
-        realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+        // Our end of turn marks the activity; otherwise Gemini's own activity detection hears the streamed audio.
+        ...(setup.turnDetection === 'ours'
+          ? { realtimeInputConfig: { automaticActivityDetection: { disabled: true } } }
+          : {}),
         inputAudioTranscription: {},
         outputAudioTranscription: {},
       },
@@ -100,7 +105,35 @@ class GeminiLiveConnection implements AgentConnection {
   /** Gemini Live cannot cut an answer in its context; our own record of the turn holds only what was heard. */
   truncate(): void {}
 
+  appendAudio(pcm: Int16Array): void {
+    this.socket.send({
+      realtimeInput: { audio: { data: pcm16ToBase64(pcm), mimeType: `audio/pcm;rate=${INPUT_RATE}` } },
+    });
+  }
+
+  async awaitUserTurn(signal: AbortSignal): Promise<'speech' | 'turn'> {
+    for (;;) {
+      const message = await this.socket.next({ idleMs: LISTEN_IDLE_MS, signal });
+      const content = message.serverContent as JsonMessage | undefined;
+      if (content?.interrupted) return 'speech';
+      if (
+        content?.inputTranscription ||
+        content?.modelTurn ||
+        content?.outputTranscription ||
+        message.toolCall
+      ) {
+        // The turn's first event: `respond` reads it.
+        this.socket.unshift(message);
+        return 'turn';
+      }
+    }
+  }
+
   async *respond(input: AgentTurnInput, { signal, runTool }: AgentTurnOptions): AsyncIterable<AgentEvent> {
+    if (input.providerTurn) {
+      yield* this.answer(signal, runTool, true);
+      return;
+    }
     if (input.audio) this.socket.send({ realtimeInput: { activityStart: {} } });
     await this.settle(signal);
     if (input.instructions !== this.instructions) {
@@ -141,6 +174,15 @@ class GeminiLiveConnection implements AgentConnection {
       this.socket.send({ clientContent: { turns: [{ role: 'user', parts }], turnComplete: true } });
     }
 
+    yield* this.answer(signal, runTool, false);
+  }
+
+  /** Reads one answer; `detected`: Gemini's VAD started it, and an interruption means the user talks over it. */
+  private async *answer(
+    signal: AbortSignal,
+    runTool: AgentTurnOptions['runTool'],
+    detected: boolean,
+  ): AsyncIterable<AgentEvent> {
     let heard = '';
     const flushHeard = function* (): Generator<AgentEvent> {
       if (heard.trim()) yield { type: 'input_transcript', text: heard.trim() };
@@ -165,6 +207,7 @@ class GeminiLiveConnection implements AgentConnection {
         const outputText = (content.outputTranscription as JsonMessage | undefined)?.text;
         if (typeof outputText === 'string') yield { type: 'transcript', delta: outputText };
         if (content.interrupted || content.turnComplete) {
+          if (content.interrupted && detected) yield { type: 'speech_started' };
           yield* flushHeard();
           yield* usageOf(message);
           this.unsettled = false;

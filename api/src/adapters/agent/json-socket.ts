@@ -116,6 +116,11 @@ export class JsonSocket {
     }
   }
 
+  /** Puts a message back to be read next (a reader that looked ahead). */
+  unshift(message: JsonMessage): void {
+    this.queue.unshift(message);
+  }
+
   /** Ends the connection; later reads fail with `reason`. */
   close(reason = 'closed'): void {
     this.fail(new ProviderError(this.label, reason));

@@ -11,7 +11,12 @@
 import type { ModelToolCall } from '../../domain/tools';
 import { ProviderError } from '../../errors';
 import { int16FromBytes, pcm16ToBase64 } from '../audio/pcm';
-import { type ResamplerPool, resampleClip } from '../audio/resampler';
+import {
+  float32ToInt16,
+  type ResamplerPool,
+  resampleClip,
+  type StreamingResampler,
+} from '../audio/resampler';
 import { type JsonMessage, JsonSocket, stringField } from './json-socket';
 import type {
   AgentAdapter,
@@ -23,6 +28,10 @@ import type {
 } from './types';
 
 const RATE = 24_000;
+/** What the microphone path hands over for provider turn detection. */
+const MICROPHONE_RATE = 16_000;
+/** Waiting for the user between answers: silence there is normal, not the provider's stall. */
+const LISTEN_IDLE_MS = 3_600_000;
 /** Audio per `input_audio_buffer.append` (the API takes up to 15 MiB per event; smaller keeps events light). */
 const APPEND_SAMPLES = RATE / 2;
 
@@ -69,7 +78,16 @@ export class OpenAIRealtimeAgent implements AgentAdapter {
           input_audio_format: 'pcm16',
           output_audio_format: 'pcm16',
           input_audio_transcription: { model: this.opts.transcriptionModel ?? 'whisper-1' },
-          turn_detection: null,
+          // Our end of turn commits the audio; the provider's server VAD commits and answers on its own.
+          turn_detection:
+            setup.turnDetection === 'provider'
+              ? {
+                  type: 'server_vad',
+                  silence_duration_ms: 500,
+                  create_response: true,
+                  interrupt_response: true,
+                }
+              : null,
           tools: setup.tools.map((t) => ({ type: 'function', ...t })),
           tool_choice: setup.tools.length > 0 ? 'auto' : 'none',
         },
@@ -96,6 +114,11 @@ class OpenAIRealtimeConnection implements AgentConnection {
   private items: SpokenItem[] = [];
   /** A response we cancelled may still be sending: its events are read off before the next turn. */
   private unsettled = false;
+  /** Provider turn detection: the user's item the server VAD committed last, whose answer comes next. */
+  private detectedItem: string | null = null;
+  /** Provider turn detection: the microphone's 16 kHz audio on its way to 24 kHz, in order. */
+  private upsampler: Promise<StreamingResampler> | null = null;
+  private appending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly socket: JsonSocket,
@@ -112,15 +135,43 @@ class OpenAIRealtimeConnection implements AgentConnection {
 
   close(): void {
     this.socket.close();
+    const upsampler = this.upsampler;
+    this.upsampler = null;
+    void upsampler?.then((resampler) => this.opts.resamplers.release(resampler)).catch(() => undefined);
+  }
+
+  appendAudio(pcm: Int16Array): void {
+    this.upsampler ??= this.opts.resamplers.acquire(MICROPHONE_RATE, RATE);
+    const upsampler = this.upsampler;
+    // Chained, so the audio goes out in the order it came; a closed socket drops it.
+    this.appending = this.appending
+      .then(async () => {
+        const out = float32ToInt16((await upsampler).push(pcm));
+        if (out.length > 0)
+          this.socket.send({ type: 'input_audio_buffer.append', audio: pcm16ToBase64(out) });
+      })
+      .catch(() => undefined);
+  }
+
+  async awaitUserTurn(signal: AbortSignal): Promise<'speech' | 'turn'> {
+    for (;;) {
+      const message = await this.socket.next({ idleMs: LISTEN_IDLE_MS, signal });
+      if (message.type === 'input_audio_buffer.speech_started') return 'speech';
+      if (message.type === 'input_audio_buffer.committed') {
+        this.detectedItem = stringField(message, 'item_id', this.label);
+        return 'turn';
+      }
+      if (message.type === 'error') throw providerError(this.label, message);
+    }
   }
 
   async *respond(input: AgentTurnInput, { signal, runTool }: AgentTurnOptions): AsyncIterable<AgentEvent> {
-    await this.settle(signal);
+    if (!input.providerTurn) await this.settle(signal);
     if (input.instructions !== this.instructions) {
       this.instructions = input.instructions;
       this.socket.send({ type: 'session.update', session: { instructions: input.instructions } });
     }
-    if (input.audio) {
+    if (input.audio && !input.providerTurn) {
       const pcm = await resampleClip(this.opts.resamplers, input.audio.samples, input.audio.sampleRate, RATE);
       for (let at = 0; at < pcm.length; at += APPEND_SAMPLES) {
         this.socket.send({
@@ -130,7 +181,7 @@ class OpenAIRealtimeConnection implements AgentConnection {
       }
       this.socket.send({ type: 'input_audio_buffer.commit' });
     }
-    if (input.text || input.images?.length) {
+    if (!input.providerTurn && (input.text || input.images?.length)) {
       const content = [
         ...(input.images ?? []).map((image) => ({
           type: 'input_image',
@@ -143,14 +194,17 @@ class OpenAIRealtimeConnection implements AgentConnection {
         item: { type: 'message', role: 'user', content },
       });
     }
-    this.socket.send({ type: 'response.create' });
+    // The provider's VAD started this answer itself.
+    if (!input.providerTurn) this.socket.send({ type: 'response.create' });
     this.items = [];
 
     let audioMs = 0;
     let responding = true;
+    /** The response being read: events of any other (one we cancelled) are stale. */
+    let responseId: string | null = null;
     /** The user's spoken item, whose transcript we wait for (it may come after the answer). */
-    let inputItem: string | null = null;
-    let transcriptDue = Boolean(input.audio);
+    let inputItem: string | null = input.providerTurn ? this.detectedItem : null;
+    let transcriptDue = Boolean(input.audio) || inputItem !== null;
     const calls: ModelToolCall[] = [];
     const cancel = () => {
       if (responding) this.socket.send({ type: 'response.cancel' });
@@ -167,7 +221,13 @@ class OpenAIRealtimeConnection implements AgentConnection {
           if (!responding && !signal.aborted && !this.socket.closed) return;
           throw err;
         }
+        const about = responseOf(message);
+        if (message.type === 'response.created') responseId = about;
+        else if (about !== null && about !== responseId) continue;
         switch (message.type) {
+          case 'input_audio_buffer.speech_started':
+            yield { type: 'speech_started' };
+            break;
           case 'input_audio_buffer.committed':
             inputItem = stringField(message, 'item_id', this.label);
             break;
@@ -238,12 +298,10 @@ class OpenAIRealtimeConnection implements AgentConnection {
             break;
           }
           case 'error': {
-            const error = (message.error ?? {}) as { code?: string; message?: string };
             // Cancelling a response that had just finished is a race, not a failure.
-            if (error.code === 'response_cancel_not_active') break;
-            throw new ProviderError(this.label, error.message ?? 'the agent reported an error', {
-              retryable: true,
-            });
+            if ((message.error as { code?: string } | undefined)?.code === 'response_cancel_not_active')
+              break;
+            throw providerError(this.label, message);
           }
         }
       }
@@ -285,6 +343,19 @@ class OpenAIRealtimeConnection implements AgentConnection {
   }
 }
 
+/** The response an event belongs to, when it says (`response_id`, or the response it carries). */
+function responseOf(message: JsonMessage): string | null {
+  if (typeof message.response_id === 'string') return message.response_id;
+  const response = message.response as { id?: unknown } | undefined;
+  return typeof response?.id === 'string' ? response.id : null;
+}
+
+/** The provider's `error` event as our error. */
+function providerError(label: string, message: JsonMessage): ProviderError {
+  const error = (message.error ?? {}) as { message?: string };
+  return new ProviderError(label, error.message ?? 'the agent reported an error', { retryable: true });
+}
+
 /** Waits for an event of `type`, skipping others; the provider's `error` event fails it. */
 async function expectEvent(
   socket: JsonSocket,
@@ -295,9 +366,6 @@ async function expectEvent(
   for (;;) {
     const message = await socket.next({ idleMs, signal });
     if (message.type === type) return message;
-    if (message.type === 'error') {
-      const error = (message.error ?? {}) as { message?: string };
-      throw new ProviderError(socket.label, error.message ?? `the agent refused the session`);
-    }
+    if (message.type === 'error') throw providerError(socket.label, message);
   }
 }

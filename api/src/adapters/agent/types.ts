@@ -7,6 +7,7 @@ import type { PcmAudio } from '../../domain/audio';
 import type { ModelToolCall, ToolSpec } from '../../domain/tools';
 import type { LlmUsage } from '../llm/types';
 
+/** Who decides when the user's turn ends: our VAD and end-of-turn detection, or the provider's server VAD. */
 export type TurnDetection = 'ours' | 'provider';
 
 /** What a connection is opened with; `instructions` are refreshed before every turn. */
@@ -17,6 +18,7 @@ export interface AgentSetup {
   /** The provider's model; the adapter's configured one when absent. */
   model?: string;
   tools: readonly ToolSpec[];
+  turnDetection: TurnDetection;
 }
 
 export interface AgentImage {
@@ -31,6 +33,8 @@ export interface AgentTurnInput {
   audio?: PcmAudio;
   text?: string;
   images?: readonly AgentImage[];
+  /** A turn the provider's VAD detected in the streamed audio: nothing is sent, the answer it started is read. */
+  providerTurn?: boolean;
 }
 
 export type AgentEvent =
@@ -40,7 +44,9 @@ export type AgentEvent =
   | { type: 'audio'; samples: Int16Array; sampleRate: number }
   /** The answer's own transcript, as it streams. */
   | { type: 'transcript'; delta: string }
-  | { type: 'usage'; usage: LlmUsage };
+  | { type: 'usage'; usage: LlmUsage }
+  /** The provider's VAD heard the user talk over the answer: the answer ends here. */
+  | { type: 'speech_started' };
 
 export interface AgentTurnOptions {
   signal: AbortSignal;
@@ -64,6 +70,13 @@ export interface AgentConnection {
    * record of the answer is cut there, where its protocol allows it.
    */
   truncate(playedMs: number): void;
+  /** Provider turn detection: the user's audio (16 kHz PCM16) as the microphone sends it. */
+  appendAudio(pcm: Int16Array): void;
+  /**
+   * Provider turn detection, between answers: resolves when the provider hears the user start talking
+   * (`speech`) or detects a turn it is answering (`turn`: `respond` with `providerTurn` reads that answer).
+   */
+  awaitUserTurn(signal: AbortSignal): Promise<'speech' | 'turn'>;
   /** The connection dropped or was closed: it cannot answer again. */
   readonly closed: boolean;
   close(): void;

@@ -41,6 +41,10 @@ export const PersonaRef = builder.prismaNode('Persona', {
     }),
     agentModel: t.exposeString('agentModel', { nullable: true }),
     agentVoice: t.exposeString('agentVoice', { nullable: true }),
+    turnDetection: t.exposeString('turnDetection', {
+      description:
+        "Agent mode: `ours` (Silero VAD and end of turn; the default) or `provider` (the agent's server VAD hears the streamed audio).",
+    }),
     tools: t.field({
       type: 'JSON',
       description: 'Tools the model may call (secrets are never returned: they read as "********").',
@@ -76,6 +80,7 @@ const personaFields = <Creating extends boolean>(t: InputFieldBuilder, creating:
   agentProvider: t.string({ validate: rules.agentProvider }),
   agentModel: t.string({ validate: rules.agentModel }),
   agentVoice: t.string({ validate: rules.agentVoice }),
+  turnDetection: t.string({ validate: rules.turnDetection }),
   tools: t.field({ type: 'JSON', validate: rules.tools }),
 });
 
