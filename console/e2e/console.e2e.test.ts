@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../api/test-support/chromium';
 import { collect, startTestApp, type TestApp } from '../../api/test-support/harness';
 import { SendTextMutation, SessionEventsSubscription, SessionQuery } from '../../api/test-support/operations';
-import { CreatePersonaMutation } from '../src/personas/operations';
+import { CreatePersonaMutation, PersonasQuery } from '../src/personas/operations';
 import { CreateSessionMutation, EndSessionMutation } from '../src/sessions/operations';
 import { databaseId, seedConversation } from './seed';
 
@@ -98,6 +98,39 @@ describe('admin console in a real browser', () => {
     await page.goto(`${t.url}/console/#/personas`);
     await page.getByText('Ada the guide').waitFor();
     await screenshot('personas-list');
+  });
+
+  it('puts a persona in agent mode with its turn detection and tools; bad tools JSON is shown at its field', async () => {
+    await page.goto(`${t.url}/console/#/personas/create`);
+    await page.locator('input[name="name"]').fill('Agent Ada');
+    await page.locator('textarea[name="systemPrompt"]').fill('You are Ada, over a speech-to-speech agent.');
+    const choose = async (label: string, option: string) => {
+      await page.getByLabel(label).click();
+      await page.getByRole('option', { name: option, exact: true }).click();
+    };
+    await choose('Conversation mode', 'agent');
+    await choose('Agent provider', 'gemini-live');
+    await choose('Turn detection (agent mode)', 'provider');
+    await page.locator('input[name="agentVoice"]').fill('Puck');
+    await page.locator('textarea[name="tools"]').fill('[{"builtin": "teleport"}]');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.ra-input-tools .Mui-error').first().waitFor();
+    await screenshot('persona-tools-error');
+
+    await page
+      .locator('textarea[name="tools"]')
+      .fill('[{"builtin": "current_time"}, {"builtin": "memory_lookup"}]');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('try-it').waitFor();
+    const admin = await t.token('admin');
+    const saved = await t.gql(PersonasQuery, { first: 10, search: 'Agent Ada' }, admin);
+    expect(saved.data?.personas.edges[0]?.node).toMatchObject({
+      conversationMode: 'agent',
+      agentProvider: 'gemini-live',
+      agentVoice: 'Puck',
+      turnDetection: 'provider',
+      tools: [{ builtin: 'current_time' }, { builtin: 'memory_lookup' }],
+    });
   });
 
   it('tries a persona out: the answer is spoken with its visemes shown as they play', async () => {

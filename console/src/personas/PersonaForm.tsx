@@ -7,7 +7,12 @@ import {
   TextArrayInput,
   TextInput,
 } from 'react-admin';
-import { PERSONA_CAPABILITIES } from '../../../api/src/domain/persona';
+import {
+  AGENT_PROVIDERS,
+  CONVERSATION_MODES,
+  PERSONA_CAPABILITIES,
+  TURN_DETECTIONS,
+} from '../../../api/src/domain/persona';
 import { FormDraft } from '../auth/FormDraft';
 import { VisemeMapInput } from './VisemeMapInput';
 
@@ -17,7 +22,19 @@ export const AVATAR_RIGS = [
   { id: 'azure', name: 'Azure (22 visemes)' },
 ];
 
-const CAPABILITIES = PERSONA_CAPABILITIES.map((id) => ({ id, name: id }));
+const choices = (ids: readonly string[]) => ids.map((id) => ({ id, name: id }));
+
+/** The tools as JSON text; what does not parse is sent as text, and the API's typed error lands on the field. */
+const toolsText = {
+  format: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value ?? [], null, 2)),
+  parse: (text: string) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  },
+};
 
 /**
  * Every persona field. Client-side checks stay minimal on purpose: the API's typed errors are the rules,
@@ -67,8 +84,32 @@ export function PersonaForm({ draftKey, toolbar }: { draftKey: string; toolbar?:
       <TextInput source="defaultEmotion" label="Default emotion" />
       <CheckboxGroupInput
         source="capabilities"
-        choices={CAPABILITIES}
+        choices={choices(PERSONA_CAPABILITIES)}
         helperText="Without speech the persona answers in text only; without memory it recalls nothing"
+      />
+      <SelectInput
+        source="conversationMode"
+        label="Conversation mode"
+        choices={choices(CONVERSATION_MODES)}
+        helperText="agent: a speech-to-speech agent answers (the cascade takes over when it fails)"
+      />
+      <SelectInput source="agentProvider" label="Agent provider" choices={choices(AGENT_PROVIDERS)} />
+      <TextInput source="agentModel" label="Agent model" helperText="empty = the configured default" />
+      <TextInput source="agentVoice" label="Agent voice" helperText="the provider's voice name" />
+      <SelectInput
+        source="turnDetection"
+        label="Turn detection (agent mode)"
+        choices={choices(TURN_DETECTIONS)}
+        helperText="ours: Silero VAD and end of turn; provider: the agent's own VAD hears the audio"
+      />
+      <TextInput
+        source="tools"
+        label="Tools (JSON)"
+        multiline
+        minRows={3}
+        fullWidth
+        {...toolsText}
+        helperText='e.g. [{"builtin":"current_time"}, {"name":"weather","description":"…","parameters":{"type":"object"},"url":"https://…"}]'
       />
     </SimpleForm>
   );

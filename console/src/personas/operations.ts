@@ -19,6 +19,12 @@ export const PersonaFieldsFragment = graphql(`
     gestureLibrary
     defaultEmotion
     capabilities
+    conversationMode
+    agentProvider
+    agentModel
+    agentVoice
+    turnDetection
+    tools
     createdAt
     updatedAt
     archivedAt

@@ -28,6 +28,12 @@ const EDITABLE = [
   'gestureLibrary',
   'defaultEmotion',
   'capabilities',
+  'conversationMode',
+  'agentProvider',
+  'agentModel',
+  'agentVoice',
+  'turnDetection',
+  'tools',
 ] as const;
 
 function toInput(data: Partial<PersonaFieldsFragment>): PersonaUpdateInput {
