@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVoiceClient } from '../examples/voice-client';
 import {
@@ -9,12 +8,13 @@ import {
   startFakeRealtime,
 } from '../test-support/fake-agent-servers';
 import { type FakeOpenAI, startFakeOpenAI } from '../test-support/fake-openai-server';
-import { collect, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
+import { collect, postWithFile, startTestApp, TEST_USERS, type TestApp } from '../test-support/harness';
 import {
   ArchivePersonaMutation,
   CreateModerationPolicyMutation,
   CreatePersonaMutation,
   CreateSessionMutation,
+  EndSessionMutation,
   ModerationFlagsQuery,
   SendImageMutation,
   SendTextMutation,
@@ -72,29 +72,9 @@ const PNG = Buffer.from(
   'base64',
 );
 
-/** `sendImage` as a GraphQL multipart request, the way upload-capable clients send files. */
-async function sendImage(t: TestApp, token: string, sessionId: string, bytes: Uint8Array, type: string) {
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({ query: print(SendImageMutation), variables: { sessionId, image: null } }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.image'] }));
-  form.append('0', new Blob([Uint8Array.from(bytes)], { type }), 'picture');
-  const res = await fetch(`${t.url}/graphql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as {
-      data?: { sendImage: { mimeType: string } };
-      errors?: { extensions?: { code?: string } }[];
-      error?: { code?: string };
-    },
-  };
-}
+/** `sendImage` as a GraphQL multipart request. */
+const sendImage = (t: TestApp, token: string, sessionId: string, bytes: Uint8Array, type: string) =>
+  postWithFile(t.url, SendImageMutation, { sessionId }, { variable: 'image', bytes, type }, token);
 
 const ofType = <T extends Received[number]['__typename']>(received: Received, type: T) =>
   received.filter((e): e is Extract<Received[number], { __typename: T }> => e.__typename === type);
@@ -251,6 +231,32 @@ describe('agent mode: OpenAI Realtime', () => {
     expect(interrupted.heardText.length).toBeLessThan(ANSWER.length * 3);
     const assistant = result.turns.find((turn) => turn.role === 'ASSISTANT' && turn.interrupted);
     expect(assistant?.text).toBe(interrupted.heardText);
+  });
+
+  it('finishes and stores an answer whose client vanished, and lets the agent connection go when the session ends', async () => {
+    const created = await session();
+    const sessionId = created.session.id;
+    fake.setTurns([{ answer: ANSWER, deltaDelayMs: 40 }]);
+    const open = fake.connections - fake.closedConnections;
+    const client = t.wsClient(created.sessionToken);
+    // The client leaves as soon as the answer starts to speak.
+    const speaking = collect(
+      client,
+      SessionEventsSubscription,
+      { sessionId, afterSeq: 0 },
+      (r) => r.data?.sessionEvents.__typename === 'SpeechChunk',
+    );
+    await t.gql(SendTextMutation, { sessionId, text: 'Who are you?' }, admin);
+    await speaking;
+    await client.dispose();
+    const assistant = async () =>
+      (await t.gql(SessionQuery, { id: sessionId }, admin)).data!.session.turns.edges.find(
+        (e) => e.node.role === 'ASSISTANT',
+      )?.node.text;
+    await expect.poll(assistant, { timeout: 20_000 }).toBe(ANSWER);
+    expect(fake.connections - fake.closedConnections).toBe(open + 1);
+    await t.gql(EndSessionMutation, { id: sessionId }, admin);
+    await expect.poll(() => fake.connections - fake.closedConnections).toBe(open);
   });
 
   it('runs the tools the agent calls and feeds their results back; each call is an event', async () => {

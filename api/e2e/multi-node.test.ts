@@ -5,13 +5,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiNode, type SharedServers, startApiNode, startSharedServers } from '../test-support/cluster';
-import { postOperation, signIn } from '../test-support/harness';
+import { postOperation, postWithFile, signIn } from '../test-support/harness';
 import {
   CreatePersonaMutation,
   CreateSessionMutation,
   EndSessionMutation,
   InterruptMutation,
+  SendImageMutation,
   SendTextMutation,
+  SetPersonaMutation,
 } from '../test-support/operations';
 
 /** What the followers record of each event: no audio, only what the assertions need. */
@@ -193,6 +195,44 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     // Both subscribers got every event once, in order, with no gaps.
     expect(seqsOf(onA)).toEqual(contiguous(seqsOf(onA)));
     expect(seqsOf(onB)).toEqual(seqsOf(onA));
+  }, 180_000);
+
+  it('switches persona and takes an image through the node that does not own the session', async () => {
+    const bea = await postOperation(
+      a.url,
+      CreatePersonaMutation,
+      { input: { name: 'Bea', systemPrompt: 'You are Bea.' } },
+      admin,
+    );
+    const created = await newSession(b);
+    await openAudio(a, created.sessionToken);
+    expect(await owner(created.rawId)).toBe(await a.nodeId());
+    const onB = follow(b, created.session.id, created.sessionToken);
+    // A 1×1 PNG, sent to B and carried to A (the owner) in the node command.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const image = await postWithFile(
+      b.url,
+      SendImageMutation,
+      { sessionId: created.session.id },
+      { variable: 'image', bytes: png, type: 'image/png' },
+      alice,
+    );
+    expect(image.body.errors).toBeUndefined();
+    const switched = await postOperation(
+      b.url,
+      SetPersonaMutation,
+      { sessionId: created.session.id, personaId: bea.data!.createPersona.id },
+      alice,
+    );
+    expect(switched.data?.setPersona.persona.name).toBe('Bea');
+    await expect.poll(() => onB.map((e) => e.__typename), { timeout: 20_000 }).toContain('PersonaChanged');
+    const stored = await db.query('SELECT "personaId" FROM "Session" WHERE id = $1', [created.rawId]);
+    expect(stored.rows[0]?.personaId).toBe(decodeGlobalID(bea.data!.createPersona.id).id);
+    await postOperation(b.url, SendTextMutation, { sessionId: created.session.id, text: 'Hello?' }, alice);
+    await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(1);
   }, 180_000);
 
   it('gives one owner to a session that commands reach on both nodes at once', async () => {

@@ -41,8 +41,9 @@ export interface FakeAgentServer {
   url: string;
   /** Every JSON message received, in order, with the connection it came on. */
   received: { connection: number; message: Record<string, unknown> }[];
-  /** How many connections were accepted. */
+  /** How many connections were accepted, and how many of them have closed since. */
   connections: number;
+  closedConnections: number;
   /** The upgrade requests: URL and headers. */
   upgrades: { url: string; headers: Record<string, string | string[] | undefined> }[];
   setTurns(turns: FakeAgentTurn[]): void;
@@ -71,6 +72,7 @@ async function startFakeAgent(
     url: '',
     received: [] as FakeAgentServer['received'],
     connections: 0,
+    closedConnections: 0,
     upgrades: [] as FakeAgentServer['upgrades'],
     server,
     setTurns(next: FakeAgentTurn[]) {
@@ -101,6 +103,7 @@ async function startFakeAgent(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = ++fake.connections;
       ws.on('error', () => undefined);
+      ws.on('close', () => fake.closedConnections++);
       onConnection(ws, connection, (message) => fake.received.push({ connection, message }));
     });
   });

@@ -52,6 +52,36 @@ export async function postOperation<R, V>(
   return (await res.json()) as ExecutionResult<R>;
 }
 
+/**
+ * Runs a codegen'd operation with one file as a GraphQL multipart request (graphql-multipart-request-spec), the
+ * way upload-capable clients send files: `fileVariable` names the variable the file fills. Returns the HTTP status
+ * and the JSON body (a GraphQL result, or the HTTP layer's own error body).
+ */
+export async function postWithFile<R, V, F extends keyof V & string>(
+  url: string,
+  doc: TypedDocumentNode<R, V>,
+  variables: Omit<V, F>,
+  file: { variable: F; bytes: Uint8Array; type: string },
+  token?: string,
+): Promise<{ status: number; body: ExecutionResult<R> & { error?: { code?: string } } }> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({ query: print(doc), variables: { ...variables, [file.variable]: null } }),
+  );
+  form.append('map', JSON.stringify({ 0: [`variables.${file.variable}`] }));
+  form.append('0', new Blob([Uint8Array.from(file.bytes)], { type: file.type }), 'upload');
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as ExecutionResult<R> & { error?: { code?: string } },
+  };
+}
+
 export interface TestApp {
   app: App;
   url: string;
