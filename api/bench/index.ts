@@ -4,6 +4,7 @@
  * baseline in the same run and reports the ratio.
  */
 import os from 'node:os';
+import { benchAgent } from './agent.bench';
 import { benchCapacity } from './capacity.bench';
 import { benchCluster } from './cluster.bench';
 import { benchDelivery } from './delivery.bench';
@@ -27,6 +28,7 @@ const BENCHES: Record<string, () => Promise<Record<string, number | string>>> = 
   wav2arkit: benchWav2Arkit,
   stt: benchStt,
   voice: benchVoice,
+  agent: benchAgent,
   // 50k memories by default (about 2 minutes here); BENCH_MEMORIES=100000 for the 100k figure.
   memory: () => benchMemory({ memories: Number(process.env.BENCH_MEMORIES) || undefined }),
 };

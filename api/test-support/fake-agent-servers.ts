@@ -17,6 +17,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { int16FromBytes, pcm16ToBase64 } from '../src/adapters/audio/pcm';
+import type { PcmAudio } from '../src/domain/audio';
 import { synthesizeSpeech } from './speech';
 
 export interface FakeAgentTurn {
@@ -112,6 +113,18 @@ async function startFakeAgent(
   return fake;
 }
 
+/** Each answer's speech, made once: a fake that answers at once is not slowed by espeak-ng. */
+const answers = new Map<string, Promise<PcmAudio>>();
+function spokenAnswer(text: string): Promise<PcmAudio> {
+  let speech = answers.get(text);
+  if (!speech) {
+    speech = synthesizeSpeech(text, RATE);
+    answers.set(text, speech);
+    speech.catch(() => answers.delete(text));
+  }
+  return speech;
+}
+
 /**
  * Plays a turn's answer: transcript deltas (a word each) and ~100 ms audio deltas, interleaved, through the
  * protocol's own `sendTranscript`/`sendAudio`. Resolves false when it stopped early (cancelled or failing).
@@ -122,7 +135,7 @@ async function playAnswer(
   state: { cancelled: boolean },
   out: { transcript(text: string): void; audio(base64: string): void },
 ): Promise<boolean> {
-  const speech = await synthesizeSpeech(turn.answer, RATE);
+  const speech = await spokenAnswer(turn.answer);
   const words = turn.answer.split(' ');
   const deltas = Math.ceil(speech.samples.length / DELTA_SAMPLES);
   let word = 0;
