@@ -61,8 +61,9 @@ export class PlaybackLedger {
 
   /** The text of every complete sentence, as said. */
   get spokenText(): string {
+    // An agent's audio whose words were never said (it failed first) is a segment without text.
     return this.segments
-      .filter((s) => s.complete)
+      .filter((s) => s.complete && s.text)
       .map((s) => s.text)
       .join(' ');
   }
@@ -99,7 +100,7 @@ export function heardTextAt(segments: readonly SpokenSegment[], playedMs: number
   const heard: string[] = [];
   for (const segment of segments) {
     if (segment.complete && segment.endMs <= playedMs) {
-      heard.push(segment.text);
+      if (segment.text) heard.push(segment.text);
       continue;
     }
     if (segment.startMs >= playedMs) break;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../../test-support/fake-openai-server';
+import { FAKE_AGENT_RATE, FakeAgent, type FakeAgentTurn } from '../adapters/agent/testing/fake';
 import { LocalResponderLlm } from '../adapters/llm/local-responder';
 import { OpenAILlm } from '../adapters/llm/openai';
 import { FakeLlm, type FakeLlmTurn } from '../adapters/llm/testing/fake';
@@ -10,6 +11,7 @@ import { FakeTts, type FakeTtsScript } from '../adapters/tts/testing/fake';
 import { InMemoryConversationHistory } from '../db/conversation-history';
 import type { SessionEventPayload } from '../domain/session-events';
 import { AppError, ProviderError } from '../errors';
+import { AgentLink } from './agent-link';
 import type { ModerationVerdict, TurnRecord } from './ports';
 import {
   type RuntimePersona,
@@ -849,5 +851,94 @@ describe('SessionRuntime partial transcripts', () => {
     stt.partial = async () => null;
     await runtime.partialTranscript(audio, 'u1', new AbortController().signal);
     expect(ofType(events(), 'TranscriptPartial')).toHaveLength(0);
+  });
+});
+
+describe('SessionRuntime in agent mode', () => {
+  const agentMode = (turns: FakeAgentTurn[], extra: Parameters<typeof setup>[0] = {}) => {
+    const agent = new FakeAgent(turns);
+    const link = new AgentLink({
+      adapter: agent,
+      setup: { tools: [], turnDetection: 'ours' },
+      retryAfterMs: 60_000,
+      clock: { now: () => 0 },
+    });
+    return { agent, ...setup({ ...extra, deps: { agent: link, ...extra.deps } }) };
+  };
+
+  it("answers with the agent's audio and moderated transcript; the persona and memories are its instructions", async () => {
+    const { runtime, events, types, agent, turns, tts } = agentMode([{ answer: 'Hello there. I am Ada.' }]);
+    runtime.userText('Who are you?');
+    await runtime.whenIdle();
+    expect(types().slice(0, 3)).toEqual(['TranscriptFinal', 'ResponseStarted', 'SpeechChunk']);
+    expect(
+      ofType(events(), 'ResponseTextDelta')
+        .map((e) => e.delta)
+        .join(''),
+    ).toBe('Hello there. I am Ada.');
+    expect(ofType(events(), 'ResponseDone')[0]).toMatchObject({
+      text: 'Hello there. I am Ada.',
+      moderated: false,
+    });
+    const chunks = ofType(events(), 'SpeechChunk');
+    expect(chunks.every((c) => c.sampleRate === FAKE_AGENT_RATE)).toBe(true);
+    expect(chunks.reduce((ms, c) => ms + c.durationMs, 0)).toBeCloseTo(5 * 200, 6);
+    expect(tts.calls).toEqual([]);
+    expect(agent.inputs[0]).toMatchObject({ text: 'Who are you?' });
+    expect(agent.inputs[0]!.instructions).toContain('Be brief.');
+    expect(agent.inputs[0]!.instructions).toContain('The user likes tea');
+    expect(turns.map((t) => [t.role, t.text])).toEqual([
+      ['USER', 'Who are you?'],
+      ['ASSISTANT', 'Hello there. I am Ada.'],
+    ]);
+  });
+
+  it("cuts the agent at a barge-in and truncates its item to the client's played position", async () => {
+    const { runtime, events, agent, turns, clock } = agentMode([
+      { answer: 'One two three four five six seven eight.', holdAfterChunks: 3 },
+    ]);
+    runtime.userText('Count please');
+    await vi.waitFor(() => expect(ofType(events(), 'SpeechChunk').length).toBeGreaterThan(0));
+    clock.t += 50;
+    runtime.interrupt({ playedMs: 450 });
+    agent.release();
+    await runtime.whenIdle();
+    const [cut] = ofType(events(), 'Interrupted');
+    expect(cut?.playedMs).toBe(450);
+    expect(agent.truncations).toEqual([450]);
+    expect(turns.find((t) => t.role === 'ASSISTANT')).toMatchObject({
+      interrupted: true,
+      text: cut?.heardText,
+    });
+  });
+
+  it('fails over to the cascade when the agent drops mid-answer, and says so once', async () => {
+    const { runtime, events, types, turns } = agentMode([
+      { answer: 'One two three four.', failAfterChunks: 2 },
+    ]);
+    runtime.userText('Hi Ada');
+    await runtime.whenIdle();
+    expect(ofType(events(), 'ConversationModeChanged')).toEqual([
+      expect.objectContaining({ mode: 'CASCADE', provider: null }),
+    ]);
+    expect(types().filter((t) => t === 'ResponseStarted')).toHaveLength(1);
+    // The cascade's answer (the fake LLM's) after the agent's first audio, in the same response.
+    expect(ofType(events(), 'ResponseDone')[0]?.text).toBe('Hello there. How are you?');
+    expect(turns.map((t) => t.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it("turns the agent's express call into the answer's emotion and gestures, for the persona's library only", async () => {
+    const { runtime, events, agent } = agentMode([
+      {
+        answer: 'Hi!',
+        toolCall: { name: 'express', arguments: '{"emotion":"happy","gestures":["wave","moonwalk"]}' },
+      },
+    ]);
+    runtime.userText('Hello');
+    await runtime.whenIdle();
+    expect(ofType(events(), 'GestureEvent').map((g) => g.gesture)).toEqual(['wave']);
+    expect(ofType(events(), 'ResponseDone')[0]?.emotion).toBe('happy');
+    expect(ofType(events(), 'ToolCall')).toEqual([]);
+    expect(JSON.parse(agent.toolOutputs[0]!)).toEqual({ ok: true, dropped: ['moonwalk'] });
   });
 });
