@@ -126,7 +126,13 @@ describe('agent mode: OpenAI Realtime', () => {
     fake = await startFakeRealtime({ turns: [{ inputTranscript: 'Who are you?', answer: ANSWER }] });
     tools = await startToolServer();
     t = await startTestApp({
-      env: { OPENAI_REALTIME_URL: fake.url, AGENT_RETRY_AFTER_MS: '1500', AGENT_IDLE_TIMEOUT_MS: '1500' },
+      // The rule-based responder as the cascade: its answers are known, and no model is loaded for a fallback.
+      env: {
+        OPENAI_REALTIME_URL: fake.url,
+        AGENT_RETRY_AFTER_MS: '1500',
+        AGENT_IDLE_TIMEOUT_MS: '1500',
+        LLM_PROVIDERS: 'local',
+      },
     });
     admin = await t.token('admin');
     const created = await t.gql(
@@ -547,7 +553,12 @@ describe('agent mode: Gemini Live', () => {
   beforeAll(async () => {
     fake = await startFakeGeminiLive({ turns: [{ inputTranscript: 'Who are you?', answer: ANSWER }] });
     t = await startTestApp({
-      env: { GEMINI_LIVE_URL: fake.url, GEMINI_API_KEY: 'test-key', AGENT_IDLE_TIMEOUT_MS: '1500' },
+      env: {
+        GEMINI_LIVE_URL: fake.url,
+        GEMINI_API_KEY: 'test-key',
+        AGENT_IDLE_TIMEOUT_MS: '1500',
+        LLM_PROVIDERS: 'local',
+      },
     });
     admin = await t.token('admin');
     const created = await t.gql(

@@ -414,7 +414,8 @@ export class SessionRuntime {
   /** The prompt as far as it is known before the user's words (no memories yet: they depend on the words). */
   private prepareAnswer(): void {
     const prepare = this.deps.llm.prepare;
-    if (!prepare || this.preparing) return;
+    // While an agent answers, the chat model only stands by: warming it for every utterance would waste the CPU.
+    if (!prepare || this.preparing || this.deps.agent?.current) return;
     const { sessionId, persona } = this.config;
     this.preparing = this.deps.history
       .recent(sessionId)
