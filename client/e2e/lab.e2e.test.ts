@@ -148,7 +148,8 @@ describe('the client package in Chromium (no server)', () => {
         const ctx = new AudioContext();
         await ctx.resume();
         const player = new SpeechPlayer(ctx);
-        const face = new FaceScheduler(audioClock(ctx));
+        const clock = audioClock(ctx);
+        const face = new FaceScheduler(clock);
         // The player's output, tapped: when each tone burst really came out.
         const tapSource = `class T extends AudioWorkletProcessor { process(i) { const c = i[0] && i[0][0];
           if (c) for (let k = 0; k < c.length; k++) if (Math.abs(c[k]) > 0.1) { this.port.postMessage(currentFrame + k); break; }
@@ -167,8 +168,11 @@ describe('the client package in Chromium (no server)', () => {
         face.onFrame((_w, info) => {
           if (info.offsetMs !== null) offsets.push([ctx.currentTime, info.offsetMs]);
         });
+        // How far the face's clock (the instant being heard) sits behind the context's: constant unless it drifts.
+        const faceLag: [number, number][] = [];
         const animate = (now: number) => {
           face.tick(now);
+          faceLag.push([ctx.currentTime, (ctx.currentTime - clock.heardAt(performance.now())) * 1000]);
           requestAnimationFrame(animate);
         };
         requestAnimationFrame(animate);
@@ -204,7 +208,10 @@ describe('the client package in Chromium (no server)', () => {
           }
           face.add(frames, audioClock(ctx).heardAt(performance.now()));
         }
-        await new Promise((resolve) => setTimeout(resolve, 600));
+        // Until the last burst has been rendered: under load the audio thread can trail the wall clock.
+        const lastOnset = scheduled.at(-1)! + 0.3;
+        for (let waited = 0; ctx.currentTime < lastOnset && waited < 10_000; waited += 100)
+          await new Promise((resolve) => setTimeout(resolve, 100));
         // Each burst's rendered onset against where the player scheduled it (matched to the nearest onset).
         const errors = scheduled.map((at) => {
           const found = loud.find((t) => t >= at - 0.05);
@@ -217,6 +224,24 @@ describe('the client package in Chromium (no server)', () => {
           return sorted[Math.floor(0.95 * (sorted.length - 1))] ?? Number.NaN;
         };
         const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+        // Drift as the least-squares trend over the whole stream (ms gained from start to end). The shown frame's
+        // offset is no drift measure: its mean over a window swings by up to ±8 ms with the phase of the animation
+        // frames against the 33 ms face frames, a phase that turns whenever their interval is not exactly half a frame.
+        const trend = (points: [number, number][]) => {
+          const mt = mean(points.map(([t]) => t));
+          const mv = mean(points.map(([, v]) => v));
+          let num = 0;
+          let den = 0;
+          for (const [t, v] of points) {
+            num += (t - mt) * (v - mv);
+            den += (t - mt) ** 2;
+          }
+          const span = (points.at(-1)?.[0] ?? 0) - (points[0]?.[0] ?? 0);
+          return den > 0 ? (num / den) * span : Number.NaN;
+        };
+        const onsetPoints = scheduled
+          .map((at, k): [number, number] => [at, errors[k]!])
+          .filter(([, error]) => !Number.isNaN(error));
         const t0 = offsets[0]?.[0] ?? 0;
         const tEnd = offsets.at(-1)?.[0] ?? 0;
         const firstFace = window10(offsets, t0, t0 + 10);
@@ -229,24 +254,18 @@ describe('the client package in Chromium (no server)', () => {
           missingOnsets: errors.filter(Number.isNaN).length,
           faceP95FirstMs: p95(firstFace),
           faceP95LastMs: p95(lastFace),
-          faceMeanFirstMs: mean(firstFace),
-          faceMeanLastMs: mean(lastFace),
           faceP95AllMs: p95(offsets.map(([, v]) => v)),
+          audioDriftMs: trend(onsetPoints),
+          faceDriftMs: trend(faceLag),
           animationFrames: offsets.length,
           underruns: player.underruns,
           skippedFrames: face.skipped,
         };
       }, DRIFT_SECONDS);
-      const audioDrift = figures.renderErrorLastMs - figures.renderErrorFirstMs;
-      const faceDrift = figures.faceMeanLastMs - figures.faceMeanFirstMs;
-      console.log(`\nA/V over a ${DRIFT_SECONDS} s answer stream in Chromium:`, {
-        ...figures,
-        'audio drift, last 10 s vs first 10 s (ms)': audioDrift,
-        'face drift, last 10 s vs first 10 s (ms)': faceDrift,
-      });
+      console.log(`\nA/V over a ${DRIFT_SECONDS} s answer stream in Chromium:`, figures);
       expect(figures.missingOnsets).toBe(0);
-      expect(Math.abs(audioDrift)).toBeLessThanOrEqual(10);
-      expect(Math.abs(faceDrift)).toBeLessThanOrEqual(10);
+      expect(Math.abs(figures.audioDriftMs)).toBeLessThanOrEqual(10);
+      expect(Math.abs(figures.faceDriftMs)).toBeLessThanOrEqual(10);
       expect(figures.faceP95AllMs).toBeLessThanOrEqual(20);
     },
     (DRIFT_SECONDS + 120) * 1000,
