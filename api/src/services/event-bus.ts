@@ -144,6 +144,11 @@ export interface EventBus {
     limits?: SubscriberLimits,
     budget?: SubscriberBudget,
   ): EventSubscription<Channels[K]>;
+  /**
+   * The bus got its connection back after losing it (Redis restarted or was unreachable): subscriptions go on,
+   * but what was published meanwhile never reached them, so readers catch up from the log. Returns `off`.
+   */
+  onReconnect(listener: () => void): () => void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -182,6 +187,8 @@ export function createMemoryEventBus(): EventBus {
         },
         budget,
       ),
+    // In process, nothing is ever lost between publisher and subscriber.
+    onReconnect: () => () => undefined,
     ping: async () => undefined,
     close: async () => listeners.clear(),
   };
@@ -204,6 +211,21 @@ export function createRedisEventBus(url: string, onError: (err: Error) => void =
   // ioredis reports a lost connection as 'error' events while it reconnects.
   publisher.on('error', onError);
   subscriber.on('error', onError);
+  // ioredis subscribes the channels again itself when the connection is back ('ready' after the first).
+  const reconnectListeners = new Set<() => void>();
+  let connectedBefore = false;
+  subscriber.on('ready', () => {
+    if (connectedBefore) {
+      for (const listener of reconnectListeners) {
+        try {
+          listener();
+        } catch (err) {
+          onError(err as Error);
+        }
+      }
+    }
+    connectedBefore = true;
+  });
   const pubsub = new RedisPubSub({
     publisher,
     subscriber,
@@ -231,6 +253,10 @@ export function createRedisEventBus(url: string, onError: (err: Error) => void =
         },
         budget,
       ),
+    onReconnect: (listener) => {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
     ping: async () => {
       await publisher.ping();
     },

@@ -251,4 +251,39 @@ describe('sessionEvents across nodes through Redis', () => {
     const received = await onB;
     expect(received.map((r) => (r.data!.sessionEvents as { seq: number }).seq)).toEqual([1, 2]);
   });
+
+  it('catches up from the log when Redis comes back: what was published while it was away arrives, with nothing after it', async () => {
+    const admin = await nodeA.token('admin');
+    const alice = await nodeA.token('alice');
+    const created = await newSession(nodeA, alice, admin);
+    const rawId = Buffer.from(created.session.id, 'base64').toString().split(':')[1]!;
+    const seen: number[] = [];
+    const onB = collect(
+      nodeB.wsClient(created.sessionToken),
+      SessionEventsSubscription,
+      { sessionId: created.session.id, afterSeq: 0 },
+      (r) => {
+        seen.push((r.data?.sessionEvents as { seq: number }).seq);
+        return seen.at(-1) === 3;
+      },
+      30_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const delta = (seq: number) => ({
+      type: 'ResponseTextDelta' as const,
+      responseId: 'r',
+      delta: `${seq}`,
+      sessionId: rawId,
+      seq,
+      at: new Date().toISOString(),
+    });
+    await nodeA.app.services.events.log.append([delta(1)]);
+    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(1));
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
+    // Redis restarts; the owner goes on and logs seqs 2 and 3, whose publishing reached no one, and then is quiet.
+    await redis.restart();
+    await nodeA.app.services.events.log.append([delta(2), delta(3)]);
+    const received = await onB;
+    expect(received.map((r) => (r.data!.sessionEvents as { seq: number }).seq)).toEqual([1, 2, 3]);
+  });
 });

@@ -9,6 +9,7 @@ import type {
   TranscriptWord,
   VisemeCue,
 } from '../../domain/session-events';
+import type { EventBus } from '../../services/event-bus';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { SessionRef } from './session';
@@ -257,6 +258,49 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
 /** How long a subscriber waits for another node's events to reach the log (attempts × wait). */
 const GAP_FILL_ATTEMPTS = 20;
 const GAP_FILL_WAIT_MS = 50;
+/** After the bus reconnects the log is read at once and again this much later, for events still on their way. */
+const RECONNECT_RECHECK_MS = 1000;
+
+const RECONNECTED = Symbol('reconnected');
+
+/**
+ * Wakes a reader when the bus reconnects (twice: at once, and once the log writes in flight have landed). Each
+ * wait is a fresh promise, so a long session does not pile reactions onto one that never settles.
+ */
+function reconnectSignal(bus: EventBus) {
+  let due = false;
+  let wake: (() => void) | null = null;
+  const fire = () => {
+    due = true;
+    wake?.();
+  };
+  const timers = new Set<NodeJS.Timeout>();
+  const off = bus.onReconnect(() => {
+    fire();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fire();
+    }, RECONNECT_RECHECK_MS);
+    timers.add(timer);
+  });
+  return {
+    next(): Promise<typeof RECONNECTED> {
+      return new Promise((resolve) => {
+        wake = () => {
+          wake = null;
+          due = false;
+          resolve(RECONNECTED);
+        };
+        if (due) wake();
+      });
+    },
+    stop() {
+      off();
+      for (const timer of timers) clearTimeout(timer);
+      wake = null;
+    },
+  };
+}
 
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
@@ -273,6 +317,7 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
   );
   // A subscriber is a client of the session: while one follows it, the session is not abandoned.
   const release = ctx.services.conversations.connect(sessionId);
+  const reconnects = reconnectSignal(ctx.services.bus);
   async function* events() {
     try {
       await live.ready;
@@ -285,7 +330,22 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
           if (event.type === 'SessionEnded') return;
         }
       }
-      for await (const event of live) {
+      let next = live.next();
+      for (;;) {
+        const woke = await Promise.race([next, reconnects.next()]);
+        if (woke === RECONNECTED) {
+          // Published while the bus was away: in the log, never delivered live.
+          if (last === null) continue;
+          for (const earlier of await ctx.services.events.replay(sessionId, last)) {
+            last = earlier.seq;
+            yield earlier;
+            if (earlier.type === 'SessionEnded') return;
+          }
+          continue;
+        }
+        if (woke.done) return;
+        next = live.next();
+        const event = woke.value;
         if (last !== null && event.seq <= last) continue;
         ctx.services.tracing?.delivered(event);
         // An event another node emitted while the log was read can be in neither: fetch what is missing.
@@ -297,6 +357,7 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
         }
       }
     } finally {
+      reconnects.stop();
       release();
       await live.return();
     }
