@@ -6,6 +6,8 @@ import type { Database } from './database';
 /** The session's last answer as its events tell it: enough to close it where its owner left it. */
 export interface LoggedResponse {
   responseId: string;
+  /** The user turn it answers; null for a greeting. */
+  utteranceId: string | null;
   /** When its first audio went out (epoch ms); null when none did. */
   startedAt: number | null;
   durationMs: number;
@@ -75,7 +77,10 @@ export class SessionEventLog {
       orderBy: { seq: 'desc' },
     });
     if (!started) return null;
-    const responseId = (started.payload as { responseId: string }).responseId;
+    const { responseId, utteranceId = null } = started.payload as {
+      responseId: string;
+      utteranceId?: string | null;
+    };
     const rows = await this.db.prisma.sessionEvent.findMany({
       where: {
         sessionId,
@@ -88,6 +93,7 @@ export class SessionEventLog {
     });
     const response: LoggedResponse = {
       responseId,
+      utteranceId,
       startedAt: null,
       durationMs: 0,
       segments: [],

@@ -47,10 +47,28 @@ describe.each(DATABASE_KINDS)('turn repository on %s Postgres', (kind) => {
     expect(await textsOf(sessionId)).toEqual(['from']);
   });
 
-  it('writes without a fence on a single node, and keeps the last answer to what was heard', async () => {
+  it('keeps an answer whose owner died to what was heard: its own stored turn, or a new one when it was never stored', async () => {
     const { sessionId } = await seedConversation(db);
-    await turns.save(sessionId, turn('one two three'));
-    await turns.truncateLastAssistant(sessionId, 'one two');
-    expect(await textsOf(sessionId)).toEqual(['one two']);
+    await turns.save(sessionId, { ...turn('one two three'), utteranceId: 'u1' });
+    await turns.save(sessionId, { ...turn('four five six'), utteranceId: 'u2' });
+    expect(await turns.settleDanglingAnswer(sessionId, { utteranceId: 'u2', heardText: 'four' })).toBe(
+      'truncated',
+    );
+    // The answer to u3 died before it was stored: the answers before it are left as they were. The new owner
+    // raised the fence when it took the session over.
+    await turns.raiseFence(sessionId, 5);
+    expect(
+      await turns.settleDanglingAnswer(sessionId, { utteranceId: 'u3', heardText: 'seven eight' }, 5),
+    ).toBe('stored');
+    const stored = await db.prisma.turn.findMany({ where: { sessionId }, orderBy: { createdAt: 'asc' } });
+    expect(stored.map((t) => [t.utteranceId, t.text, t.interrupted])).toEqual([
+      ['u1', 'one two three', false],
+      ['u2', 'four', true],
+      ['u3', 'seven eight', true],
+    ]);
+    // Written with the new owner's fence: a stale owner's settling is refused.
+    await expect(
+      turns.settleDanglingAnswer(sessionId, { utteranceId: 'u4', heardText: 'x' }, 4),
+    ).rejects.toBeInstanceOf(StaleWriterError);
   });
 });

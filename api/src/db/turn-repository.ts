@@ -31,14 +31,32 @@ export class TurnRepository implements TurnStore {
     await this.fenced(sessionId, fence, (tx) => tx.turn.update({ where: { id: turnId }, data }));
   }
 
-  /** The session's last assistant turn keeps only what was heard (an owner died while it played). */
-  async truncateLastAssistant(sessionId: string, heardText: string): Promise<void> {
-    const last = await this.db.prisma.turn.findFirst({
-      where: { sessionId, role: 'ASSISTANT' },
+  /**
+   * An answer its owner died giving keeps only what was heard: its stored turn is cut there, or, when the owner
+   * died before storing it, the heard part is stored. 'stored' tells the caller the history lacks it too (the
+   * runtime appends the history before it stores the turn).
+   */
+  async settleDanglingAnswer(
+    sessionId: string,
+    answer: { utteranceId: string | null; heardText: string },
+    fence?: number,
+  ): Promise<'truncated' | 'stored'> {
+    const { utteranceId, heardText } = answer;
+    const stored = await this.db.prisma.turn.findFirst({
+      where: { sessionId, role: 'ASSISTANT', utteranceId },
       orderBy: { createdAt: 'desc' },
       select: { id: true },
     });
-    if (last) await this.truncate(last.id, heardText);
+    if (stored) {
+      await this.truncate(stored.id, heardText, fence);
+      return 'truncated';
+    }
+    await this.save(
+      sessionId,
+      { role: 'ASSISTANT', text: heardText, utteranceId, interrupted: true, emotion: null, timings: {} },
+      fence,
+    );
+    return 'stored';
   }
 
   /** From now on the session's turns take writes with this fence or a newer one only. */

@@ -50,7 +50,7 @@ export class ConversationService {
       /** For a takeover: the dead owner's last answer, and where to close it. */
       log: Pick<SessionEventLog, 'lastResponse'>;
       events: EventSink;
-      turns: Pick<TurnRepository, 'truncateLastAssistant' | 'raiseFence'>;
+      turns: Pick<TurnRepository, 'settleDanglingAnswer' | 'raiseFence'>;
     },
   ) {}
 
@@ -248,7 +248,8 @@ export class ConversationService {
 
   /**
    * The answer a dead owner was giving ends as interrupted at what the user heard: its audio played in real time
-   * from its first chunk, so what had played by now was heard. The stored turn and the history keep only that.
+   * from its first chunk, so what had played by now was heard. The stored turn and the history keep only that,
+   * and hold it even when the owner died before storing the answer (or before it was all produced).
    */
   private async closeDanglingAnswer(sessionId: string, owner: Owner): Promise<void> {
     const last = await this.deps.log.lastResponse(sessionId);
@@ -266,10 +267,14 @@ export class ConversationService {
       },
       this.deps.ownership.writerToken(owner),
     );
-    if (last.done) {
-      await this.deps.history.truncateLastAssistant(sessionId, heardText);
-      await this.deps.turns.truncateLastAssistant(sessionId, heardText);
-    }
+    const fence = owner.fence > 0 ? owner.fence : undefined;
+    const settled = await this.deps.turns.settleDanglingAnswer(
+      sessionId,
+      { utteranceId: last.utteranceId, heardText },
+      fence,
+    );
+    if (settled === 'truncated') await this.deps.history.truncateLastAssistant(sessionId, heardText);
+    else if (heardText) await this.deps.history.append(sessionId, { role: 'assistant', text: heardText });
   }
 
   /** Gives the session up to another node: the answer in progress stops at what was heard. */
