@@ -449,8 +449,11 @@ describe('partial transcripts', () => {
   afterAll(() => t?.stop());
 
   it('shows partial transcripts while the user is still speaking, before the final one', async () => {
+    // Long enough (about 9 s) that partials agree well before the end even on a loaded machine: each one
+    // re-decodes everything said so far, and the first words are shown once two decodes agree on them.
     const question =
-      'Could you tell me where the impressionist paintings are, and when the museum closes today?';
+      'Could you tell me where the impressionist paintings are, which floor the modern sculptures are on, ' +
+      'and when the museum closes today?';
     const { timeline } = await runVoiceClient({ url: t.url, ...TEST_USERS.admin, question });
     const partials = timeline.filter((e) => e.event.__typename === 'TranscriptPartial');
     const final = timeline.find((e) => e.event.__typename === 'TranscriptFinal')!;
