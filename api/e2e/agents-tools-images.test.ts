@@ -342,6 +342,18 @@ describe('agent mode: OpenAI Realtime', () => {
       const later = await askText(t, admin, sessionId, 'And now?', created.sessionToken);
       expect(ofType(later.received, 'ConversationModeChanged').at(-1)).toMatchObject({ mode: 'AGENT' });
       expect(ofType(later.received, 'ResponseDone').at(-1)?.text).toBe('Back again.');
+      // The connection it came back on was given the conversation so far, each answer as far as it was heard.
+      const items = fake.received
+        .filter((r) => r.connection === fake.connections && r.message.type === 'conversation.item.create')
+        .map((r) => r.message.item as { role: string; content: { text: string }[] });
+      expect(items.filter((i) => i.role === 'user').map((i) => i.content[0]!.text)).toEqual([
+        'What is your name?',
+        'Are you there?',
+        'And now?',
+      ]);
+      const answers = [done.text, ofType(next.received, 'ResponseDone').at(-1)!.text];
+      for (const item of items.filter((i) => i.role === 'assistant'))
+        expect(answers.some((answer) => answer.startsWith(item.content[0]!.text))).toBe(true);
       const stored = await t.gql(SessionQuery, { id: sessionId }, admin);
       expect(stored.data!.session.turns.edges.map((e) => e.node.role)).toEqual([
         'USER',

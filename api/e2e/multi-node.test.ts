@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiNode, type SharedServers, startApiNode, startSharedServers } from '../test-support/cluster';
+import { type FakeAgentServer, startFakeRealtime } from '../test-support/fake-agent-servers';
 import { postOperation, postWithFile, signIn } from '../test-support/harness';
 import {
   CreatePersonaMutation,
@@ -45,13 +46,16 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
   let admin: string;
   let alice: string;
   let personaId: string;
+  /** OpenAI Realtime (a protocol-faithful fake) for the agent-mode persona, reached from both nodes. */
+  let agentServer: FakeAgentServer;
   const disposers: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
     servers = await startSharedServers();
+    agentServer = await startFakeRealtime({ turns: [{ answer: 'Hello.' }] });
     // One at a time: both would migrate the same database (the advisory lock makes that safe, but slower).
     // A short grace, so that a session whose clients left ends within the test.
-    const env = { SESSION_DISCONNECT_GRACE_SECONDS: '1' };
+    const env = { SESSION_DISCONNECT_GRACE_SECONDS: '1', OPENAI_REALTIME_URL: agentServer.url };
     a = await startApiNode('a', servers, env);
     b = await startApiNode('b', servers, env);
     redis = new Redis(servers.redis.url);
@@ -73,10 +77,16 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     await db?.end();
     await Promise.all([a?.dispose(), b?.dispose()]);
     await servers?.stop();
+    await agentServer?.close();
   }, 60_000);
 
-  const newSession = async (node: ApiNode) => {
-    const res = await postOperation(node.url, CreateSessionMutation, { input: { personaId } }, alice);
+  const newSession = async (node: ApiNode, persona = personaId) => {
+    const res = await postOperation(
+      node.url,
+      CreateSessionMutation,
+      { input: { personaId: persona } },
+      alice,
+    );
     const created = res.data!.createSession;
     return { ...created, rawId: decodeGlobalID(created.session.id).id };
   };
@@ -301,6 +311,54 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     console.info(
       `summary: session end to its memories stored: ${Math.round(performance.now() - endedAt)} ms`,
     );
+    await a.start();
+  }, 240_000);
+
+  it('survives its owner killed mid-answer in agent mode: the new owner opens the agent with what was heard', async () => {
+    const agentPersona = await postOperation(
+      a.url,
+      CreatePersonaMutation,
+      { input: { name: 'Echo', systemPrompt: 'You are Echo.', conversationMode: 'agent' } },
+      admin,
+    );
+    const created = await newSession(b, agentPersona.data!.createPersona.id);
+    await openAudio(a, created.sessionToken);
+    const onB = follow(b, created.session.id, created.sessionToken);
+    const firstConnection = agentServer.connections + 1;
+    // Several seconds of speech, sent at once: the answer is done and still playing when its node dies.
+    agentServer.setTurns([
+      {
+        answer:
+          'The sea was calm that morning. The boats went out before dawn, one after another. ' +
+          'By noon the harbour was empty and quiet, and the gulls had gone with them.',
+      },
+      { answer: 'I am still here.' },
+    ]);
+    await postOperation(b.url, SendTextMutation, { sessionId: created.session.id, text: 'Tell me.' }, alice);
+    await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(1);
+    expect(agentServer.received.some((r) => r.connection === firstConnection)).toBe(true);
+    await a.kill();
+
+    const refusals = await sendUntilAccepted(b, created.session.id, 'Are you still there?');
+    expect(refusals.every((code) => code === 'UNAVAILABLE')).toBe(true);
+    await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(2);
+    expect(onB.filter((e) => e.__typename === 'ResponseDone').at(-1)?.text).toBe('I am still here.');
+    expect(await owner(created.rawId)).toBe(await b.nodeId());
+
+    // The new owner's agent connection went on from the conversation: the first answer as far as it was heard.
+    const first = onB.find((e) => e.__typename === 'ResponseDone')!;
+    const cut = onB.find((e) => e.__typename === 'Interrupted' && e.responseId === first.responseId);
+    expect(cut?.heardText?.length).toBeLessThan(first.text!.length);
+    const reopened = agentServer.received.filter(
+      (r) => r.connection > firstConnection && r.message.type === 'conversation.item.create',
+    );
+    const items = reopened.map((r) => r.message.item as { role: string; content: { text: string }[] });
+    expect(items.map((i) => [i.role, i.content[0]!.text])).toEqual([
+      ['user', 'Tell me.'],
+      ...(cut!.heardText ? [['assistant', cut!.heardText]] : []),
+      ['user', 'Are you still there?'],
+    ]);
+    expect(seqsOf(onB)).toEqual(contiguous(seqsOf(onB)));
     await a.start();
   }, 240_000);
 

@@ -7,8 +7,8 @@
  *   // OPENAI_REALTIME_URL=fake.url ... ; fake.received: every client event; fake.setTurns([...])
  *   const gemini = await startFakeGeminiLive({ turns: [...] });   // GEMINI_LIVE_URL=gemini.url
  *
- * Each user turn (a committed audio buffer, a user message, an `activityEnd` or a complete `clientContent`)
- * takes the next scripted turn (the last repeats). A turn may first call a tool (`toolCall`: the answer follows
+ * Each user turn (a committed audio buffer, a `response.create` after messages, an `activityEnd` or a complete
+ * `clientContent`) takes the next scripted turn (the last repeats). A turn may first call a tool (`toolCall`: the answer follows
  * the tool's output), or misbehave after `failAfterDeltas` audio deltas: `drop` (the socket is destroyed),
  * `malformed` (a message that is not JSON), `stall` (nothing more is sent). `refuse: true` answers the upgrade
  * with HTTP 503.
@@ -195,12 +195,15 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
     let ids = 0;
     const id = (prefix: string) => `${prefix}_${connection}_${++ids}`;
     let turn: FakeAgentTurn | null = null;
+    /** The scripted turn was taken for the user turn being answered (by its commit, or its first response). */
+    let turnTaken = false;
     let toolPending = false;
     let state = { cancelled: false };
     let responding = false;
     /** The user's audio so far is a turn: committed, transcribed a little later, the next scripted turn taken. */
     const commit = () => {
       turn = fake.nextTurn();
+      turnTaken = true;
       const itemId = id('item');
       send({ type: 'input_audio_buffer.committed', item_id: itemId });
       const transcript = turn.inputTranscript ?? '';
@@ -218,6 +221,8 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
     };
     /** One response: a tool call first when the turn has one pending, else the spoken answer. */
     const createResponse = async () => {
+      if (!turnTaken) turn = fake.nextTurn();
+      turnTaken = true;
       if (!turn) return;
       const responseId = id('resp');
       state = { cancelled: false };
@@ -262,6 +267,7 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
       });
       if (!finished && !state.cancelled) return;
       responding = false;
+      turnTaken = false;
       send({
         type: 'response.done',
         response: {
@@ -303,10 +309,11 @@ export async function startFakeRealtime(opts: FakeAgentOptions): Promise<FakeAge
           break;
         case 'conversation.item.create': {
           const item = message.item as { type: string; output?: string };
+          // Messages (the user's, or the history a new connection is given) wait for a `response.create`.
           if (item.type === 'function_call_output') {
             outputs.push(item.output);
             toolPending = false;
-          } else turn = fake.nextTurn();
+          }
           send({ type: 'conversation.item.created', item });
           break;
         }

@@ -111,6 +111,31 @@ export function expressTool(contract: AnswerContract): ToolSpec {
   };
 }
 
+/**
+ * An `express` call's arguments, kept to the persona's contract: names outside it are dropped and said so in the
+ * reply to the agent.
+ */
+export function readExpressCall(
+  argumentsJson: string,
+  contract: AnswerContract,
+): { emotion?: string; gestures: string[]; reply: string } {
+  let args: { emotion?: unknown; gestures?: unknown };
+  try {
+    args = JSON.parse(argumentsJson || '{}') as typeof args;
+  } catch {
+    return {
+      gestures: [],
+      reply: JSON.stringify({ error: { code: 'INVALID_ARGUMENTS', message: 'not JSON' } }),
+    };
+  }
+  const emotion =
+    typeof args.emotion === 'string' && contract.emotions.includes(args.emotion) ? args.emotion : undefined;
+  const asked = Array.isArray(args.gestures) ? args.gestures.filter((g) => typeof g === 'string') : [];
+  const gestures = asked.filter((g) => contract.gestures.includes(g)).slice(0, contract.maxGestures);
+  const dropped = asked.filter((g) => !gestures.includes(g));
+  return { emotion, gestures, reply: JSON.stringify({ ok: true, ...(dropped.length ? { dropped } : {}) }) };
+}
+
 export type PersonaTool = z.infer<typeof personaToolRule>;
 export type HttpTool = Extract<PersonaTool, { url: string }>;
 

@@ -3,12 +3,13 @@
  * after a failure left alone for `retryAfterMs` (the cascade answers meanwhile) before it is tried again.
  */
 import type { AgentAdapter, AgentConnection, AgentSetup } from '../adapters/agent/types';
+import type { ConversationTurn } from '../domain/prompt';
 import type { Clock } from './ports';
 
 export interface AgentLinkOptions {
   adapter: AgentAdapter;
-  /** The persona's voice, model and tools; the instructions come with each turn. */
-  setup: Omit<AgentSetup, 'instructions'>;
+  /** The persona's voice, model and tools; the instructions and history come when a connection is opened. */
+  setup: Omit<AgentSetup, 'instructions' | 'history'>;
   retryAfterMs: number;
   clock: Clock;
 }
@@ -16,6 +17,12 @@ export interface AgentLinkOptions {
 export type AgentAvailability =
   | { connection: AgentConnection; restored: boolean }
   | { connection: null; reason: string; justFailed: boolean };
+
+/** What a new connection starts from: the current instructions, and the conversation so far (read only then). */
+export interface AgentContext {
+  instructions: string;
+  history(): Promise<readonly ConversationTurn[]>;
+}
 
 export class AgentLink {
   private connection: AgentConnection | null = null;
@@ -43,7 +50,7 @@ export class AgentLink {
   }
 
   /** The connection to answer this turn with, or why the cascade answers instead. */
-  async acquire(instructions: string, signal: AbortSignal): Promise<AgentAvailability> {
+  async acquire(context: AgentContext, signal: AbortSignal): Promise<AgentAvailability> {
     if (this.connection && !this.connection.closed) return { connection: this.connection, restored: false };
     if (this.connection?.closed) {
       // It dropped between turns: the session hears of it now.
@@ -52,7 +59,11 @@ export class AgentLink {
     }
     if (this.opts.clock.now() < this.downUntil) return this.down(false);
     try {
-      this.connection = await this.opts.adapter.connect({ ...this.opts.setup, instructions }, { signal });
+      const history = await context.history();
+      this.connection = await this.opts.adapter.connect(
+        { ...this.opts.setup, instructions: context.instructions, history },
+        { signal },
+      );
     } catch (err) {
       if (signal.aborted) return { connection: null, reason: 'cancelled', justFailed: false };
       this.failed(err);

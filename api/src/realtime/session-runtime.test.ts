@@ -855,12 +855,16 @@ describe('SessionRuntime partial transcripts', () => {
 });
 
 describe('SessionRuntime in agent mode', () => {
-  const agentMode = (turns: FakeAgentTurn[], extra: Parameters<typeof setup>[0] = {}) => {
+  const agentMode = (
+    turns: FakeAgentTurn[],
+    extra: Parameters<typeof setup>[0] = {},
+    retryAfterMs = 60_000,
+  ) => {
     const agent = new FakeAgent(turns);
     const link = new AgentLink({
       adapter: agent,
       setup: { tools: [], turnDetection: 'ours' },
-      retryAfterMs: 60_000,
+      retryAfterMs,
       clock: { now: () => 0 },
     });
     return { agent, ...setup({ ...extra, deps: { agent: link, ...extra.deps } }) };
@@ -925,6 +929,45 @@ describe('SessionRuntime in agent mode', () => {
     // The cascade's answer (the fake LLM's) after the agent's first audio, in the same response.
     expect(ofType(events(), 'ResponseDone')[0]?.text).toBe('Hello there. How are you?');
     expect(turns.map((t) => t.role)).toEqual(['USER', 'ASSISTANT']);
+  });
+
+  it('opens a new connection after a failure with the conversation so far, each answer as far as it was heard', async () => {
+    const { runtime, events, agent, clock } = agentMode(
+      [
+        { answer: 'One two. Three four five six seven eight.', holdAfterChunks: 4 },
+        { answer: 'Never said.', failAfterChunks: 0 },
+        { answer: 'Back again.' },
+      ],
+      {},
+      0,
+    );
+    runtime.userText('Count please');
+    await vi.waitFor(() => expect(ofType(events(), 'SpeechChunk').length).toBeGreaterThan(0));
+    runtime.interrupt({ playedMs: 650 });
+    agent.release();
+    await runtime.whenIdle();
+    const heard = ofType(events(), 'Interrupted')[0]!.heardText;
+    expect(heard).toMatch(/^One/);
+    expect(heard.length).toBeLessThan('One two. Three'.length);
+    // Each next question comes once the answer before it has played.
+    clock.t += 60_000;
+    runtime.userText('Hi again');
+    await runtime.whenIdle();
+    clock.t += 60_000;
+    runtime.userText('Are you back?');
+    await runtime.whenIdle();
+    expect(ofType(events(), 'ConversationModeChanged').map((e) => e.mode)).toEqual(['CASCADE', 'AGENT']);
+    expect(ofType(events(), 'ResponseDone').at(-1)?.text).toBe('Back again.');
+    // The first connection started blank; the second from the stored conversation (the cascade's answer included).
+    expect(agent.setups.map((s) => s.history)).toEqual([
+      [],
+      [
+        { role: 'user', text: 'Count please' },
+        { role: 'assistant', text: heard },
+        { role: 'user', text: 'Hi again' },
+        { role: 'assistant', text: 'Hello there. How are you?' },
+      ],
+    ]);
   });
 
   it("turns the agent's express call into the answer's emotion and gestures, for the persona's library only", async () => {

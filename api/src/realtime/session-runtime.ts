@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentConnection, AgentImage, AgentTurnInput } from '../adapters/agent/types';
-import { float32ToInt16 } from '../adapters/audio/resampler';
 import type { ChatMessage, LLMAdapter, LlmRequest } from '../adapters/llm/types';
 import type { STTAdapter, SttResult } from '../adapters/stt/types';
 import type { TTSAdapter } from '../adapters/tts/types';
@@ -23,10 +22,10 @@ import { DEFAULT_GESTURE_MS, DEFAULT_INTENSITY } from '../domain/gesture-plan';
 import { agentInstructions, buildPrompt, type PromptPersona } from '../domain/prompt';
 import type { SessionEventPayload } from '../domain/session-events';
 import { agreedPrefix } from '../domain/text';
-import { EXPRESS_TOOL, type ModelToolCall } from '../domain/tools';
+import { EXPRESS_TOOL, type ModelToolCall, readExpressCall } from '../domain/tools';
 import { type TraceAttributes, type TraceSpan, traced, traceparentOf, UNTRACED } from '../domain/tracing';
 import { AppError, errorCode } from '../errors';
-import type { AgentLink } from './agent-link';
+import type { AgentContext, AgentLink } from './agent-link';
 import { runAgentStage } from './agent-stage';
 import {
   Answer,
@@ -55,6 +54,7 @@ import type {
   TurnStore,
   TurnTracer,
 } from './ports';
+import { ProviderTurns } from './provider-turns';
 import {
   createBasicSpeechRenderer,
   type SpeechEventPayload,
@@ -157,9 +157,6 @@ interface AnswerState {
   agentAudio: { connection: AgentConnection; startMs: number } | null;
 }
 
-/** Microphone chunks kept for an agent still connecting (20 ms each from our clients: about 5 s). */
-const MAX_AUDIO_WHILE_CONNECTING = 250;
-
 /** Images waiting for the next turn; more than this and the oldest is dropped. */
 const MAX_PENDING_IMAGES = 4;
 
@@ -199,11 +196,7 @@ export class SessionRuntime {
   /** A client of this session reports where its playback stopped when the user talks over the avatar. */
   private playbackReports = false;
   private readonly pendingImages: AgentImage[] = [];
-  /** Provider turn detection: listening to the agent between answers, and the audio heard while connecting. */
-  private listening: AbortController | null = null;
-  private heardWhileConnecting: Int16Array[] = [];
-  /** The utterance id the client named for the audio the agent hears: its detected turns carry it. */
-  private heardUtterance: string | null = null;
+  private providerTurns: ProviderTurns | null;
 
   constructor(
     private config: SessionRuntimeConfig,
@@ -212,6 +205,7 @@ export class SessionRuntime {
     this.clock = deps.clock ?? { now: () => performance.now() };
     this.features = { ...ALL_FEATURES, ...config.features };
     this.createRenderer = deps.createSpeechRenderer ?? createBasicSpeechRenderer;
+    this.providerTurns = this.providerTurnsFor(deps.agent);
   }
 
   /**
@@ -227,7 +221,7 @@ export class SessionRuntime {
   /** A finished utterance (after end-of-turn detection): transcribed, then answered. */
   userUtterance(audio: PcmAudio, utteranceId: string = randomUUID(), origin: TurnOrigin = {}): void {
     // The agent's own VAD heard it too, and answers it; ours only counts while the agent is down.
-    if (this.agentHearsTurns) return;
+    if (this.providerTurns?.active) return;
     this.enqueue({ kind: 'audio', audio, utteranceId, origin, receivedAt: this.clock.now() });
   }
 
@@ -256,8 +250,9 @@ export class SessionRuntime {
     this.tail = this.tail.then(() => {
       if (this.closed) return;
       if (this.deps.agent !== next.deps.agent) {
-        this.stopListening();
+        this.providerTurns?.stop();
         this.deps.agent?.close();
+        this.providerTurns = this.providerTurnsFor(next.deps.agent);
       }
       this.config = next.config;
       this.deps = { ...next.deps, clock: this.deps.clock };
@@ -268,85 +263,25 @@ export class SessionRuntime {
   }
 
   /**
-   * The microphone's audio as it comes (16 kHz, after resampling). With provider turn detection it streams to the
-   * agent, whose VAD decides the turns; a connection is opened for it when there is none (and the agent is not
-   * resting after a failure: then our VAD's turns go to the cascade).
+   * The microphone's audio as it comes (16 kHz, after resampling): with provider turn detection it streams to the
+   * agent, whose VAD decides the turns.
    */
   hear(samples: Float32Array, utteranceId: string): void {
-    const agent = this.deps.agent;
-    if (this.closed || agent?.turnDetection !== 'provider' || agent.resting) return;
-    this.heardUtterance = utteranceId;
-    const pcm = float32ToInt16(samples);
-    const connection = agent.current;
-    if (connection && this.listening) {
-      connection.appendAudio(pcm);
-      return;
-    }
-    this.heardWhileConnecting.push(pcm);
-    // What the agent has not heard within a few seconds of connecting is not worth sending late.
-    if (this.heardWhileConnecting.length > MAX_AUDIO_WHILE_CONNECTING) this.heardWhileConnecting.shift();
-    if (!this.listening) this.listen(agent);
+    if (!this.closed) this.providerTurns?.hear(samples, utteranceId);
   }
 
-  /** The agent hears the microphone itself and answers the turns its VAD detects. */
-  private get agentHearsTurns(): boolean {
-    const agent = this.deps.agent;
-    return agent?.turnDetection === 'provider' && agent.current !== null && this.listening !== null;
-  }
-
-  /**
-   * Provider turn detection: connects, then between answers waits for the agent to hear the user: talking over
-   * the avatar interrupts it, a detected turn is answered like any other. A failure sends the session to the
-   * cascade (our VAD's turns) until the agent is tried again.
-   */
-  private listen(agent: AgentLink): void {
-    const controller = new AbortController();
-    this.listening = controller;
-    const { signal } = controller;
-    let connection: AgentConnection | null = null;
-    const run = async () => {
-      const available = await agent.acquire(await this.agentInstructions(undefined), signal);
-      if (!available.connection) {
-        this.heardWhileConnecting = [];
-        if (available.justFailed) this.modeChanged('CASCADE', null, available.reason);
-        return;
-      }
-      connection = available.connection;
-      if (available.restored) this.modeChanged('AGENT', agent.label, 'the agent is back');
-      for (const pcm of this.heardWhileConnecting.splice(0)) connection.appendAudio(pcm);
-      for (;;) {
-        const heard = await connection.awaitUserTurn(signal);
-        if (heard === 'speech') {
-          this.userSpeechStarted();
-          continue;
-        }
-        this.enqueue({
-          kind: 'detected',
-          utteranceId: this.heardUtterance ?? randomUUID(),
-          origin: {},
-          receivedAt: this.clock.now(),
-        });
+  /** Provider turn detection for the persona's agent, if it has it. */
+  private providerTurnsFor(agent: AgentLink | undefined): ProviderTurns | null {
+    if (agent?.turnDetection !== 'provider') return null;
+    return new ProviderTurns(agent, {
+      context: async () => this.agentContext(await this.agentInstructions(undefined)),
+      userSpeechStarted: () => this.userSpeechStarted(),
+      answerTurn: async (utteranceId) => {
+        this.enqueue({ kind: 'detected', utteranceId, origin: {}, receivedAt: this.clock.now() });
         await this.whenIdle();
-      }
-    };
-    run()
-      .catch((err: unknown) => {
-        if (signal.aborted || this.closed) return;
-        // A turn's own failure already failed the agent over; a drop between answers is reported here.
-        if (connection && agent.current === connection) {
-          agent.failed(err);
-          this.modeChanged('CASCADE', null, err instanceof Error ? err.message : String(err));
-        }
-      })
-      .finally(() => {
-        if (this.listening === controller) this.listening = null;
-      });
-  }
-
-  private stopListening(): void {
-    this.listening?.abort();
-    this.listening = null;
-    this.heardWhileConnecting = [];
+      },
+      modeChanged: (mode, provider, reason) => this.modeChanged(mode, provider, reason),
+    });
   }
 
   private modeChanged(mode: 'AGENT' | 'CASCADE', provider: string | null, reason: string): void {
@@ -365,7 +300,7 @@ export class SessionRuntime {
    * a paid service (it would bill the utterance twice if the user went on).
    */
   async previewTranscript(audio: PcmAudio, signal: AbortSignal): Promise<SttResult | null> {
-    if (!this.deps.stt.local || this.agentHearsTurns) return null;
+    if (!this.deps.stt.local || this.providerTurns?.active) return null;
     const startedAt = this.clock.now();
     try {
       let final: SttResult | null = null;
@@ -520,7 +455,7 @@ export class SessionRuntime {
     const state = this.current;
     if (state?.awaitingPlayed) this.finishInterruption(state, state.awaitingPlayed.estimateMs);
     state?.answer.stop('session closed');
-    this.stopListening();
+    this.providerTurns?.stop();
     await this.whenIdle();
     this.deps.agent?.close();
   }
@@ -876,17 +811,7 @@ export class SessionRuntime {
     state: AnswerState,
     atMs: number,
   ): { emotion?: string; reply: string } {
-    const contract = answerContract(this.config.persona);
-    let args: { emotion?: unknown; gestures?: unknown };
-    try {
-      args = JSON.parse(call.arguments || '{}') as typeof args;
-    } catch {
-      return { reply: JSON.stringify({ error: { code: 'INVALID_ARGUMENTS', message: 'not JSON' } }) };
-    }
-    const emotion =
-      typeof args.emotion === 'string' && contract.emotions.includes(args.emotion) ? args.emotion : undefined;
-    const asked = Array.isArray(args.gestures) ? args.gestures.filter((g) => typeof g === 'string') : [];
-    const gestures = asked.filter((g) => contract.gestures.includes(g)).slice(0, contract.maxGestures);
+    const { emotion, gestures, reply } = readExpressCall(call.arguments, answerContract(this.config.persona));
     if (this.features.gestures) {
       this.sendSpeech(
         state,
@@ -901,8 +826,7 @@ export class SessionRuntime {
         })),
       );
     }
-    const dropped = asked.filter((g) => !gestures.includes(g));
-    return { emotion, reply: JSON.stringify({ ok: true, ...(dropped.length ? { dropped } : {}) }) };
+    return { emotion, reply };
   }
 
   /** Runs a tool the model called, telling clients it started and how it ended; the model gets the outcome. */
@@ -1093,7 +1017,7 @@ export class SessionRuntime {
     const typed = input.kind === 'text' ? input.text.trim() : null;
     const spoken = input.kind === 'audio' ? (await input.origin.transcript)?.text : undefined;
     const instructions = await this.agentInstructions(typed ?? spoken, answer);
-    const available = await agent.acquire(instructions, answer.signal);
+    const available = await agent.acquire(this.agentContext(instructions), answer.signal);
     if (!available.connection) {
       if (available.justFailed) this.modeChanged('CASCADE', null, available.reason);
       return false;
@@ -1180,6 +1104,11 @@ export class SessionRuntime {
   private async agentInstructions(query: string | undefined, answer?: Answer): Promise<string> {
     const memories = await this.recall(query ?? (await this.lastUserText().catch(() => '')), answer);
     return agentInstructions(this.config.persona, memories, this.config.promptTokenBudget);
+  }
+
+  /** A new agent connection starts from the stored conversation: what the user said, and heard of each answer. */
+  private agentContext(instructions: string): AgentContext {
+    return { instructions, history: () => this.deps.history.recent(this.config.sessionId) };
   }
 
   private async lastUserText(): Promise<string> {

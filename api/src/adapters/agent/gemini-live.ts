@@ -6,7 +6,8 @@
  * transcriptions both ways, `interrupted` and `turnComplete`, and `toolCall`s, answered with `toolResponse`.
  * The persona's memories for each turn go in as context content: a live session's system instruction is fixed
  * at setup. The protocol has no truncation: after a barge-in Gemini keeps its whole answer in its context (our
- * stored turn and history still hold only what was heard).
+ * stored turn and history still hold only what was heard). A connection opened mid-session is given the
+ * conversation so far as `clientContent` turns, without asking for an answer.
  */
 import { int16FromBytes, pcm16ToBase64 } from '../audio/pcm';
 import { type ResamplerPool, resampleClip } from '../audio/resampler';
@@ -73,6 +74,10 @@ export class GeminiLiveAgent implements AgentAdapter {
         const message = await socket.next({ idleMs: timeoutMs, signal });
         if (message.setupComplete) break;
       }
+      const turns = setup.history
+        .filter((turn) => turn.text)
+        .map((turn) => ({ role: turn.role === 'user' ? 'user' : 'model', parts: [{ text: turn.text }] }));
+      if (turns.length > 0) socket.send({ clientContent: { turns, turnComplete: false } });
     } catch (err) {
       socket.close();
       throw err;

@@ -4,7 +4,8 @@
  * `input_audio_buffer.append` + `commit`, typed text and images as a `conversation.item.create`, `response.create`;
  * back come `response.audio.delta`, `response.audio_transcript.delta`, the input transcription, function calls
  * (answered with `function_call_output` items and another `response.create`) and `response.done`. A barge-in
- * sends `response.cancel`, and `conversation.item.truncate` with the milliseconds the user heard.
+ * sends `response.cancel`, and `conversation.item.truncate` with the milliseconds the user heard. A connection
+ * opened mid-session is given the conversation so far as message items first.
  * Audio is PCM16 mono at 24 kHz both ways.
  */
 
@@ -93,6 +94,15 @@ export class OpenAIRealtimeAgent implements AgentAdapter {
         },
       });
       await expectEvent(socket, 'session.updated', timeoutMs, signal);
+      for (const turn of setup.history) {
+        if (!turn.text) continue;
+        // Beta content types: the user's words are input text, the answer's (as far as it was heard) text.
+        const content = [{ type: turn.role === 'user' ? 'input_text' : 'text', text: turn.text }];
+        socket.send({
+          type: 'conversation.item.create',
+          item: { type: 'message', role: turn.role, content },
+        });
+      }
     } catch (err) {
       socket.close();
       throw err;

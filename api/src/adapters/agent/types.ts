@@ -4,6 +4,7 @@
  * moderation, memory and barge-in stay ours (realtime/agent-turn.ts).
  */
 import type { PcmAudio } from '../../domain/audio';
+import type { ConversationTurn } from '../../domain/prompt';
 import type { ModelToolCall, ToolSpec } from '../../domain/tools';
 import type { LlmUsage } from '../llm/types';
 
@@ -19,6 +20,12 @@ export interface AgentSetup {
   model?: string;
   tools: readonly ToolSpec[];
   turnDetection: TurnDetection;
+  /**
+   * The conversation so far, oldest first, each answer as far as the user heard it: a connection opened
+   * mid-session (another node took the session over, the agent is back after a failure, the persona switched)
+   * goes on from it instead of starting blank.
+   */
+  history: readonly ConversationTurn[];
 }
 
 export interface AgentImage {
