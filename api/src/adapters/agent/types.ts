@@ -1,7 +1,7 @@
 /**
  * Speech-to-speech agents (OpenAI Realtime, Gemini Live): the provider hears the user's audio and answers with
  * audio and its transcript. The session keeps one connection open and hands it one turn at a time; the face,
- * moderation, memory and barge-in stay ours (realtime/agent-turn.ts).
+ * moderation, memory and barge-in stay ours (realtime/agent-stage.ts, agent-link.ts, provider-turns.ts).
  */
 import type { PcmAudio } from '../../domain/audio';
 import type { ConversationTurn } from '../../domain/prompt';
