@@ -153,6 +153,50 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** After the bus reconnects the log is read at once and again this much later, for events still on their way. */
+const RECONNECT_RECHECK_MS = 1000;
+
+export const RECONNECTED = Symbol('reconnected');
+
+/**
+ * Wakes a reader when the bus reconnects (twice: at once, and once the log writes in flight have landed). Each
+ * wait is a fresh promise, so a long session does not pile reactions onto one that never settles; a reconnect
+ * stays due until the reader says it caught up (`take`), even when it came while the reader was busy.
+ */
+export function reconnectSignal(bus: Pick<EventBus, 'onReconnect'>) {
+  let due = false;
+  let wake: (() => void) | null = null;
+  const fire = () => {
+    due = true;
+    wake?.();
+  };
+  const timers = new Set<NodeJS.Timeout>();
+  const off = bus.onReconnect(() => {
+    fire();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fire();
+    }, RECONNECT_RECHECK_MS);
+    timers.add(timer);
+  });
+  return {
+    next(): Promise<typeof RECONNECTED> {
+      return new Promise((resolve) => {
+        wake = () => resolve(RECONNECTED);
+        if (due) resolve(RECONNECTED);
+      });
+    },
+    take() {
+      due = false;
+    },
+    stop() {
+      off();
+      for (const timer of timers) clearTimeout(timer);
+      wake = null;
+    },
+  };
+}
+
 const channel = (topic: string, id: string) => `${topic}:${id}`;
 
 /** In-process fan-out: the embedded default, one node. Each event is measured once, whatever the fan-out. */

@@ -9,7 +9,7 @@ import type {
   TranscriptWord,
   VisemeCue,
 } from '../../domain/session-events';
-import type { EventBus } from '../../services/event-bus';
+import { RECONNECTED, reconnectSignal } from '../../services/event-bus';
 import { builder } from '../builder';
 import type { GraphQLContext } from '../context';
 import { SessionRef } from './session';
@@ -258,50 +258,6 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
 /** How long a subscriber waits for another node's events to reach the log (attempts × wait). */
 const GAP_FILL_ATTEMPTS = 20;
 const GAP_FILL_WAIT_MS = 50;
-/** After the bus reconnects the log is read at once and again this much later, for events still on their way. */
-const RECONNECT_RECHECK_MS = 1000;
-
-const RECONNECTED = Symbol('reconnected');
-
-/**
- * Wakes a reader when the bus reconnects (twice: at once, and once the log writes in flight have landed). Each
- * wait is a fresh promise, so a long session does not pile reactions onto one that never settles.
- */
-function reconnectSignal(bus: EventBus) {
-  let due = false;
-  let wake: (() => void) | null = null;
-  const fire = () => {
-    due = true;
-    wake?.();
-  };
-  const timers = new Set<NodeJS.Timeout>();
-  const off = bus.onReconnect(() => {
-    fire();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fire();
-    }, RECONNECT_RECHECK_MS);
-    timers.add(timer);
-  });
-  return {
-    next(): Promise<typeof RECONNECTED> {
-      return new Promise((resolve) => {
-        wake = () => {
-          wake = null;
-          due = false;
-          resolve(RECONNECTED);
-        };
-        if (due) wake();
-      });
-    },
-    stop() {
-      off();
-      for (const timer of timers) clearTimeout(timer);
-      wake = null;
-    },
-  };
-}
-
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
  * reconnects misses nothing. The live subscription is listening before the log is read, and events are passed
@@ -334,6 +290,7 @@ function sessionEventStream(ctx: GraphQLContext, sessionId: string, afterSeq: nu
       for (;;) {
         const woke = await Promise.race([next, reconnects.next()]);
         if (woke === RECONNECTED) {
+          reconnects.take();
           // Published while the bus was away: in the log, never delivered live.
           if (last === null) continue;
           for (const earlier of await ctx.services.events.replay(sessionId, last)) {
