@@ -263,7 +263,7 @@ describe('sessionEvents across nodes through Redis', () => {
       SessionEventsSubscription,
       { sessionId: created.session.id, afterSeq: 0 },
       (r) => {
-        seen.push((r.data?.sessionEvents as { seq: number }).seq);
+        seen.push((r.data!.sessionEvents as { seq: number }).seq);
         return seen.at(-1) === 3;
       },
       30_000,
