@@ -258,6 +258,7 @@ const SessionEventUnion = builder.unionType('SessionEvent', {
 /** How long a subscriber waits for another node's events to reach the log (attempts × wait). */
 const GAP_FILL_ATTEMPTS = 20;
 const GAP_FILL_WAIT_MS = 50;
+
 /**
  * Live events of a session; with `afterSeq` the stored events after it are replayed first, so a client that
  * reconnects misses nothing. The live subscription is listening before the log is read, and events are passed
