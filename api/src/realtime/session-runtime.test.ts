@@ -897,6 +897,24 @@ describe('SessionRuntime in agent mode', () => {
     ]);
   });
 
+  it("shows and stores the agent's transcription of the user's audio, which comes once the answer started", async () => {
+    const { runtime, events, types, agent, turns } = agentMode([
+      { inputTranscript: 'How are you today?', answer: 'Very well.' },
+    ]);
+    // Ours, taken at the pause, only picks the memories: the local model is weaker than the provider's.
+    const ahead = { text: 'Thank you.', isFinal: true, confidence: 0.4, alternatives: [] };
+    const audio = { samples: new Int16Array(1600), sampleRate: 16_000 };
+    runtime.userUtterance(audio, 'u-2', { transcript: Promise.resolve(ahead) });
+    await runtime.whenIdle();
+    expect(agent.inputs[0]?.audio).toBe(audio);
+    expect(ofType(events(), 'TranscriptFinal').map((e) => e.text)).toEqual(['How are you today?']);
+    expect(types().indexOf('ResponseStarted')).toBeLessThan(types().indexOf('TranscriptFinal'));
+    expect(turns.map((t) => [t.role, t.text])).toEqual([
+      ['USER', 'How are you today?'],
+      ['ASSISTANT', 'Very well.'],
+    ]);
+  });
+
   it("cuts the agent at a barge-in and truncates its item to the client's played position", async () => {
     const { runtime, events, agent, turns, clock } = agentMode([
       { answer: 'One two three four five six seven eight.', holdAfterChunks: 3 },
