@@ -2,7 +2,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ApiNode, type SharedServers, startApiNode, startSharedServers } from '../test-support/cluster';
 import { type FakeAgentServer, startFakeRealtime } from '../test-support/fake-agent-servers';
@@ -79,6 +79,11 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     await servers?.stop();
     await agentServer?.close();
   }, 60_000);
+
+  // A test that killed a node and failed before starting it again does not fail the tests after it.
+  beforeEach(async () => {
+    for (const node of [a, b]) if (!node.running) await node.start();
+  }, 120_000);
 
   const newSession = async (node: ApiNode, persona = personaId) => {
     const res = await postOperation(
@@ -161,6 +166,22 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
   }
 
   const owner = async (sessionId: string) => (await redis.get(`avatar:owner:${sessionId}`))?.split('|')[0];
+  /**
+   * Waits until the session's log holds `count` ResponseDone events. Followers get events through Redis before
+   * the owner's log write lands; a node killed in between leaves an answer the log cannot tell was finished.
+   */
+  const answersLogged = (rawId: string, count: number) =>
+    expect
+      .poll(
+        async () =>
+          (
+            await db.query(`SELECT 1 FROM "SessionEvent" WHERE "sessionId" = $1 AND type = 'ResponseDone'`, [
+              rawId,
+            ])
+          ).rowCount,
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe(count);
   const doneCount = (seen: Seen[]) => seen.filter((e) => e.__typename === 'ResponseDone').length;
   const seqsOf = (seen: Seen[]) => seen.map((e) => e.seq);
   const contiguous = (seqs: number[]) => seqs.map((_, i) => i + 1);
@@ -269,6 +290,7 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     const text = `I love kite surfing. ${LONG_TEXT}`;
     await postOperation(b.url, SendTextMutation, { sessionId: created.session.id, text }, alice);
     await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(1);
+    await answersLogged(created.rawId, 1);
     // Mid-answer for the listener: all of it was produced, and it is still playing.
     const killedAt = performance.now();
     await a.kill();
@@ -336,6 +358,7 @@ describe('several API nodes on Redis, PostgreSQL and Temporal (separate processe
     ]);
     await postOperation(b.url, SendTextMutation, { sessionId: created.session.id, text: 'Tell me.' }, alice);
     await expect.poll(() => doneCount(onB), { timeout: 60_000 }).toBe(1);
+    await answersLogged(created.rawId, 1);
     expect(agentServer.received.some((r) => r.connection === firstConnection)).toBe(true);
     await a.kill();
 

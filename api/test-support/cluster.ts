@@ -48,6 +48,8 @@ export interface ApiNode {
   kill(): Promise<void>;
   /** Starts it again, on the same port. */
   start(): Promise<void>;
+  /** Its process is alive (not killed or stopped). */
+  readonly running: boolean;
   /** Graceful shutdown (SIGTERM); `start()` brings it back. */
   stop(): Promise<void>;
   /** Stops it and deletes its data folder. */
@@ -122,6 +124,9 @@ export async function startApiNode(
     nodeId: async () => ((await (await fetch(`${url}/health`)).json()) as { node: string }).node,
     kill: () => exit('SIGKILL'),
     start,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
     stop: () => exit('SIGTERM'),
     dispose: async () => {
       await exit('SIGTERM');
