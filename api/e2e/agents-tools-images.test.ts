@@ -114,6 +114,27 @@ async function askAloud(t: TestApp, persona: string) {
   ]);
 }
 
+/**
+ * Creates a persona in agent mode whose provider's VAD ends the turns, asks it "Who are you?" aloud (checked as
+ * `askAloud` does), and returns what its agent received meanwhile.
+ */
+async function askAloudWithProviderVad(
+  t: TestApp,
+  admin: string,
+  fake: FakeAgentServer,
+  persona: { name: string; systemPrompt: string; agentProvider?: string },
+) {
+  await t.gql(
+    CreatePersonaMutation,
+    { input: { ...persona, conversationMode: 'agent', turnDetection: 'provider' } },
+    admin,
+  );
+  fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
+  const before = fake.received.length;
+  await askAloud(t, persona.name);
+  return fake.received.slice(before).map((r) => r.message);
+}
+
 /** A persona in agent mode on OpenAI Realtime (a protocol-faithful fake), with the local cascade as fallback. */
 describe('agent mode: OpenAI Realtime', () => {
   let fake: FakeAgentServer;
@@ -482,22 +503,7 @@ describe('agent mode: OpenAI Realtime', () => {
   });
 
   it("lets the provider's VAD end the turns: the audio streams to the agent, which answers and is cut by speech", async () => {
-    await t.gql(
-      CreatePersonaMutation,
-      {
-        input: {
-          name: 'Vad',
-          systemPrompt: 'You are Vad.',
-          conversationMode: 'agent',
-          turnDetection: 'provider',
-        },
-      },
-      admin,
-    );
-    fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
-    const before = fake.received.length;
-    await askAloud(t, 'Vad');
-    const sent = fake.received.slice(before).map((r) => r.message);
+    const sent = await askAloudWithProviderVad(t, admin, fake, { name: 'Vad', systemPrompt: 'You are Vad.' });
     const update = sent.find((m) => m.type === 'session.update')!.session as Record<string, unknown>;
     expect(update.turn_detection).toMatchObject({ type: 'server_vad' });
     // The provider decided the turn and answered on its own: we neither committed nor asked for a response.
@@ -619,23 +625,11 @@ describe('agent mode: Gemini Live', () => {
   });
 
   it("lets Gemini's activity detection end the turns when the persona asks for it", async () => {
-    await t.gql(
-      CreatePersonaMutation,
-      {
-        input: {
-          name: 'GemVad',
-          systemPrompt: 'You are Gem.',
-          conversationMode: 'agent',
-          agentProvider: 'gemini-live',
-          turnDetection: 'provider',
-        },
-      },
-      admin,
-    );
-    fake.setTurns([{ inputTranscript: 'Who are you?', answer: ANSWER }]);
-    const before = fake.received.length;
-    await askAloud(t, 'GemVad');
-    const sent = fake.received.slice(before).map((r) => r.message);
+    const sent = await askAloudWithProviderVad(t, admin, fake, {
+      name: 'GemVad',
+      systemPrompt: 'You are Gem.',
+      agentProvider: 'gemini-live',
+    });
     expect(sent.find((m) => m.setup)!.setup).not.toHaveProperty('realtimeInputConfig');
     const inputs = sent.flatMap((m) => (m.realtimeInput ? [m.realtimeInput as Record<string, unknown>] : []));
     expect(inputs.some((i) => 'activityStart' in i || 'activityEnd' in i)).toBe(false);

@@ -11,7 +11,7 @@
  */
 import { int16FromBytes, pcm16ToBase64 } from '../audio/pcm';
 import { type ResamplerPool, resampleClip } from '../audio/resampler';
-import { type JsonMessage, JsonSocket, stringField } from './json-socket';
+import { type JsonMessage, JsonSocket, LISTEN_IDLE_MS, stringField } from './json-socket';
 import type {
   AgentAdapter,
   AgentConnection,
@@ -22,8 +22,6 @@ import type {
 } from './types';
 
 const INPUT_RATE = 16_000;
-/** Waiting for the user between answers: silence there is normal, not the provider's stall. */
-const LISTEN_IDLE_MS = 3_600_000;
 /** Audio per `realtimeInput` message. */
 const CHUNK_SAMPLES = INPUT_RATE / 5;
 

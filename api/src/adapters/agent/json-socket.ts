@@ -12,6 +12,9 @@ export type JsonMessage = Record<string, unknown>;
 /** More unread messages than this means the provider floods us: the connection is dropped. */
 const MAX_QUEUED = 20_000;
 
+/** Waiting for the user between answers (provider turn detection): silence there is normal, not a stall. */
+export const LISTEN_IDLE_MS = 3_600_000;
+
 export class JsonSocket {
   private readonly queue: JsonMessage[] = [];
   private waiter: (() => void) | null = null;

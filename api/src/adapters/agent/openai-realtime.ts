@@ -18,7 +18,7 @@ import {
   resampleClip,
   type StreamingResampler,
 } from '../audio/resampler';
-import { type JsonMessage, JsonSocket, stringField } from './json-socket';
+import { type JsonMessage, JsonSocket, LISTEN_IDLE_MS, stringField } from './json-socket';
 import type {
   AgentAdapter,
   AgentConnection,
@@ -31,8 +31,6 @@ import type {
 const RATE = 24_000;
 /** What the microphone path hands over for provider turn detection. */
 const MICROPHONE_RATE = 16_000;
-/** Waiting for the user between answers: silence there is normal, not the provider's stall. */
-const LISTEN_IDLE_MS = 3_600_000;
 /** Audio per `input_audio_buffer.append` (the API takes up to 15 MiB per event; smaller keeps events light). */
 const APPEND_SAMPLES = RATE / 2;
 

@@ -181,6 +181,16 @@ describe('sessionEvents over graphql-ws (in-process pub/sub)', () => {
   });
 });
 
+/** A stored event as a node's log holds it, with its seq. */
+const delta = (sessionId: string, seq: number) => ({
+  type: 'ResponseTextDelta' as const,
+  responseId: 'r',
+  delta: `${seq}`,
+  sessionId,
+  seq,
+  at: new Date().toISOString(),
+});
+
 describe('sessionEvents across nodes through Redis', () => {
   let redis: RedisServer;
   let database: Database;
@@ -236,18 +246,10 @@ describe('sessionEvents across nodes through Redis', () => {
       (r) => (r.data?.sessionEvents as { seq?: number } | undefined)?.seq === 2,
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const delta = (seq: number) => ({
-      type: 'ResponseTextDelta' as const,
-      responseId: 'r',
-      delta: `${seq}`,
-      sessionId: rawId,
-      seq,
-      at: new Date().toISOString(),
-    });
     // Seq 1 went out before node B listened and reached the log after B read it; seq 2 arrives live.
-    await nodeA.app.services.events.log.append([delta(1)]);
-    await nodeA.app.services.events.log.append([delta(2)]);
-    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(2));
+    await nodeA.app.services.events.log.append([delta(rawId, 1)]);
+    await nodeA.app.services.events.log.append([delta(rawId, 2)]);
+    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(rawId, 2));
     const received = await onB;
     expect(received.map((r) => (r.data!.sessionEvents as { seq: number }).seq)).toEqual([1, 2]);
   });
@@ -269,20 +271,12 @@ describe('sessionEvents across nodes through Redis', () => {
       30_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const delta = (seq: number) => ({
-      type: 'ResponseTextDelta' as const,
-      responseId: 'r',
-      delta: `${seq}`,
-      sessionId: rawId,
-      seq,
-      at: new Date().toISOString(),
-    });
-    await nodeA.app.services.events.log.append([delta(1)]);
-    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(1));
+    await nodeA.app.services.events.log.append([delta(rawId, 1)]);
+    await nodeA.app.services.bus.publish('sessionEvents', rawId, delta(rawId, 1));
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
     // Redis restarts; the owner goes on and logs seqs 2 and 3, whose publishing reached no one, and then is quiet.
     await redis.restart();
-    await nodeA.app.services.events.log.append([delta(2), delta(3)]);
+    await nodeA.app.services.events.log.append([delta(rawId, 2), delta(rawId, 3)]);
     const received = await onB;
     expect(received.map((r) => (r.data!.sessionEvents as { seq: number }).seq)).toEqual([1, 2, 3]);
   });
