@@ -115,6 +115,32 @@ async function askAloud(t: TestApp, persona: string) {
 }
 
 /**
+ * Asks `persona` aloud for a long story and talks over it: returns the `Interrupted` event, the voice client's
+ * result and what the agent received, once its item was truncated at the played milliseconds.
+ */
+async function talkOverStory(t: TestApp, fake: FakeAgentServer, persona: string) {
+  fake.setTurns([
+    { inputTranscript: 'Tell me a story.', answer: `${ANSWER} ${ANSWER} ${ANSWER}`, deltaDelayMs: 60 },
+    { inputTranscript: 'Stop.', answer: 'Sure.' },
+  ]);
+  const before = fake.received.length;
+  const result = await runVoiceClient({
+    url: t.url,
+    ...TEST_USERS.admin,
+    persona,
+    question: 'Tell me a story please',
+    bargeIn: 'Stop, stop, wait a moment.',
+  });
+  const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
+  if (interrupted?.__typename !== 'Interrupted') throw new Error('not interrupted');
+  const sent = () => fake.received.slice(before).map((r) => r.message);
+  await expect.poll(() => sent().some((m) => m.type === 'conversation.item.truncate')).toBe(true);
+  const truncate = sent().find((m) => m.type === 'conversation.item.truncate')!;
+  expect(truncate.audio_end_ms).toBe(Math.round(interrupted.playedMs));
+  return { interrupted, result, sent: sent() };
+}
+
+/**
  * Creates a persona in agent mode whose provider's VAD ends the turns, asks it "Who are you?" aloud (checked as
  * `askAloud` does), and returns what its agent received meanwhile.
  */
@@ -232,29 +258,8 @@ describe('agent mode: OpenAI Realtime', () => {
   });
 
   it('cuts the agent at a barge-in and truncates its item to the played milliseconds', async () => {
-    fake.setTurns([
-      { inputTranscript: 'Tell me a story.', answer: `${ANSWER} ${ANSWER} ${ANSWER}`, deltaDelayMs: 60 },
-      { inputTranscript: 'Stop.', answer: 'Sure.' },
-    ]);
-    const before = fake.received.length;
-    const result = await runVoiceClient({
-      url: t.url,
-      ...TEST_USERS.admin,
-      persona: 'Echo',
-      question: 'Tell me a story please',
-      bargeIn: 'Stop, stop, wait a moment.',
-    });
-    const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
-    if (interrupted?.__typename !== 'Interrupted') throw new Error('not interrupted');
-    const sent = fake.received.slice(before).map((r) => r.message);
+    const { interrupted, result, sent } = await talkOverStory(t, fake, 'Echo');
     expect(sent.map((m) => m.type)).toContain('response.cancel');
-    await expect
-      .poll(() => fake.received.slice(before).some((r) => r.message.type === 'conversation.item.truncate'))
-      .toBe(true);
-    const truncate = fake.received
-      .slice(before)
-      .find((r) => r.message.type === 'conversation.item.truncate')!.message;
-    expect(truncate.audio_end_ms).toBe(Math.round(interrupted.playedMs));
     expect(interrupted.heardText.length).toBeLessThan(ANSWER.length * 3);
     const assistant = result.turns.find((turn) => turn.role === 'ASSISTANT' && turn.interrupted);
     expect(assistant?.text).toBe(interrupted.heardText);
@@ -512,25 +517,7 @@ describe('agent mode: OpenAI Realtime', () => {
     expect(sent.filter((m) => m.type === 'input_audio_buffer.append').length).toBeGreaterThan(10);
 
     // Talking over the answer: the provider's VAD (and ours) cut it, and its item is truncated to what played.
-    fake.setTurns([
-      { inputTranscript: 'Tell me a story.', answer: `${ANSWER} ${ANSWER} ${ANSWER}`, deltaDelayMs: 60 },
-      { inputTranscript: 'Stop.', answer: 'Sure.' },
-    ]);
-    const mark = fake.received.length;
-    const result = await runVoiceClient({
-      url: t.url,
-      ...TEST_USERS.admin,
-      persona: 'Vad',
-      question: 'Tell me a story please',
-      bargeIn: 'Stop, stop, wait a moment.',
-    });
-    const interrupted = result.timeline.find((e) => e.event.__typename === 'Interrupted')?.event;
-    if (interrupted?.__typename !== 'Interrupted') throw new Error('not interrupted');
-    await expect
-      .poll(() => fake.received.slice(mark).some((r) => r.message.type === 'conversation.item.truncate'))
-      .toBe(true);
-    const truncate = fake.received.slice(mark).find((r) => r.message.type === 'conversation.item.truncate')!;
-    expect(truncate.message.audio_end_ms).toBe(Math.round(interrupted.playedMs));
+    const { interrupted, result } = await talkOverStory(t, fake, 'Vad');
     expect(result.turns.find((turn) => turn.interrupted)?.text).toBe(interrupted.heardText);
   });
 
